@@ -1,0 +1,249 @@
+"""Resolve the course's external assets (datasets, weights, paintings) by name.
+
+Every file that no Python package ships is listed in ``data/assets.json``
+with its size, sha256 checksum and where it comes from online.  A name is
+resolved in this order, in the style of scikit-learn's dataset fetchers:
+
+1. ``asset_dir``, an explicit directory argument;
+2. the directory named by the ``FACES_STYLES_ASSETS`` environment variable;
+3. the cache, ``data_home`` (default ``data/cache`` in the repository, or the
+   directory named by ``FACES_STYLES_DATA``);
+4. a download from the canonical URL into the cache, checksum verified.
+
+A file whose checksum does not match is never used: in the cache it is moved
+aside to ``<name>.corrupt`` (nothing is deleted) and fetched again.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers.config import ASSETS_ENV, DATA_ENV, REPO_ROOT
+
+REGISTRY_PATH = REPO_ROOT / "data" / "assets.json"
+
+
+class AssetError(RuntimeError):
+    """An asset is missing, corrupt or cannot be downloaded."""
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One registered external file."""
+
+    name: str
+    filename: str
+    bytes: int
+    sha256: str
+    url: str | None
+    online_source: str
+    description: str
+
+
+def load_registry(path=REGISTRY_PATH):
+    """Return the registry of assets as a dict ``name -> Asset``."""
+    with open(path, encoding="utf-8") as handle:
+        entries = json.load(handle)
+    return {name: Asset(name=name, **fields) for name, fields in entries.items()}
+
+
+def get_asset(name):
+    """Return the registry entry for ``name`` or raise a helpful KeyError."""
+    registry = load_registry()
+    if name not in registry:
+        raise KeyError(
+            f"Unknown asset {name!r}. Registered assets: "
+            f"{', '.join(sorted(registry))}."
+        )
+    return registry[name]
+
+
+def get_data_home(data_home=None):
+    """Return (and create) the cache directory for assets and derived files."""
+    if data_home is None:
+        data_home = os.environ.get(DATA_ENV) or REPO_ROOT / "data" / "cache"
+    data_home = Path(data_home).expanduser()
+    data_home.mkdir(parents=True, exist_ok=True)
+    return data_home
+
+
+def asset_dirs(asset_dir=None):
+    """Return the local asset directories to search, in priority order."""
+    dirs = []
+    if asset_dir is not None:
+        dirs.append(Path(asset_dir).expanduser())
+    env_dir = os.environ.get(ASSETS_ENV)
+    if env_dir:
+        dirs.append(Path(env_dir).expanduser())
+    return dirs
+
+
+_VERIFIED = {}
+
+
+def sha256_of(path, chunk_size=1 << 20):
+    """Return the hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_valid(path, asset):
+    """Return True when ``path`` has the asset's size and checksum."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _VERIFIED:
+        _VERIFIED[key] = (
+            stat.st_size == asset.bytes and sha256_of(path) == asset.sha256
+        )
+    return _VERIFIED[key]
+
+
+def _how_to_supply(asset, cache_path):
+    return (
+        f"Online it comes from: {asset.online_source}"
+        + (f" ({asset.url})" if asset.url else "")
+        + f".\nTo supply it by hand, put the file {asset.filename!r} "
+        f"(sha256 {asset.sha256}) in a directory and set "
+        f"{ASSETS_ENV}=<that directory>, or copy it to {cache_path}."
+    )
+
+
+def _download(asset, destination):
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        dir=destination.parent, prefix=destination.name, suffix=".part"
+    )
+    os.close(handle)
+    try:
+        with urllib.request.urlopen(asset.url, timeout=60) as response:
+            with open(temporary, "wb") as out:
+                shutil.copyfileobj(response, out)
+        if not is_valid(temporary, asset):
+            raise AssetError(
+                f"The download of asset {asset.name!r} from {asset.url} has "
+                f"the wrong size or checksum (expected sha256 "
+                f"{asset.sha256}); it was not used."
+            )
+        os.replace(temporary, destination)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def _set_aside(path):
+    """Rename a corrupt file to ``*.corrupt`` so it is kept but never used."""
+    aside = path.with_name(path.name + ".corrupt")
+    os.replace(path, aside)
+    return aside
+
+
+def fetch_asset(name, asset_dir=None, data_home=None, download_if_missing=True):
+    """Return the local path of asset ``name``, downloading it if needed.
+
+    Raises ``AssetError`` naming the asset, its online source and how to
+    supply it by hand when it cannot be found or verified.
+    """
+    asset = get_asset(name)
+    problems = []
+    for directory in asset_dirs(asset_dir):
+        candidate = directory / asset.filename
+        if is_valid(candidate, asset):
+            return candidate
+        if candidate.exists():
+            problems.append(
+                f"{candidate} exists but its size or sha256 does not match "
+                "(corrupt or partial file); it was ignored"
+            )
+        else:
+            problems.append(f"not in {directory}")
+
+    cache_path = get_data_home(data_home) / asset.filename
+    if is_valid(cache_path, asset):
+        return cache_path
+    if cache_path.exists():
+        aside = _set_aside(cache_path)
+        problems.append(f"the cached copy was corrupt and was moved to {aside}")
+
+    if not download_if_missing:
+        problems.append("download_if_missing=False")
+    elif asset.url is None:
+        problems.append("it has no direct download URL in this project")
+    else:
+        try:
+            _download(asset, cache_path)
+            return cache_path
+        except (urllib.error.URLError, OSError, TimeoutError) as error:
+            problems.append(f"download from {asset.url} failed: {error}")
+
+    raise AssetError(
+        f"Asset {name!r} ({asset.description}) is not available: "
+        + "; ".join(problems)
+        + ".\n"
+        + _how_to_supply(asset, cache_path)
+    )
+
+
+def find_local_asset(name, asset_dir=None, data_home=None):
+    """Return a verified local path of asset ``name`` or None (no download)."""
+    try:
+        return fetch_asset(
+            name, asset_dir, data_home=data_home, download_if_missing=False
+        )
+    except AssetError:
+        return None
+
+
+LFW_FILES = ("pairs.txt", "pairsDevTrain.txt", "pairsDevTest.txt")
+
+
+def _lfw_extracted(data_home):
+    lfw_home = data_home / "lfw_home"
+    return (lfw_home / "lfw_funneled").is_dir() and all(
+        (lfw_home / name).is_file() for name in LFW_FILES
+    )
+
+
+def lfw_data_home(asset_dir=None, data_home=None):
+    """Return a scikit-learn ``data_home`` for the LFW fetchers.
+
+    When the ``lfw_home`` tarball is in a local asset directory it is
+    extracted (once) into the cache, because scikit-learn writes its own
+    joblib cache inside ``data_home``.  Otherwise the cache directory is
+    returned and scikit-learn downloads LFW there itself.
+    """
+    home = get_data_home(data_home)
+    if _lfw_extracted(home):
+        return home
+    tarball = find_local_asset("lfw_home", asset_dir, data_home=home)
+    if tarball is None:
+        return home
+    staging = Path(tempfile.mkdtemp(dir=home, prefix="lfw_extract_"))
+    try:
+        with tarfile.open(tarball) as archive:
+            archive.extractall(staging, filter="data")
+        if not (staging / "lfw_home").is_dir():
+            raise AssetError(
+                f"{tarball} does not contain an 'lfw_home' folder; it is not "
+                "the LFW tarball this course expects."
+            )
+        target = home / "lfw_home"
+        if target.exists():
+            # An earlier, interrupted extraction: keep it aside, never delete.
+            os.replace(target, home / f"lfw_home.incomplete.{os.getpid()}")
+        os.replace(staging / "lfw_home", target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return home
