@@ -247,3 +247,15 @@ def lfw_data_home(asset_dir=None, data_home=None):
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return home
+
+
+def asset_report(asset_dir=None, data_home=None):
+    """Return one row per asset: (name, 'ready' or 'missing', where)."""
+    rows = []
+    for name, asset in load_registry().items():
+        path = find_local_asset(name, asset_dir, data_home=data_home)
+        if path is not None:
+            rows.append((name, "ready", str(path)))
+        else:
+            rows.append((name, "missing", asset.online_source))
+    return rows

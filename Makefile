@@ -1,0 +1,50 @@
+# Faces and Styles: the whole set-up is `make lab` (learners) or `make test`.
+# Both create .venv when it is missing and (re)install the project when
+# pyproject.toml changes.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.faces-and-styles-installed
+ASSIGNMENT ?=
+PYTEST_ARGS ?=
+
+.PHONY: install lab test release check-release execute-solutions autograde \
+	feedback export grades-parallel clean-grading
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Instructor commands -------------------------------------------------------
+
+# Regenerate notebooks/ from solutions/ (all assignments, or ASSIGNMENT=...).
+release: $(STAMP)
+	$(BIN)/python -m helpers.course release $(ASSIGNMENT)
+
+# Re-run the solution notebooks in the quick configuration and keep the
+# outputs that nbval compares.
+execute-solutions: $(STAMP)
+	$(BIN)/python -m helpers.course execute-solutions $(ASSIGNMENT)
+
+# Grade every submission in submitted/ (ASSIGNMENT=... for one assignment).
+autograde: $(STAMP)
+	$(BIN)/python -m helpers.course autograde $(ASSIGNMENT)
+
+feedback: $(STAMP)
+	$(BIN)/python -m helpers.course feedback $(ASSIGNMENT)
+
+export: $(STAMP)
+	$(BIN)/nbgrader export

@@ -1,0 +1,97 @@
+"""Public tests for notebook 00 (setup)."""
+
+import numpy as np
+
+from helpers.checks.common import assert_own_function, passed
+
+
+def check_to_unit_range(to_unit_range):
+    """Check the learner's ``to_unit_range`` with named mistakes."""
+    assert_own_function(to_unit_range)
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, size=(4, 5, 3), dtype=np.uint8)
+    rgb[0, 0] = 255
+    result = np.asarray(to_unit_range(rgb))
+    if result.dtype != np.float32:
+        raise AssertionError(
+            f"The result has dtype {result.dtype}; convert it with "
+            ".astype(np.float32)."
+        )
+    if result.shape != (4, 5, 3):
+        raise AssertionError(
+            f"An RGB input of shape (4, 5, 3) gave shape {result.shape}; "
+            "the shape should not change."
+        )
+    if np.isclose(result[0, 0, 0], 255 / 256):
+        raise AssertionError(
+            "Pixel 255 became 255/256: divide by 255 so white maps to 1.0."
+        )
+    if result.max() > 1.0 + 1e-6:
+        raise AssertionError(
+            f"Values go up to {result.max():.1f}; divide by 255 to get [0, 1]."
+        )
+    if not np.allclose(result, rgb / 255.0, atol=1e-6):
+        raise AssertionError("Values differ from pixel / 255.")
+
+    gray = rng.integers(0, 256, size=(4, 5), dtype=np.uint8)
+    result = np.asarray(to_unit_range(gray))
+    if result.shape == (3, 4, 5):
+        raise AssertionError(
+            "A grayscale (4, 5) image became (3, 4, 5): stack the channel "
+            "copies along the LAST axis (axis=-1), not the first."
+        )
+    if result.shape != (4, 5, 3):
+        raise AssertionError(
+            f"A grayscale (4, 5) image gave shape {result.shape}; expected "
+            "(4, 5, 3), the gray channel repeated three times."
+        )
+    if not all(np.allclose(result[..., k], gray / 255.0) for k in range(3)):
+        raise AssertionError("Each RGB channel should equal the gray image.")
+
+    for bad, reason in [
+        (rgb.astype(np.float64), "float64 pixels"),
+        (np.zeros((4, 5, 4), np.uint8), "4 channels (RGBA)"),
+    ]:
+        try:
+            to_unit_range(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"An input with {reason} should raise ValueError.")
+    passed("to_unit_range")
+
+
+def check_center_crop(center_crop):
+    """Check the learner's ``center_crop`` with named mistakes."""
+    assert_own_function(center_crop)
+    image = np.arange(6 * 8 * 3).reshape(6, 8, 3)
+    result = np.asarray(center_crop(image, 4))
+    if result.shape != (4, 4, 3):
+        raise AssertionError(
+            f"Cropping 4x4 from a (6, 8, 3) image gave shape {result.shape}; "
+            "expected (4, 4, 3) - rows first, then columns, channels kept."
+        )
+    if np.array_equal(result, image[:4, :4]):
+        raise AssertionError(
+            "You returned the top-left corner; start at (height - size) // 2 "
+            "and (width - size) // 2."
+        )
+    if not np.array_equal(result, image[1:5, 2:6]):
+        raise AssertionError(
+            "The crop is off centre: for a 6x8 image and size 4 it should be "
+            "rows 1..4 and columns 2..5."
+        )
+    odd = np.arange(5 * 5).reshape(5, 5)
+    if not np.array_equal(np.asarray(center_crop(odd, 2)), odd[1:3, 1:3]):
+        raise AssertionError(
+            "With an odd margin the extra row/column must be dropped at the "
+            "bottom/right: from 5x5, size 2 keeps rows 1..2 and columns 1..2."
+        )
+    try:
+        center_crop(image, 7)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError(
+            "A size larger than the image (7 > 6) should raise ValueError."
+        )
+    passed("center_crop")

@@ -1,0 +1,1 @@
+"""Course tooling for instructors: release, grading and feedback helpers."""

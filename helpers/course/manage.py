@@ -1,0 +1,117 @@
+"""Instructor tasks: release, refresh solution outputs, autograde, feedback.
+
+Every task is a thin layer over nbgrader's own command line, run from the
+course root so that ``nbgrader_config.py`` applies.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from helpers.config import QUICK_ENV, REPO_ROOT
+
+SOURCE_DIR = "solutions"
+RELEASE_DIR = "notebooks"
+NBVAL_MARK = "# NBVAL_CHECK_OUTPUT"
+
+
+def assignments(root=REPO_ROOT):
+    """Return the assignment folder names found under ``solutions/``."""
+    source = Path(root) / SOURCE_DIR
+    return sorted(
+        path.name
+        for path in source.iterdir()
+        if path.is_dir() and any(path.glob("*.ipynb"))
+    )
+
+
+def nbgrader(*args, root=REPO_ROOT, env=None, check=True):
+    """Run ``nbgrader ARGS`` in the course root and return the process."""
+    command = [sys.executable, "-m", "nbgrader", *args]
+    full_env = dict(os.environ, **(env or {}))
+    # nbgrader calls the ``alembic`` script of this environment by name.
+    bin_dir = str(Path(sys.executable).parent)
+    full_env["PATH"] = bin_dir + os.pathsep + full_env.get("PATH", "")
+    return subprocess.run(
+        command, cwd=root, env=full_env, check=check,
+        capture_output=True, text=True,
+    )
+
+
+def release(names=None, root=REPO_ROOT):
+    """Regenerate the student notebooks of ``names`` (default: all)."""
+    for name in names or assignments(root):
+        result = nbgrader(
+            "generate_assignment", name, "--force", root=root, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"nbgrader generate_assignment {name} failed:\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
+        print(f"released {name}")
+
+
+def keep_checked_outputs(notebook):
+    """Drop outputs except in cells that nbval compares (NBVAL_CHECK_OUTPUT)."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.execution_count = None
+        if NBVAL_MARK not in cell.source:
+            cell.outputs = []
+    return notebook
+
+
+def execute_solutions(names=None, root=REPO_ROOT, timeout=900):
+    """Execute solution notebooks in the quick configuration, in place."""
+    from nbclient import NotebookClient
+
+    os.environ[QUICK_ENV] = "1"
+    for name in names or assignments(root):
+        for path in sorted((Path(root) / SOURCE_DIR / name).glob("*.ipynb")):
+            notebook = nbformat.read(path, as_version=4)
+            client = NotebookClient(
+                notebook, timeout=timeout, kernel_name="python3",
+                resources={"metadata": {"path": str(path.parent)}},
+            )
+            client.execute()
+            nbformat.write(keep_checked_outputs(notebook), path)
+            print(f"executed {path.relative_to(root)}")
+
+
+def autograde(names=None, root=REPO_ROOT):
+    """Autograde every submission of ``names`` in ``submitted/``."""
+    for name in names or assignments(root):
+        result = nbgrader("autograde", name, "--create", root=root,
+                          check=False)
+        print(result.stdout + result.stderr)
+
+
+def feedback(names=None, root=REPO_ROOT):
+    """Generate HTML feedback for every autograded submission."""
+    for name in names or assignments(root):
+        result = nbgrader("generate_feedback", name, root=root, check=False)
+        print(result.stdout + result.stderr)
+
+
+COMMANDS = {
+    "release": release,
+    "execute-solutions": execute_solutions,
+    "autograde": autograde,
+    "feedback": feedback,
+}
+
+
+def main(argv=None):
+    """Command line: ``python -m helpers.course TASK [ASSIGNMENT ...]``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS:
+        print(f"usage: python -m helpers.course {{{','.join(COMMANDS)}}} "
+              "[ASSIGNMENT ...]")
+        return 2
+    COMMANDS[argv[0]](argv[1:] or None)
+    return 0

@@ -1,0 +1,36 @@
+"""One call that prepares a notebook: seeds, quiet logs, plot defaults."""
+
+import logging
+import os
+import random
+import warnings
+
+from helpers.config import quick_mode
+
+
+def setup(seed=0):
+    """Fix all seeds, silence TensorFlow's log noise and report the mode.
+
+    Call it in the first code cell of every notebook.  Returns True in the
+    quick configuration (``FACES_STYLES_QUICK=1``), False otherwise.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ.setdefault("PYTHONHASHSEED", str(seed))
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    random.seed(seed)
+
+    import numpy as np
+
+    np.random.seed(seed)
+    import tensorflow as tf
+
+    tf.get_logger().setLevel(logging.ERROR)
+    logging.getLogger("absl").setLevel(logging.ERROR)
+    tf.keras.utils.set_random_seed(seed)
+
+    import matplotlib
+
+    matplotlib.rcParams.update({"figure.dpi": 90, "image.cmap": "viridis"})
+    return quick_mode()

@@ -1,0 +1,51 @@
+"""nbgrader configuration for the Faces and Styles course.
+
+The course root is this repository: instructors edit ``solutions/`` (the
+nbgrader source, with solutions and hidden tests) and release into
+``notebooks/``.  One folder per assignment, e.g.
+``solutions/01_verification/01_verification.ipynb``.
+"""
+
+import os
+import sys
+
+c = get_config()  # noqa: F821 (provided by traitlets when loading config)
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, ROOT)
+
+c.CourseDirectory.course_id = "faces_and_styles"
+c.CourseDirectory.root = ROOT
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
+
+# Each notebook is its own assignment folder's single notebook.
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE\nraise NotImplementedError()"
+}
+
+# Execution: nbgrader 0.9 reads Execute.* (not only ExecutePreprocessor.*).
+# A cell that runs longer than the timeout is interrupted, scores 0, and
+# the rest of the notebook is still executed and graded.
+CELL_TIMEOUT_SECONDS = int(os.environ.get("FACES_STYLES_CELL_TIMEOUT", "300"))
+c.Execute.timeout = CELL_TIMEOUT_SECONDS
+c.Execute.interrupt_on_timeout = True
+c.Execute.allow_errors = True
+c.ExecutePreprocessor.timeout = CELL_TIMEOUT_SECONDS
+
+# Pin the kernel: whatever kernel name a student's notebook records, it is
+# graded with the course's Python kernel.
+c.Execute.kernel_name = "python3"
+
+# Grading and validation always run in the quick configuration.
+GRADING_COMMANDS = {"autograde", "validate", "generate_feedback"}
+if GRADING_COMMANDS.intersection(sys.argv[1:3]):
+    os.environ.setdefault("FACES_STYLES_QUICK", "1")
+
+# Feedback never shows hidden test source.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "helpers.course.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
