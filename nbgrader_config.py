@@ -49,3 +49,6 @@ c.GenerateFeedback.preprocessors = [
     "helpers.course.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# A test cell deleted by a student is put back (and graded) from the source.
+c.OverwriteCells.add_missing_cells = True

@@ -83,12 +83,97 @@ def execute_solutions(names=None, root=REPO_ROOT, timeout=900):
             print(f"executed {path.relative_to(root)}")
 
 
-def autograde(names=None, root=REPO_ROOT):
-    """Autograde every submission of ``names`` in ``submitted/``."""
+def submissions(assignment, root=REPO_ROOT):
+    """Return the student ids with a submission of ``assignment``."""
+    submitted = Path(root) / "submitted"
+    if not submitted.is_dir():
+        return []
+    return sorted(
+        path.name for path in submitted.iterdir()
+        if (path / assignment).is_dir()
+    )
+
+
+def submission_problems(assignment, student, root=REPO_ROOT):
+    """Return human-readable problems with a submission's files."""
+    expected = {
+        path.name for path in (Path(root) / SOURCE_DIR / assignment).glob(
+            "*.ipynb")
+    }
+    folder = Path(root) / "submitted" / student / assignment
+    present = {path.name for path in folder.glob("*.ipynb")}
+    problems = [
+        f"{name} is missing (graded as 0)" for name in sorted(expected - present)
+    ]
+    problems += [
+        f"{name} is not part of the assignment and was ignored "
+        "(renamed notebook?)" for name in sorted(present - expected)
+    ]
+    return problems
+
+
+def _grade_one(assignment, student, root):
+    result = nbgrader("autograde", assignment, "--create",
+                      f"--student={student}", root=root, check=False)
+    log = result.stdout + result.stderr
+    errors = [line for line in log.splitlines() if "[ERROR]" in line
+              or "| ERROR]" in line]
+    return result.returncode, errors
+
+
+def scores(assignment, root=REPO_ROOT):
+    """Return {student: (score, max_score)} from the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    totals = {}
+    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+        for student in submissions(assignment, root):
+            try:
+                submission = gradebook.find_submission(assignment, student)
+            except MissingEntry:
+                continue
+            totals[student] = (submission.score, submission.max_score)
+    return totals
+
+
+def autograde(names=None, root=REPO_ROOT, workers=None):
+    """Autograde all submissions, ``workers`` students at a time.
+
+    nbgrader grades one student per process; running several processes
+    uses all cores.  Each student is graded on their own, so a submission
+    that crashes its kernel or loops forever affects nobody else.  Returns
+    {assignment: {student: report}} and prints a summary.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = workers or os.cpu_count() or 1
+    reports = {}
     for name in names or assignments(root):
-        result = nbgrader("autograde", name, "--create", root=root,
-                          check=False)
-        print(result.stdout + result.stderr)
+        students = submissions(name, root)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = dict(zip(students, pool.map(
+                lambda student: _grade_one(name, student, root), students)))
+        totals = scores(name, root)
+        reports[name] = {}
+        for student in students:
+            returncode, errors = results[student]
+            problems = submission_problems(name, student, root) + errors
+            score = totals.get(student)
+            reports[name][student] = {
+                "graded": returncode == 0 and score is not None,
+                "score": score,
+                "problems": problems,
+            }
+            if reports[name][student]["graded"]:
+                status = f"{score[0]:g}/{score[1]:g}"
+            elif score is not None:
+                status = f"GRADING FAILED (recorded {score[0]:g}/{score[1]:g})"
+            else:
+                status = "NOT GRADED"
+            print(f"{name} {student}: {status}")
+            for problem in problems:
+                print(f"    {problem}")
+    return reports
 
 
 def feedback(names=None, root=REPO_ROOT):
