@@ -1,0 +1,178 @@
+"""End to end: a learner's released notebook in JupyterLab in a real browser.
+
+Starts JupyterLab on localhost, opens the released 00_setup notebook (with the
+exercises completed, as a learner would have it) in headless Chromium driven
+by Playwright, runs all cells in the quick configuration, saves, and checks
+that no cell produced an error, that progress bars and figures render and
+that nbgrader's Lab extension is present.  A screenshot is kept in
+``artifacts/``.
+
+Without a Chromium on the machine the test is skipped with the reason; CI
+sets ``FACES_STYLES_REQUIRE_BROWSER=1`` (and installs Debian's chromium) so
+there it can never be skipped.
+"""
+
+import copy
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "artifacts"
+ASSIGNMENT = "00_setup"
+NOTEBOOK = "00_setup.ipynb"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def find_chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def completed_release(folder):
+    """Write the release notebook with the solution code filled in."""
+    release = nbformat.read(REPO / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
+    source = nbformat.read(REPO / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
+    answers = {
+        cell.metadata.nbgrader["grade_id"]: cell.source
+        for cell in source.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+    notebook = copy.deepcopy(release)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = answers[grade_id]
+    path = folder / NOTEBOOK
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.fixture
+def chromium():
+    path = find_chromium()
+    if path is None:
+        if os.environ.get("FACES_STYLES_REQUIRE_BROWSER"):
+            pytest.fail("FACES_STYLES_REQUIRE_BROWSER is set but no chromium "
+                        "was found on PATH")
+        pytest.skip("no Chromium browser on this machine: install Debian's "
+                    "'chromium' package to run the JupyterLab browser test")
+    return path
+
+
+@pytest.fixture
+def jupyter_lab(tmp_path):
+    notebook_dir = tmp_path / "lab"
+    notebook_dir.mkdir()
+    completed_release(notebook_dir)
+    port, token = free_port(), "faces-and-styles-test"
+    env = dict(os.environ, FACES_STYLES_QUICK="1",
+               JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
+    log = open(tmp_path / "lab.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser",
+         f"--port={port}", "--ip=127.0.0.1", "--allow-root",
+         f"--ServerApp.token={token}", f"--ServerApp.root_dir={notebook_dir}",
+         "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=False"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}",
+                                   timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.5)
+    else:
+        server.terminate()
+        pytest.fail("JupyterLab did not start:\n"
+                    + (tmp_path / "lab.log").read_text())
+    yield {"base": base, "token": token, "dir": notebook_dir,
+           "log": tmp_path / "lab.log"}
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def test_learner_runs_released_notebook_in_jupyterlab(chromium, jupyter_lab):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    url = (f"{jupyter_lab['base']}/lab/tree/{NOTEBOOK}"
+           f"?token={jupyter_lab['token']}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.wait_for_selector(".jp-NotebookPanel", timeout=60_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator"
+                               "[data-status='idle']", timeout=60_000)
+
+        # nbgrader's Lab extension: its menu and the Validate button.
+        menu_bar = page.locator(".lm-MenuBar-content").inner_text()
+        assert "Nbgrader" in menu_bar, f"no Nbgrader menu in {menu_bar!r}"
+        assert page.get_by_role("button", name="Validate").count() >= 1
+
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
+        page.locator(".lm-Menu-itemLabel",
+                     has_text="Run All Cells").first.click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-InputPrompt')]"
+            ".some(p => p.textContent.includes('[*]'))",
+            timeout=30_000)
+        page.wait_for_function(
+            "() => ![...document.querySelectorAll('.jp-InputPrompt')]"
+            ".some(p => p.textContent.includes('[*]'))",
+            timeout=240_000)
+        page.keyboard.press("Control+s")
+        time.sleep(2)
+        images = page.locator(".jp-RenderedImage img").count()
+        page.screenshot(path=str(ARTIFACTS / "jupyterlab_00_setup.png"),
+                        full_page=True)
+        browser.close()
+
+    saved = nbformat.read(jupyter_lab["dir"] / NOTEBOOK, 4)
+    code_cells = [c for c in saved.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code_cells), "not every cell ran"
+    errors = [
+        (index, output.get("ename"), output.get("evalue"))
+        for index, cell in enumerate(code_cells)
+        for output in cell.outputs if output.output_type == "error"
+    ]
+    assert not errors, f"cells raised errors in the browser: {errors}"
+    assert images >= 1, "the figure did not render inline"
+    texts = "".join(
+        output.get("text", "") for cell in code_cells
+        for output in cell.outputs)
+    assert "quick configuration" in texts
+    assert "all public tests passed" in texts
