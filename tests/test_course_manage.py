@@ -1,0 +1,45 @@
+"""Instructor tooling: assignment discovery, output stripping, problems."""
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from helpers.course import manage
+
+
+def test_assignments_are_the_solution_folders():
+    names = manage.assignments()
+    assert "00_setup" in names
+    assert names == sorted(names)
+
+
+def test_keep_checked_outputs_strips_everything_else():
+    checked = new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)",
+                            outputs=[new_output("stream", text="1\n")],
+                            execution_count=3)
+    other = new_code_cell("print(2)",
+                          outputs=[new_output("stream", text="2\n")],
+                          execution_count=4)
+    notebook = manage.keep_checked_outputs(new_notebook(cells=[checked, other]))
+    assert notebook.cells[0].outputs[0].text == "1\n"
+    assert notebook.cells[1].outputs == []
+    assert all(c.execution_count is None for c in notebook.cells)
+
+
+def test_submission_problems_name_missing_and_renamed(tmp_path):
+    (tmp_path / "solutions" / "a1").mkdir(parents=True)
+    nbformat.write(new_notebook(), tmp_path / "solutions" / "a1" / "a1.ipynb")
+    folder = tmp_path / "submitted" / "s1" / "a1"
+    folder.mkdir(parents=True)
+    nbformat.write(new_notebook(), folder / "a1 (copy).ipynb")
+    problems = manage.submission_problems("a1", "s1", root=tmp_path)
+    assert problems == [
+        "a1.ipynb is missing (graded as 0)",
+        "a1 (copy).ipynb is not part of the assignment and was ignored "
+        "(renamed notebook?)",
+    ]
+    assert manage.submissions("a1", root=tmp_path) == ["s1"]
+
+
+def test_command_line_usage_message(capsys):
+    assert manage.main(["nonsense"]) == 2
+    assert "usage" in capsys.readouterr().out
