@@ -1,0 +1,167 @@
+"""Face verification as binary classification of a pair of encodings.
+
+Reference implementations for notebook 04: the pair features, a logistic
+unit on top of them (a Keras functional model), the plain distance
+threshold it is compared with, ROC/accuracy figures and a query timer.
+"""
+
+import time
+
+import numpy as np
+
+DEFAULT_EPSILON = 1e-6
+
+
+def _encoding_pair(f1, f2):
+    """Return two float arrays of encodings after checking their shapes."""
+    f1 = np.asarray(f1, dtype=np.float64)
+    f2 = np.asarray(f2, dtype=np.float64)
+    if f1.shape != f2.shape:
+        raise ValueError(
+            f"the two encodings must have the same shape, got {f1.shape} "
+            f"and {f2.shape}"
+        )
+    if f1.ndim not in (1, 2):
+        raise ValueError(
+            "expected one encoding (n,) or a batch (pairs, n), got shape "
+            f"{f1.shape}"
+        )
+    return f1, f2
+
+
+def absolute_difference_features(f1, f2):
+    """Return |f1 - f2| per dimension, shape (pairs, n) or (n,)."""
+    f1, f2 = _encoding_pair(f1, f2)
+    return np.abs(f1 - f2).astype(np.float32)
+
+
+def chi_square_features(f1, f2, epsilon=DEFAULT_EPSILON):
+    """Return (f1 - f2)^2 / (|f1| + |f2| + epsilon) per dimension."""
+    f1, f2 = _encoding_pair(f1, f2)
+    if not epsilon > 0:
+        raise ValueError(f"epsilon must be positive, got {epsilon}")
+    denominator = np.abs(f1) + np.abs(f2) + epsilon
+    return ((f1 - f2) ** 2 / denominator).astype(np.float32)
+
+
+def concatenation_features(f1, f2):
+    """Return [f1, f2] side by side, shape (pairs, 2n) or (2n,)."""
+    f1, f2 = _encoding_pair(f1, f2)
+    return np.concatenate([f1, f2], axis=-1).astype(np.float32)
+
+
+PAIR_FEATURES = {
+    "absolute difference": absolute_difference_features,
+    "chi-square": chi_square_features,
+    "concatenation": concatenation_features,
+}
+
+
+def build_pair_classifier(feature_dim, learning_rate=0.01):
+    """Return a compiled Keras model: pair features -> Dense(1, sigmoid)."""
+    import keras
+
+    if int(feature_dim) != feature_dim or feature_dim < 1:
+        raise ValueError(
+            f"feature_dim must be a positive integer, got {feature_dim!r}"
+        )
+    features = keras.Input(shape=(int(feature_dim),), name="pair_features")
+    same = keras.layers.Dense(1, activation="sigmoid", name="same_person")(
+        features
+    )
+    model = keras.Model(features, same, name="logistic_verifier")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def train_pair_classifier(model, features, labels, epochs=200,
+                          batch_size=64, progress=True):
+    """Fit ``model`` on pair features and 0/1 labels; return the history."""
+    features = np.asarray(features, dtype=np.float32)
+    labels = np.asarray(labels, dtype=np.float32).reshape(-1, 1)
+    if len(features) != len(labels):
+        raise ValueError(
+            f"{len(features)} feature rows but {len(labels)} labels"
+        )
+    callbacks = []
+    if progress:
+        from tqdm.keras import TqdmCallback
+
+        callbacks.append(TqdmCallback(verbose=0, desc="training"))
+    return model.fit(
+        features, labels, epochs=epochs, batch_size=batch_size,
+        verbose=0, callbacks=callbacks, shuffle=True,
+    )
+
+
+def pair_distances(f1, f2):
+    """Return the Euclidean distance of each pair of encodings."""
+    f1, f2 = _encoding_pair(f1, f2)
+    return np.linalg.norm(f1 - f2, axis=-1)
+
+
+def best_distance_threshold(distances, labels):
+    """Return the threshold on distance with the best accuracy on labels."""
+    distances = np.asarray(distances, dtype=np.float64).ravel()
+    labels = np.asarray(labels).ravel().astype(bool)
+    if len(distances) != len(labels) or len(distances) == 0:
+        raise ValueError(
+            f"need as many labels as distances (and at least one), got "
+            f"{len(distances)} distances and {len(labels)} labels"
+        )
+    values = np.unique(distances)
+    candidates = np.concatenate(
+        [[values[0] - 1.0], (values[:-1] + values[1:]) / 2, [values[-1] + 1.0]]
+    )
+    accuracies = [np.mean((distances < t) == labels) for t in candidates]
+    return float(candidates[int(np.argmax(accuracies))])
+
+
+def accuracy(predicted_same, labels):
+    """Return the fraction of pairs whose same/different call is right."""
+    predicted_same = np.asarray(predicted_same).ravel().astype(bool)
+    labels = np.asarray(labels).ravel().astype(bool)
+    if len(predicted_same) != len(labels):
+        raise ValueError(
+            f"{len(predicted_same)} predictions but {len(labels)} labels"
+        )
+    return float(np.mean(predicted_same == labels))
+
+
+def roc(scores, labels):
+    """Return (false positive rates, true positive rates, area under curve).
+
+    ``scores`` must grow with the belief "same person" (use minus the
+    distance for a distance).
+    """
+    from sklearn.metrics import auc, roc_curve
+
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    labels = np.asarray(labels).ravel().astype(int)
+    if len(scores) != len(labels):
+        raise ValueError(f"{len(scores)} scores but {len(labels)} labels")
+    if len(np.unique(labels)) != 2:
+        raise ValueError("a ROC curve needs both same and different pairs")
+    false_positive, true_positive, _ = roc_curve(labels, scores)
+    return false_positive, true_positive, float(auc(false_positive,
+                                                    true_positive))
+
+
+def time_per_query(answer_query, queries, repeats=3):
+    """Return the best-of-``repeats`` mean seconds per query."""
+    queries = list(queries)
+    if not queries:
+        raise ValueError("give at least one query to time")
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for query in queries:
+            answer_query(query)
+        best = min(best, (time.perf_counter() - start) / len(queries))
+    return best
