@@ -1,0 +1,469 @@
+"""A small trainable face encoder, Siamese wiring and triplet training.
+
+This module backs notebook 03.  Unlike the pretrained encoder of notebooks
+01, 02 and 04, the encoder here starts from random weights and is trained
+with the triplet loss on a few thousand LFW images, so the whole pipeline
+(sampling triplets, mining hard ones, the training step, evaluation on
+held-out identities) runs on a laptop CPU in minutes.
+
+Triplets are index arrays ``(anchors, positives, negatives)`` into an image
+array; labels are integer identity numbers.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SPLIT_SEED = 0
+
+
+# --- data ------------------------------------------------------------------
+
+
+@dataclass
+class IdentitySplit:
+    """LFW faces split by identity: nobody appears in both parts."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    names: np.ndarray
+
+    @property
+    def image_shape(self):
+        """Shape of one image, ``(height, width, channels)``."""
+        return self.train_images.shape[1:]
+
+
+def standardize_images(images):
+    """Give each image zero mean and unit variance (removes lighting)."""
+    images = np.asarray(images, dtype=np.float32)
+    axes = tuple(range(1, images.ndim))
+    mean = images.mean(axis=axes, keepdims=True)
+    spread = images.std(axis=axes, keepdims=True)
+    return (images - mean) / np.maximum(spread, 1e-6)
+
+
+def split_by_identity(labels, holdout_fraction=0.25, seed=SPLIT_SEED):
+    """Return (train_mask, test_mask) holding out whole identities."""
+    if not 0.0 < holdout_fraction < 1.0:
+        raise ValueError(
+            f"holdout_fraction must be between 0 and 1, got "
+            f"{holdout_fraction}."
+        )
+    labels = np.asarray(labels)
+    identities = np.unique(labels)
+    held_count = max(1, int(round(holdout_fraction * len(identities))))
+    if held_count >= len(identities):
+        raise ValueError(
+            f"Holding out {held_count} of {len(identities)} identities "
+            "leaves none for training."
+        )
+    rng = np.random.default_rng(seed)
+    held_out = rng.choice(identities, size=held_count, replace=False)
+    test_mask = np.isin(labels, held_out)
+    return ~test_mask, test_mask
+
+
+def load_identities(min_faces_per_person=20, resize=0.25,
+                    holdout_fraction=0.25, seed=SPLIT_SEED):
+    """Load grayscale LFW faces and hold out a quarter of the identities."""
+    from sklearn.datasets import fetch_lfw_people
+
+    from helpers.assets import lfw_data_home
+
+    if min_faces_per_person < 2:
+        raise ValueError(
+            "Triplets need at least two images per person: use "
+            f"min_faces_per_person >= 2, not {min_faces_per_person}."
+        )
+    people = fetch_lfw_people(
+        data_home=lfw_data_home(), min_faces_per_person=min_faces_per_person,
+        resize=resize, color=False,
+    )
+    images = standardize_images(people.images)[..., np.newaxis]
+    train, test = split_by_identity(people.target, holdout_fraction, seed)
+    return IdentitySplit(
+        train_images=images[train], train_labels=people.target[train],
+        test_images=images[test], test_labels=people.target[test],
+        names=np.asarray(people.target_names),
+    )
+
+
+# --- models ----------------------------------------------------------------
+
+
+def build_encoder(input_shape, embedding_size=32, seed=0):
+    """Return a small ConvNet mapping a face to a unit-length embedding."""
+    import keras
+    from keras import layers
+
+    if embedding_size < 1:
+        raise ValueError(
+            f"embedding_size must be positive, got {embedding_size}."
+        )
+    initializer = keras.initializers.GlorotUniform
+    inputs = keras.Input(shape=tuple(input_shape), name="face")
+    x = inputs
+    for index, filters in enumerate((16, 32, 64)):
+        x = layers.Conv2D(
+            filters, 3, padding="same", activation="relu",
+            kernel_initializer=initializer(seed=seed + index),
+            name=f"conv{index + 1}",
+        )(x)
+        if index < 2:
+            x = layers.MaxPooling2D(2, name=f"pool{index + 1}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(
+        embedding_size, kernel_initializer=initializer(seed=seed + 10),
+        name="embedding",
+    )(x)
+    outputs = layers.UnitNormalization(name="unit_length")(x)
+    return keras.Model(inputs, outputs, name="small_face_encoder")
+
+
+def build_siamese(encoder):
+    """Wire one encoder into three branches (anchor, positive, negative)."""
+    import keras
+
+    shape = encoder.input_shape[1:]
+    inputs = [keras.Input(shape=shape, name=role)
+              for role in ("anchor", "positive", "negative")]
+    outputs = [encoder(branch) for branch in inputs]
+    return keras.Model(inputs, outputs, name="siamese_triplet_network")
+
+
+def collapsed_copy(encoder, seed=0):
+    """Return a copy of ``encoder`` that maps every face to one point."""
+    import keras
+
+    copy = keras.models.clone_model(encoder)
+    copy.set_weights(encoder.get_weights())
+    dense = copy.get_layer("embedding")
+    kernel, bias = dense.get_weights()
+    rng = np.random.default_rng(seed)
+    dense.set_weights([np.zeros_like(kernel),
+                       rng.normal(size=bias.shape).astype(bias.dtype)])
+    return copy
+
+
+def embed(encoder, images, batch_size=512):
+    """Return the embeddings of ``images`` as a NumPy array."""
+    images = np.asarray(images, dtype=np.float32)
+    parts = [np.asarray(encoder(images[start:start + batch_size],
+                                training=False))
+             for start in range(0, len(images), batch_size)]
+    return np.concatenate(parts, axis=0)
+
+
+# --- triplet selection -----------------------------------------------------
+
+
+def _check_labels(labels):
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be 1-D, got shape {labels.shape}.")
+    return labels
+
+
+def random_triplets(labels, count, rng=None):
+    """Sample ``count`` random valid triplets (A, P same person; N not)."""
+    labels = _check_labels(labels)
+    rng = np.random.default_rng(rng)
+    identities, counts = np.unique(labels, return_counts=True)
+    usable = identities[counts >= 2]
+    if len(usable) == 0 or len(identities) < 2:
+        raise ValueError(
+            "Random triplets need a person with two images and at least "
+            "two people."
+        )
+    members = {person: np.flatnonzero(labels == person)
+               for person in identities}
+    anchors = np.empty(count, dtype=np.int64)
+    positives = np.empty(count, dtype=np.int64)
+    negatives = np.empty(count, dtype=np.int64)
+    for row in range(count):
+        person = rng.choice(usable)
+        anchors[row], positives[row] = rng.choice(
+            members[person], size=2, replace=False)
+        other = rng.choice(identities[identities != person])
+        negatives[row] = rng.choice(members[other])
+    return anchors, positives, negatives
+
+
+def identity_batch(labels, people=8, images_per_person=4, rng=None):
+    """Return indices of ``people`` random people x ``images_per_person``."""
+    labels = _check_labels(labels)
+    rng = np.random.default_rng(rng)
+    identities, counts = np.unique(labels, return_counts=True)
+    usable = identities[counts >= images_per_person]
+    if len(usable) < people:
+        raise ValueError(
+            f"Only {len(usable)} people have {images_per_person} images; "
+            f"cannot fill a batch of {people} people."
+        )
+    chosen = rng.choice(usable, size=people, replace=False)
+    return np.concatenate([
+        rng.choice(np.flatnonzero(labels == person),
+                   size=images_per_person, replace=False)
+        for person in chosen
+    ])
+
+
+def squared_distance_matrix(embeddings):
+    """Return all pairwise squared L2 distances as a NumPy array."""
+    embeddings = np.asarray(embeddings, dtype=np.float64)
+    if embeddings.ndim != 2:
+        raise ValueError(
+            f"embeddings must be 2-D (batch, size), got {embeddings.shape}."
+        )
+    difference = embeddings[:, np.newaxis, :] - embeddings[np.newaxis, :, :]
+    return np.sum(difference ** 2, axis=-1)
+
+
+def hardest_triplets(embeddings, labels):
+    """Batch-hard mining: farthest positive and closest negative per anchor.
+
+    Returns ``(anchors, positives, negatives)`` as int arrays; an image is an
+    anchor when the batch holds another image of the same person and an
+    image of someone else.
+    """
+    labels = _check_labels(labels)
+    distances = squared_distance_matrix(embeddings)
+    if len(labels) != len(distances):
+        raise ValueError(
+            f"{len(distances)} embeddings but {len(labels)} labels."
+        )
+    same = labels[:, np.newaxis] == labels[np.newaxis, :]
+    positive = same & ~np.eye(len(labels), dtype=bool)
+    negative = ~same
+    anchors = np.flatnonzero(positive.any(axis=1) & negative.any(axis=1))
+    farthest = np.argmax(np.where(positive, distances, -np.inf), axis=1)
+    closest = np.argmin(np.where(negative, distances, np.inf), axis=1)
+    return anchors, farthest[anchors], closest[anchors]
+
+
+def semi_hard_triplets(embeddings, labels, alpha=0.2, rng=None):
+    """FaceNet's semi-hard mining: a negative just beyond the positive.
+
+    Each anchor gets a random positive and, as negative, a random one among
+    those with d(A, P) < d(A, N) < d(A, P) + alpha; when there is none, the
+    closest negative farther than the positive, and failing that the
+    closest negative of all.
+    """
+    labels = _check_labels(labels)
+    rng = np.random.default_rng(rng)
+    distances = squared_distance_matrix(embeddings)
+    same = labels[:, np.newaxis] == labels[np.newaxis, :]
+    positive = same & ~np.eye(len(labels), dtype=bool)
+    negative = ~same
+    anchors = np.flatnonzero(positive.any(axis=1) & negative.any(axis=1))
+    noise = rng.random(distances.shape)
+    positives = np.argmax(np.where(positive, noise, -1.0), axis=1)[anchors]
+    d_ap = distances[anchors, positives][:, np.newaxis]
+    d_an = np.where(negative[anchors], distances[anchors], np.inf)
+    inside = (d_an > d_ap) & (d_an < d_ap + alpha)
+    farther = np.where(d_an > d_ap, d_an, np.inf)
+    random_inside = np.argmax(np.where(inside, noise[anchors], -1.0), axis=1)
+    negatives = np.where(
+        inside.any(axis=1), random_inside,
+        np.where(np.isfinite(farther).any(axis=1), np.argmin(farther, axis=1),
+                 np.argmin(d_an, axis=1)),
+    )
+    return anchors, positives, negatives
+
+
+# --- training --------------------------------------------------------------
+
+
+def train_step(model, optimizer, anchors, positives, negatives, alpha=0.2):
+    """One gradient step on the triplet loss; returns the loss (scalar)."""
+    import tensorflow as tf
+
+    from helpers.faces.losses import triplet_loss
+
+    with tf.GradientTape() as tape:
+        loss = triplet_loss(
+            model(anchors, training=True), model(positives, training=True),
+            model(negatives, training=True), alpha,
+        )
+    variables = model.trainable_variables
+    gradients = tape.gradient(loss, variables)
+    optimizer.apply_gradients(zip(gradients, variables))
+    return loss
+
+
+MINING_CHOICES = ("random", "hard", "semi-hard")
+
+
+def train_triplets(encoder, images, labels, steps, mining="random",
+                   alpha=0.2, learning_rate=1e-3, people=8,
+                   images_per_person=4, step_function=None,
+                   mining_function=None, seed=0, progress=True):
+    """Train ``encoder`` for ``steps`` steps; return the loss of each step.
+
+    Every step uses ``people * images_per_person`` triplets.  ``mining`` is
+    ``"random"`` (random triplets), ``"hard"`` (batch-hard inside a batch of
+    several images per person, with ``mining_function``, by default
+    :func:`hardest_triplets`) or ``"semi-hard"``.  ``step_function`` defaults
+    to :func:`train_step`; pass your own to train with it.
+    """
+    import keras
+    from tqdm.auto import tqdm
+
+    if mining not in MINING_CHOICES:
+        raise ValueError(
+            f"mining must be one of {MINING_CHOICES}, got {mining!r}."
+        )
+    step_function = step_function or train_step
+    mining_function = mining_function or hardest_triplets
+    rng = np.random.default_rng(seed)
+    optimizer = keras.optimizers.Adam(learning_rate)
+    batch_size = people * images_per_person
+    losses = []
+    bar = tqdm(range(steps), desc=f"{mining} triplets", disable=not progress)
+    for _ in bar:
+        if mining == "random":
+            anchors, positives, negatives = random_triplets(
+                labels, batch_size, rng)
+        else:
+            batch = identity_batch(labels, people, images_per_person, rng)
+            embeddings = embed(encoder, images[batch])
+            if mining == "hard":
+                chosen = mining_function(embeddings, labels[batch])
+            else:
+                chosen = semi_hard_triplets(
+                    embeddings, labels[batch], alpha, rng)
+            anchors, positives, negatives = (batch[np.asarray(index)]
+                                             for index in chosen)
+        loss = step_function(encoder, optimizer, images[anchors],
+                             images[positives], images[negatives], alpha)
+        losses.append(float(np.asarray(loss)))
+        bar.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
+    return np.asarray(losses)
+
+
+# --- evaluation ------------------------------------------------------------
+
+
+def verification_pairs(labels, count=1000, rng=None):
+    """Return (first, second, same): half same-person, half different pairs."""
+    labels = _check_labels(labels)
+    rng = np.random.default_rng(rng)
+    half = count // 2
+    anchors, positives, negatives = random_triplets(labels, half, rng)
+    first = np.concatenate([anchors, anchors])
+    second = np.concatenate([positives, negatives])
+    same = np.concatenate([np.ones(half, bool), np.zeros(half, bool)])
+    return first, second, same
+
+
+def pair_distances(embeddings, first, second):
+    """Return the squared L2 distance of each pair of embeddings."""
+    embeddings = np.asarray(embeddings)
+    return np.sum((embeddings[first] - embeddings[second]) ** 2, axis=-1)
+
+
+def verification_accuracy(distances, same, threshold):
+    """Return the fraction of pairs classified right by d <= threshold."""
+    distances = np.asarray(distances)
+    same = np.asarray(same, dtype=bool)
+    if distances.shape != same.shape:
+        raise ValueError(
+            f"distances {distances.shape} and same {same.shape} differ."
+        )
+    return float(np.mean((distances <= threshold) == same))
+
+
+def best_threshold(distances, same):
+    """Return the threshold on d that classifies the most pairs right."""
+    candidates = np.unique(np.asarray(distances))
+    candidates = np.concatenate([[candidates[0] - 1e-9], candidates])
+    scores = [verification_accuracy(distances, same, value)
+              for value in candidates]
+    return float(candidates[int(np.argmax(scores))])
+
+
+def evaluate_verification(encoder, split, pair_count=1000, seed=1):
+    """Pick the threshold on training people, report accuracy on new ones."""
+    rng = np.random.default_rng(seed)
+    results = {}
+    for part in ("train", "test"):
+        images = getattr(split, f"{part}_images")
+        labels = getattr(split, f"{part}_labels")
+        first, second, same = verification_pairs(labels, pair_count, rng)
+        distances = pair_distances(embed(encoder, images), first, second)
+        results[part] = (distances, same)
+    threshold = best_threshold(*results["train"])
+    return {
+        "threshold": threshold,
+        "train_accuracy": verification_accuracy(*results["train"], threshold),
+        "test_accuracy": verification_accuracy(*results["test"], threshold),
+        "test_distances": results["test"][0],
+        "test_same": results["test"][1],
+    }
+
+
+# --- pictures --------------------------------------------------------------
+
+
+def project_2d(embeddings):
+    """Project embeddings on their two principal components (PCA)."""
+    embeddings = np.asarray(embeddings, dtype=np.float64)
+    if embeddings.ndim != 2 or len(embeddings) < 2:
+        raise ValueError(
+            "project_2d needs a (n >= 2, size) array, got shape "
+            f"{embeddings.shape}."
+        )
+    centred = embeddings - embeddings.mean(axis=0)
+    _, _, directions = np.linalg.svd(centred, full_matrices=False)
+    return centred @ directions[:2].T
+
+
+def plot_embeddings(embeddings, labels, names, axis, title=""):
+    """Scatter the 2-D PCA projection of embeddings, one colour a person."""
+    points = project_2d(embeddings)
+    labels = np.asarray(labels)
+    colours = _colours(len(np.unique(labels)))
+    for colour, person in zip(colours, np.unique(labels)):
+        mask = labels == person
+        axis.scatter(points[mask, 0], points[mask, 1], s=12, alpha=0.8,
+                     color=colour, label=str(names[person]))
+    axis.set_title(title)
+    axis.set_xticks([])
+    axis.set_yticks([])
+
+
+def _colours(count):
+    import matplotlib.pyplot as plt
+
+    palette = plt.get_cmap("tab10" if count <= 10 else "tab20")
+    return [palette(index % palette.N) for index in range(count)]
+
+
+def show_triplets(images, anchors, positives, negatives, distances=None,
+                  rows=4):
+    """Show ``rows`` triplets as an anchor | positive | negative grid."""
+    import matplotlib.pyplot as plt
+
+    rows = min(rows, len(anchors))
+    if rows == 0:
+        raise ValueError("show_triplets got no triplets to show.")
+    figure, axes = plt.subplots(rows, 3, figsize=(4.2, 1.6 * rows),
+                                squeeze=False)
+    for row in range(rows):
+        trio = (anchors[row], positives[row], negatives[row])
+        for column, (role, index) in enumerate(
+                zip(("anchor", "positive", "negative"), trio)):
+            axis = axes[row, column]
+            axis.imshow(np.squeeze(images[index]), cmap="gray")
+            axis.set_xticks([])
+            axis.set_yticks([])
+            if row == 0:
+                axis.set_title(role, fontsize=9)
+            if distances is not None and column > 0:
+                axis.set_xlabel(
+                    f"d = {distances[trio[0], index]:.2f}", fontsize=8)
+    figure.tight_layout()
+    return figure
