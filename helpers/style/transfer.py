@@ -1,0 +1,471 @@
+"""Optimising the pixels: a baseline Adam loop and a fast coarse-to-fine L-BFGS.
+
+Both methods minimise the same cost, built from the reference functions in
+:mod:`helpers.style.costs`::
+
+    J(G) = alpha * J_content(C, G) + beta * J_style(S, G) + tv_weight * TV(G)
+
+over the pixels of the generated image ``G`` (RGB in [0, 1], kept in that
+box: Adam clips after each step, L-BFGS-B has bounds).
+
+* :func:`adam_transfer` - the TensorFlow tutorial's loop (Adam, learning
+  rate 0.02, beta_1 0.99, epsilon 0.1), started from the content image.
+* :func:`fast_transfer` - coarse-to-fine: the image is optimised with
+  L-BFGS-B (SciPy) on a ``tf.function`` returning loss and gradient, first
+  at a small size (cheap steps that settle the large-scale colours and
+  strokes), then upsampled and refined at the next size, up to the target.
+  VGG16 is truncated after the deepest layer the cost uses.
+* :func:`style_transfer` - one entry point choosing either method.
+
+Each returns a :class:`TransferResult` (image, loss history, snapshots,
+timings) that can be saved as PNG and shown.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from helpers.config import pick
+from helpers.style import costs
+from helpers.style.images import as_image, check_size, fit_to, resize, shape_for_long_side
+from helpers.style.vgg import FeatureExtractor, check_layer_names
+
+#: Content layer used by default (deep: keeps the layout, frees the textures).
+DEFAULT_CONTENT_LAYER = "block5_conv2"
+#: Style layers and weights lambda_l used by default (the lecture's 0.2 each).
+DEFAULT_STYLE_LAYERS = (
+    ("block1_conv1", 0.2),
+    ("block2_conv1", 0.2),
+    ("block3_conv1", 0.2),
+    ("block4_conv1", 0.2),
+    ("block5_conv1", 0.2),
+)
+DEFAULT_ALPHA = 1e4
+DEFAULT_BETA = 1.0
+DEFAULT_TV_WEIGHT = 0.0
+DEFAULT_SIZE = 256
+
+#: TensorFlow tutorial settings of the baseline Adam loop.
+ADAM_LEARNING_RATE = 0.02
+ADAM_BETA_1 = 0.99
+ADAM_EPSILON = 0.1
+
+
+def _seed(seed):
+    import tensorflow as tf
+
+    np.random.seed(seed)
+    tf.random.set_seed(seed)
+
+
+# --------------------------------------------------------------------------
+# The cost for one image size
+# --------------------------------------------------------------------------
+
+_EXTRACTORS: dict = {}
+
+
+def get_extractor(layer_names):
+    """A cached :class:`FeatureExtractor` for this set of layers."""
+    key = tuple(layer_names)
+    if key not in _EXTRACTORS:
+        _EXTRACTORS[key] = FeatureExtractor(key)
+    return _EXTRACTORS[key]
+
+
+class StyleCost:
+    """The total cost J(G) for one content image, one style image, one size.
+
+    ``content`` is the content image at the working size ``(H, W, 3)``; the
+    style image is centre-cropped and resized to the same ``(H, W)`` (see
+    :func:`helpers.style.images.fit_to`), so Gram matrices are comparable.
+    Targets (content and style activations) are computed once.
+
+    ``cost(G)`` returns the scalar total; ``cost.parts(G)`` returns a dict
+    with ``total``, ``content``, ``style`` and ``tv`` as floats;
+    ``cost.value_and_grad(G)`` is a ``tf.function`` returning
+    ``(J, dJ/dG)``.
+    """
+
+    def __init__(self, content, style, content_layer=DEFAULT_CONTENT_LAYER,
+                 style_layers=DEFAULT_STYLE_LAYERS, alpha=DEFAULT_ALPHA,
+                 beta=DEFAULT_BETA, tv_weight=DEFAULT_TV_WEIGHT):
+        import tensorflow as tf
+
+        self.style_layers = [(str(name), float(weight)) for name, weight in style_layers]
+        if not self.style_layers:
+            raise ValueError("style_layers must name at least one (layer, weight) pair.")
+        check_layer_names([content_layer] + [name for name, _ in self.style_layers])
+        for value, label in ((alpha, "alpha"), (beta, "beta"), (tv_weight, "tv_weight")):
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"{label} must be a finite number >= 0, got {value!r}.")
+        self.content_layer = content_layer
+        self.alpha, self.beta, self.tv_weight = float(alpha), float(beta), float(tv_weight)
+        self.content = as_image(content, kind="content")
+        self.shape = self.content.shape[:2]
+        self.style = fit_to(as_image(style, kind="style"), self.shape)
+        layers = [content_layer] + [n for n, _ in self.style_layers if n != content_layer]
+        self.extractor = get_extractor(layers)
+        a_C = self.extractor(self.content[None])
+        a_S = self.extractor(self.style[None])
+        self.a_C = tf.constant(a_C[content_layer])
+        self.a_S = {name: tf.constant(a_S[name]) for name, _ in self.style_layers}
+        self._value_and_grad = tf.function(self._value_and_grad_impl, reduce_retracing=True)
+
+    def _terms(self, image):
+        a_G = self.extractor(image)
+        J_content = costs.compute_content_cost(self.a_C, a_G[self.content_layer])
+        J_style = costs.compute_style_cost(self.a_S, a_G, self.style_layers)
+        J_tv = costs.total_variation_loss(image)
+        total = costs.total_cost(J_content, J_style, self.alpha, self.beta)
+        if self.tv_weight:
+            total = total + self.tv_weight * J_tv
+        return total, J_content, J_style, J_tv
+
+    def __call__(self, image):
+        return self._terms(self._batch(image))[0]
+
+    def parts(self, image):
+        """Total cost and its terms as floats."""
+        total, J_content, J_style, J_tv = self._terms(self._batch(image))
+        return {"total": float(total), "content": float(J_content),
+                "style": float(J_style), "tv": float(J_tv)}
+
+    def _batch(self, image):
+        import tensorflow as tf
+
+        image = tf.convert_to_tensor(image, dtype=tf.float32)
+        if image.shape.rank == 3:
+            image = image[None]
+        return image
+
+    def _value_and_grad_impl(self, image):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            total = self._terms(image)[0]
+        return total, tape.gradient(total, image)
+
+    def value_and_grad(self, image):
+        """(J, dJ/dG) for ``image`` shaped (1, H, W, 3), as tensors."""
+        return self._value_and_grad(self._batch(image))
+
+
+# --------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class TransferResult:
+    """The outcome of a style transfer run.
+
+    ``image``: float32 (H, W, 3) in [0, 1]; ``content`` and ``style``: the
+    inputs at the final size; ``history``: one dict per recorded step
+    (``level`` size, ``step``, ``loss``, ``seconds`` since the start);
+    ``snapshots``: list of ``(label, image)``; ``seconds``: wall time;
+    ``final_loss``: the total cost of ``image`` at the final size.
+    """
+
+    image: np.ndarray
+    content: np.ndarray
+    style: np.ndarray
+    method: str
+    final_loss: float
+    seconds: float
+    history: list = field(default_factory=list)
+    snapshots: list = field(default_factory=list)
+    config: dict = field(default_factory=dict)
+
+    def to_uint8(self):
+        """The image as uint8 RGB (H, W, 3)."""
+        return np.round(np.clip(self.image, 0, 1) * 255).astype(np.uint8)
+
+    def to_pil(self):
+        from PIL import Image
+
+        return Image.fromarray(self.to_uint8())
+
+    def save(self, path):
+        """Write the image as PNG (or any format Pillow infers from ``path``)."""
+        from pathlib import Path
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.to_pil().save(path)
+        return path
+
+    def show(self, with_inputs=True, **kwargs):
+        """Plot content | style | result (or just the result)."""
+        from helpers.style import plotting
+
+        if with_inputs:
+            return plotting.show_transfer(self.content, self.style, self.image, **kwargs)
+        return plotting.show_image(self.image, **kwargs)
+
+    def show_snapshots(self, **kwargs):
+        from helpers.style import plotting
+
+        return plotting.show_snapshots(self.snapshots, **kwargs)
+
+    def _repr_png_(self):  # Jupyter shows the image
+        import io
+
+        buffer = io.BytesIO()
+        self.to_pil().save(buffer, format="PNG")
+        return buffer.getvalue()
+
+
+def _progress(total, desc, enabled):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, disable=not enabled, leave=False)
+
+
+def _initial_image(content, init, seed, noise=0.2):
+    if isinstance(init, np.ndarray):
+        return resize(init, content.shape[:2])
+    if init == "content":
+        return content.copy()
+    if init == "noisy_content":
+        rng = np.random.default_rng(seed)
+        noisy = content + rng.uniform(-noise, noise, content.shape).astype(np.float32)
+        return np.clip(noisy, 0, 1).astype(np.float32)
+    if init == "noise":
+        rng = np.random.default_rng(seed)
+        return rng.uniform(0, 1, content.shape).astype(np.float32)
+    raise ValueError(
+        f"init must be 'content', 'noisy_content', 'noise' or an image array, got {init!r}."
+    )
+
+
+def _prepare(content, style, size):
+    size = check_size(size, "size")
+    content = as_image(content, kind="content")
+    style = as_image(style, kind="style")
+    shape = shape_for_long_side(content.shape, size)
+    return content, style, shape
+
+
+def _cost_kwargs(content_layer, style_layers, alpha, beta, tv_weight):
+    return dict(content_layer=content_layer, style_layers=style_layers,
+                alpha=alpha, beta=beta, tv_weight=tv_weight)
+
+
+# --------------------------------------------------------------------------
+# Baseline: Adam
+# --------------------------------------------------------------------------
+
+
+def adam_transfer(content="china", style="starry_night", size=DEFAULT_SIZE, steps=None,
+                  learning_rate=ADAM_LEARNING_RATE, beta_1=ADAM_BETA_1,
+                  epsilon=ADAM_EPSILON, content_layer=DEFAULT_CONTENT_LAYER,
+                  style_layers=DEFAULT_STYLE_LAYERS, alpha=DEFAULT_ALPHA,
+                  beta=DEFAULT_BETA, tv_weight=DEFAULT_TV_WEIGHT, init="content",
+                  snapshot_every=None, record_every=10, progress=True, seed=0,
+                  target_loss=None):
+    """The baseline: Adam on the pixels, clipped to [0, 1] after each step.
+
+    ``content``/``style`` are names (see ``helpers.style.images``), file
+    paths or arrays; ``size`` is the long side in pixels.  ``steps``
+    defaults to ``pick(1000, 20)``.  Stops early once the cost is
+    ``<= target_loss`` when that is given.  Returns a
+    :class:`TransferResult`.
+    """
+    import tensorflow as tf
+
+    _seed(seed)
+    steps = pick(1000, 20) if steps is None else int(steps)
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}.")
+    content, style, shape = _prepare(content, style, size)
+    cost = StyleCost(resize(content, shape), style,
+                     **_cost_kwargs(content_layer, style_layers, alpha, beta, tv_weight))
+    image = tf.Variable(_initial_image(cost.content, init, seed)[None])
+    optimizer = tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1,
+                                         epsilon=epsilon)
+
+    @tf.function
+    def train_step():
+        with tf.GradientTape() as tape:
+            total = cost._terms(image)[0]
+        optimizer.apply_gradients([(tape.gradient(total, image), image)])
+        image.assign(tf.clip_by_value(image, 0.0, 1.0))
+        return total
+
+    history, snapshots = [], []
+    start = time.perf_counter()
+    bar = _progress(steps, f"Adam {shape[1]}x{shape[0]}", progress)
+    loss = None
+    for step in range(1, steps + 1):
+        loss = float(train_step())  # cost of the image before this step
+        bar.update(1)
+        if step % record_every == 0 or step == steps:
+            history.append({"level": max(shape), "step": step, "loss": loss,
+                            "seconds": time.perf_counter() - start})
+            bar.set_postfix(loss=f"{loss:.4g}")
+        if snapshot_every and step % snapshot_every == 0:
+            snapshots.append((f"Adam step {step}", image.numpy()[0].copy()))
+        if target_loss is not None and loss <= target_loss:
+            break
+    bar.close()
+    final = image.numpy()[0]
+    final_loss = float(cost(final))
+    seconds = time.perf_counter() - start
+    history.append({"level": max(shape), "step": steps, "loss": final_loss, "seconds": seconds})
+    return TransferResult(
+        image=final, content=cost.content, style=cost.style, method="adam",
+        final_loss=final_loss, seconds=seconds, history=history, snapshots=snapshots,
+        config=dict(size=max(shape), steps=steps, learning_rate=learning_rate,
+                    beta_1=beta_1, epsilon=epsilon, init=init,
+                    **_cost_kwargs(content_layer, style_layers, alpha, beta, tv_weight)),
+    )
+
+
+# --------------------------------------------------------------------------
+# Fast: coarse-to-fine L-BFGS
+# --------------------------------------------------------------------------
+
+
+class _Stop(Exception):
+    pass
+
+
+def lbfgs_optimize(cost, image, max_iter, target_loss=None, progress=True,
+                   snapshot_every=None, label="L-BFGS", history=None, snapshots=None,
+                   start=None, maxcor=20):
+    """Minimise ``cost`` from ``image`` with SciPy's L-BFGS-B in the [0, 1] box.
+
+    Returns ``(image, loss, evaluations)``.  Stops after ``max_iter``
+    iterations, or as soon as an evaluated image has cost ``<= target_loss``
+    (that image is returned).
+    """
+    import scipy.optimize
+    import tensorflow as tf
+
+    shape = (1,) + tuple(image.shape[-3:])
+    start = time.perf_counter() if start is None else start
+    history = [] if history is None else history
+    snapshots = [] if snapshots is None else snapshots
+    best = {"loss": math.inf, "x": np.asarray(image, dtype=np.float64).ravel().copy()}
+    counter = {"evals": 0, "iters": 0}
+    bar = _progress(max_iter, label, progress)
+
+    def fun(x):
+        value, grad = cost.value_and_grad(tf.constant(x.reshape(shape), dtype=tf.float32))
+        value = float(value)
+        counter["evals"] += 1
+        if value < best["loss"]:
+            best["loss"], best["x"] = value, x.copy()
+        return value, grad.numpy().astype(np.float64).ravel()
+
+    def callback(intermediate_result):
+        counter["iters"] += 1
+        bar.update(1)
+        loss = float(intermediate_result.fun)
+        bar.set_postfix(loss=f"{loss:.4g}")
+        history.append({"level": max(shape[1:3]), "step": counter["iters"], "loss": loss,
+                        "seconds": time.perf_counter() - start})
+        if snapshot_every and counter["iters"] % snapshot_every == 0:
+            snapshots.append((f"{label} it {counter['iters']}",
+                              intermediate_result.x.reshape(shape[1:]).astype(np.float32)))
+        if target_loss is not None and best["loss"] <= target_loss:
+            raise StopIteration
+
+    if max_iter > 0:
+        scipy.optimize.minimize(
+            fun, best["x"].copy(), jac=True, method="L-BFGS-B",
+            bounds=scipy.optimize.Bounds(0.0, 1.0), callback=callback,
+            options={"maxiter": int(max_iter), "maxcor": maxcor, "ftol": 0.0, "gtol": 0.0,
+                     "maxfun": int(3 * max_iter + 10)},
+        )
+    else:
+        fun(best["x"])
+    bar.close()
+    out = best["x"].reshape(shape[1:]).astype(np.float32)
+    return out, best["loss"], counter["evals"]
+
+
+def default_levels(size):
+    """Coarse-to-fine long sides ending at ``size`` (halving, >= 64 px)."""
+    levels = [size]
+    while levels[0] // 2 >= 64 and len(levels) < 3:
+        levels.insert(0, levels[0] // 2)
+    return tuple(levels)
+
+
+def fast_transfer(content="china", style="starry_night", size=DEFAULT_SIZE, levels=None,
+                  iterations=None, content_layer=DEFAULT_CONTENT_LAYER,
+                  style_layers=DEFAULT_STYLE_LAYERS, alpha=DEFAULT_ALPHA,
+                  beta=DEFAULT_BETA, tv_weight=DEFAULT_TV_WEIGHT, init="content",
+                  target_loss=None, snapshot_every=None, progress=True, seed=0):
+    """Coarse-to-fine L-BFGS-B.  Returns a :class:`TransferResult`.
+
+    ``levels``: long sides of the successive sizes (default
+    :func:`default_levels`, e.g. 64, 128, 256); ``iterations``: L-BFGS
+    iterations per level (default ``pick((60, 40, 60), (8, 8))`` style: see
+    :func:`default_iterations`).  ``target_loss`` stops the last level as
+    soon as the cost at the final size is at or below it (used by the
+    benchmark to match the Adam baseline's loss); snapshots are taken at
+    the end of each level and every ``snapshot_every`` iterations.
+    """
+    _seed(seed)
+    size = check_size(size, "size")
+    levels = default_levels(size) if levels is None else tuple(int(v) for v in levels)
+    if not levels or levels[-1] != size or list(levels) != sorted(levels):
+        raise ValueError(f"levels must increase and end at size={size}, got {levels}.")
+    iterations = default_iterations(len(levels)) if iterations is None else tuple(iterations)
+    if len(iterations) != len(levels):
+        raise ValueError(
+            f"iterations has {len(iterations)} entries for {len(levels)} levels {levels}."
+        )
+    content, style, _ = _prepare(content, style, size)
+    kwargs = _cost_kwargs(content_layer, style_layers, alpha, beta, tv_weight)
+    history, snapshots = [], []
+    start = time.perf_counter()
+    image = None
+    total_evals = 0
+    for index, (level, iters) in enumerate(zip(levels, iterations)):
+        shape = shape_for_long_side(content.shape, level)
+        cost = StyleCost(resize(content, shape), style, **kwargs)
+        if image is None:
+            image = _initial_image(cost.content, init, seed)
+        else:
+            image = resize(image, shape)
+        last = index == len(levels) - 1
+        image, loss, evals = lbfgs_optimize(
+            cost, image, iters, target_loss=target_loss if last else None,
+            progress=progress, snapshot_every=snapshot_every,
+            label=f"L-BFGS {shape[1]}x{shape[0]}", history=history,
+            snapshots=snapshots, start=start)
+        total_evals += evals
+        snapshots.append((f"{shape[1]}x{shape[0]} done", image.copy()))
+    final_loss = float(cost(image))
+    seconds = time.perf_counter() - start
+    return TransferResult(
+        image=image, content=cost.content, style=cost.style, method="fast",
+        final_loss=final_loss, seconds=seconds, history=history, snapshots=snapshots,
+        config=dict(size=size, levels=levels, iterations=iterations, init=init,
+                    evaluations=total_evals, **kwargs),
+    )
+
+
+def default_iterations(n_levels):
+    """L-BFGS iterations per level: full or quick configuration."""
+    full = (100, 60, 60)[-n_levels:] if n_levels <= 3 else (100,) * (n_levels - 2) + (60, 60)
+    quick = (10,) * n_levels
+    return pick(tuple(full), quick)
+
+
+def style_transfer(content="china", style="starry_night", method="fast", **kwargs):
+    """Run style transfer with ``method="fast"`` (default) or ``"adam"``."""
+    if method == "fast":
+        return fast_transfer(content, style, **kwargs)
+    if method == "adam":
+        return adam_transfer(content, style, **kwargs)
+    raise ValueError(f"method must be 'fast' or 'adam', got {method!r}.")
