@@ -1,0 +1,99 @@
+"""Figures for style transfer: content | style | result rows, snapshot grids."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helpers.style.images import to_float_image
+
+
+def show_image(image, title=None, ax=None):
+    """Show one image (array in [0, 1] or uint8) without axes; return the axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    ax.imshow(to_float_image(image))
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def show_row(images, titles=None, size=3.5, suptitle=None):
+    """Show images side by side; return the figure."""
+    import matplotlib.pyplot as plt
+
+    images = list(images)
+    if not images:
+        raise ValueError("show_row needs at least one image.")
+    titles = list(titles) if titles is not None else [None] * len(images)
+    if len(titles) != len(images):
+        raise ValueError(f"{len(titles)} titles for {len(images)} images.")
+    fig, axes = plt.subplots(1, len(images), figsize=(size * len(images), size),
+                             squeeze=False)
+    for ax, image, title in zip(axes[0], images, titles):
+        show_image(image, title, ax)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def show_transfer(content, style, result, titles=("content", "style", "result"), **kwargs):
+    """One row: content | style | generated image; return the figure."""
+    return show_row([content, style, result], titles, **kwargs)
+
+
+def show_results(results, size=3.0):
+    """One content | style | result row per :class:`TransferResult`."""
+    import matplotlib.pyplot as plt
+
+    results = list(results)
+    if not results:
+        raise ValueError("show_results needs at least one result.")
+    fig, axes = plt.subplots(len(results), 3, figsize=(3 * size, size * len(results)),
+                             squeeze=False)
+    for row, result in zip(axes, results):
+        show_image(result.content, "content", row[0])
+        show_image(result.style, "style", row[1])
+        show_image(result.image, f"{result.method}, J={result.final_loss:.3g}", row[2])
+    fig.tight_layout()
+    return fig
+
+
+def show_snapshots(snapshots, columns=4, size=2.5):
+    """Grid of ``(label, image)`` snapshots (e.g. ``TransferResult.snapshots``)."""
+    import matplotlib.pyplot as plt
+
+    snapshots = list(snapshots)
+    if not snapshots:
+        raise ValueError("No snapshots to show: pass snapshot_every=k to the transfer.")
+    columns = max(1, min(columns, len(snapshots)))
+    rows = int(np.ceil(len(snapshots) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * rows),
+                             squeeze=False)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    for ax, (label, image) in zip(axes.ravel(), snapshots):
+        show_image(image, label, ax)
+    fig.tight_layout()
+    return fig
+
+
+def plot_losses(*results, ax=None, log=True):
+    """Total cost against wall-clock seconds for one or more results."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    for result in results:
+        seconds = [h["seconds"] for h in result.history]
+        losses = [h["loss"] for h in result.history]
+        ax.plot(seconds, losses, label=result.method)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("seconds")
+    ax.set_ylabel("total cost J")
+    ax.legend()
+    return ax
