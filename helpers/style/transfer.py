@@ -48,6 +48,8 @@ DEFAULT_ALPHA = 1e4
 DEFAULT_BETA = 1.0
 DEFAULT_TV_WEIGHT = 0.0
 DEFAULT_SIZE = 256
+#: Long side used in the quick configuration (``FACES_STYLES_QUICK=1``).
+QUICK_SIZE = 64
 
 #: TensorFlow tutorial settings of the baseline Adam loop.
 ADAM_LEARNING_RATE = 0.02
@@ -244,8 +246,13 @@ def _initial_image(content, init, seed, noise=0.2):
     )
 
 
+def resolve_size(size):
+    """``size`` checked; None means ``pick(DEFAULT_SIZE, QUICK_SIZE)``."""
+    return check_size(pick(DEFAULT_SIZE, QUICK_SIZE) if size is None else size, "size")
+
+
 def _prepare(content, style, size):
-    size = check_size(size, "size")
+    size = resolve_size(size)
     content = as_image(content, kind="content")
     style = as_image(style, kind="style")
     shape = shape_for_long_side(content.shape, size)
@@ -262,7 +269,7 @@ def _cost_kwargs(content_layer, style_layers, alpha, beta, tv_weight):
 # --------------------------------------------------------------------------
 
 
-def adam_transfer(content="china", style="starry_night", size=DEFAULT_SIZE, steps=None,
+def adam_transfer(content="china", style="starry_night", size=None, steps=None,
                   learning_rate=ADAM_LEARNING_RATE, beta_1=ADAM_BETA_1,
                   epsilon=ADAM_EPSILON, content_layer=DEFAULT_CONTENT_LAYER,
                   style_layers=DEFAULT_STYLE_LAYERS, alpha=DEFAULT_ALPHA,
@@ -273,7 +280,7 @@ def adam_transfer(content="china", style="starry_night", size=DEFAULT_SIZE, step
 
     ``content``/``style`` are names (see ``helpers.style.images``), file
     paths or arrays; ``size`` is the long side in pixels.  ``steps``
-    defaults to ``pick(1000, 20)``.  Stops early once the cost is
+    defaults to ``pick(1000, 20)``, ``size`` to ``pick(256, 64)``.  Stops early once the cost is
     ``<= target_loss`` when that is given.  Returns a
     :class:`TransferResult`.
     """
@@ -399,7 +406,7 @@ def default_levels(size):
     return tuple(levels)
 
 
-def fast_transfer(content="china", style="starry_night", size=DEFAULT_SIZE, levels=None,
+def fast_transfer(content="china", style="starry_night", size=None, levels=None,
                   iterations=None, content_layer=DEFAULT_CONTENT_LAYER,
                   style_layers=DEFAULT_STYLE_LAYERS, alpha=DEFAULT_ALPHA,
                   beta=DEFAULT_BETA, tv_weight=DEFAULT_TV_WEIGHT, init="content",
@@ -415,7 +422,7 @@ def fast_transfer(content="china", style="starry_night", size=DEFAULT_SIZE, leve
     the end of each level and every ``snapshot_every`` iterations.
     """
     _seed(seed)
-    size = check_size(size, "size")
+    size = resolve_size(size)
     levels = default_levels(size) if levels is None else tuple(int(v) for v in levels)
     if not levels or levels[-1] != size or list(levels) != sorted(levels):
         raise ValueError(f"levels must increase and end at size={size}, got {levels}.")

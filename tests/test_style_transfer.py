@@ -1,0 +1,172 @@
+"""VGG16 feature extraction and short style transfer runs (real weights, no mocks)."""
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+from helpers.style import images, transfer, vgg
+
+SIZE = 64  # tiny, so each VGG16 evaluation costs a few hundredths of a second
+
+
+@pytest.fixture(scope="module")
+def vgg16():
+    return vgg.load_vgg16()  # cached for the whole test session
+
+
+@pytest.fixture(scope="module")
+def content():
+    return images.load_content_image("china", size=SIZE)
+
+
+@pytest.fixture(scope="module")
+def style():
+    return images.load_style_image("starry_night", size=SIZE)
+
+
+def test_weights_come_from_the_local_asset():
+    source = vgg.vgg16_weights_source()
+    assert source != "imagenet", "set FACES_STYLES_ASSETS to the offline asset folder"
+    assert os.path.basename(source) == "vgg16_notop.weights.h5"
+
+
+def test_vgg16_is_cached_and_has_13_convs(vgg16):
+    assert vgg.load_vgg16() is vgg16
+    convs = [layer.name for layer in vgg16.layers if "conv" in layer.name]
+    assert tuple(convs) == vgg.VGG16_CONV_LAYERS
+    assert not vgg16.trainable
+
+
+def test_preprocess_matches_keras(content):
+    import keras
+
+    expected = keras.applications.vgg16.preprocess_input(content[None] * 255.0)
+    np.testing.assert_allclose(vgg.preprocess(content[None]).numpy(), expected, atol=1e-3)
+
+
+def test_feature_extractor_is_truncated_and_shapes(vgg16, content):
+    extractor = vgg.FeatureExtractor(["block3_conv1", "block1_conv1"])
+    assert extractor.deepest_layer == "block3_conv1"
+    assert extractor.model.layers[-1].name == "block3_conv1"
+    assert "block4_conv1" not in [layer.name for layer in extractor.model.layers]
+    acts = extractor.numpy(content[None])
+    assert list(acts) == ["block3_conv1", "block1_conv1"]
+    height, width = content.shape[:2]
+    assert acts["block1_conv1"].shape == (1, height, width, 64)
+    assert acts["block3_conv1"].shape == (1, height // 4, width // 4, 256)
+    # same values as the full network's layer
+    import keras
+
+    full = keras.Model(vgg16.input, vgg16.get_layer("block3_conv1").output)
+    np.testing.assert_allclose(full(vgg.preprocess(content[None])).numpy(),
+                               acts["block3_conv1"], rtol=1e-4, atol=1e-3)
+    single = vgg.FeatureExtractor(["block2_conv2"])(content[None])
+    assert list(single) == ["block2_conv2"] and single["block2_conv2"].shape[-1] == 128
+
+
+def test_pretrained_features_are_not_random(content):
+    # ImageNet weights respond to structure: a photo activates block5 more
+    # sparsely and differently from a flat grey image.
+    extractor = vgg.FeatureExtractor(["block5_conv2"])
+    photo = extractor.numpy(content[None])["block5_conv2"]
+    grey = extractor.numpy(np.full_like(content, 0.5)[None])["block5_conv2"]
+    assert np.abs(photo - grey).mean() > 0.1 * (np.abs(photo).mean() + 1e-6)
+
+
+def test_unknown_layer_names():
+    with pytest.raises(ValueError, match="Unknown VGG16 layer.*block6_conv1.*block1_conv1"):
+        vgg.FeatureExtractor(["block6_conv1"])
+    with pytest.raises(ValueError, match="at least one layer"):
+        vgg.FeatureExtractor([])
+
+
+def test_style_cost_uses_reference_costs(content, style):
+    from helpers.style import costs
+
+    cost = transfer.StyleCost(content, style)
+    generated = np.clip(content + 0.1, 0, 1)
+    parts = cost.parts(generated)
+    acts = cost.extractor(generated[None])
+    expected_content = float(costs.compute_content_cost(cost.a_C, acts[cost.content_layer]))
+    expected_style = float(costs.compute_style_cost(cost.a_S, acts, cost.style_layers))
+    assert parts["content"] == pytest.approx(expected_content, rel=1e-4)
+    assert parts["style"] == pytest.approx(expected_style, rel=1e-4)
+    assert parts["total"] == pytest.approx(
+        transfer.DEFAULT_ALPHA * expected_content + transfer.DEFAULT_BETA * expected_style,
+        rel=1e-4)
+    assert cost.style.shape == content.shape  # style fitted to the content's size
+    assert cost.parts(content)["content"] == pytest.approx(0.0, abs=1e-6)
+    value, grad = cost.value_and_grad(generated[None])
+    assert float(value) == pytest.approx(parts["total"], rel=1e-4)
+    assert grad.shape == (1,) + content.shape and np.isfinite(grad.numpy()).all()
+
+
+def test_fast_transfer_decreases_loss_and_saves(content, style, tmp_path):
+    result = transfer.fast_transfer(content, style, size=SIZE, levels=(32, SIZE),
+                                    iterations=(5, 8), progress=False, snapshot_every=4)
+    start = transfer.StyleCost(images.resize_long_side(content, SIZE), style)(content)
+    assert result.final_loss < 0.7 * float(start)
+    assert result.image.shape == (43, 64, 3) and result.image.dtype == np.float32
+    assert 0.0 <= result.image.min() and result.image.max() <= 1.0
+    assert [label for label, _ in result.snapshots if "done" in label] == [
+        "32x22 done", "64x43 done"]
+    assert result.history and result.seconds > 0
+    path = result.save(tmp_path / "out" / "result.png")
+    from PIL import Image
+
+    assert Image.open(path).size == (64, 43)
+    assert result.show() is not None and result.show_snapshots() is not None
+    assert result._repr_png_().startswith(b"\x89PNG")
+
+
+def test_adam_transfer_decreases_loss_and_is_deterministic(content, style):
+    runs = [transfer.adam_transfer(content, style, size=32, steps=15, progress=False,
+                                   snapshot_every=5, init="noisy_content")
+            for _ in range(2)]
+    first = runs[0]
+    assert first.history[-1]["loss"] < first.history[0]["loss"]
+    assert len(first.snapshots) == 3
+    np.testing.assert_allclose(first.image, runs[1].image, atol=1e-5)
+
+
+def test_target_loss_stops_early(content, style):
+    full = transfer.fast_transfer(content, style, size=32, levels=(32,), iterations=(12,),
+                                  progress=False)
+    target = full.history[3]["loss"]
+    early = transfer.fast_transfer(content, style, size=32, levels=(32,), iterations=(12,),
+                                   target_loss=target, progress=False)
+    assert early.final_loss <= target * (1 + 1e-5)
+    assert len(early.history) < len(full.history)
+
+
+def test_style_transfer_dispatch_and_bad_arguments(content, style):
+    with pytest.raises(ValueError, match="method must be 'fast' or 'adam'"):
+        transfer.style_transfer(content, style, method="sgd")
+    with pytest.raises(ValueError, match="levels must increase and end at size=64"):
+        transfer.fast_transfer(content, style, size=SIZE, levels=(64, 32))
+    with pytest.raises(ValueError, match="iterations has 1 entries for 2 levels"):
+        transfer.fast_transfer(content, style, size=SIZE, levels=(32, 64), iterations=(3,))
+    with pytest.raises(ValueError, match="alpha must be a finite number"):
+        transfer.StyleCost(content, style, alpha=-1)
+    with pytest.raises(ValueError, match="Unknown VGG16 layer"):
+        transfer.StyleCost(content, style, content_layer="conv9")
+    with pytest.raises(ValueError, match="init must be"):
+        transfer.adam_transfer(content, style, size=32, steps=1, init="zeros", progress=False)
+    with pytest.raises(ValueError, match="size must be between"):
+        transfer.fast_transfer(content, style, size=4)
+    with pytest.raises(ValueError, match="float values in"):
+        transfer.fast_transfer(content * 255, style, size=32)
+
+
+def test_quick_defaults_are_small():
+    from helpers.config import quick_mode
+
+    assert quick_mode()  # conftest sets FACES_STYLES_QUICK=1
+    assert transfer.default_iterations(3) == (10, 10, 10)
+    assert transfer.default_levels(256) == (64, 128, 256)
+    assert transfer.resolve_size(None) == transfer.QUICK_SIZE == 64
