@@ -208,3 +208,23 @@ def test_check_rejects_a_sequential_model():
     )
     with pytest.raises(AssertionError, match="functional API"):
         checks.check_build_pair_classifier(learner["build_pair_classifier"])
+
+
+def test_cached_encodings_encode_once(tmp_path):
+    calls = []
+
+    def encode(paths):
+        calls.append(list(paths))
+        return np.array([[len(path), 1.0] for path in paths])
+
+    paths = [f"person_{index}.jpg" for index in range(5)]
+    first = pc.cached_encodings(paths, encode, "demo", batch_size=2,
+                                data_home=tmp_path)
+    assert first.shape == (5, 2) and first.dtype == np.float32
+    assert len(calls) == 3
+    again = pc.cached_encodings(paths, encode, "demo", data_home=tmp_path)
+    assert len(calls) == 3 and np.array_equal(first, again)
+    pc.cached_encodings(paths[:4], encode, "demo", data_home=tmp_path)
+    assert len(calls) == 4
+    with pytest.raises(ValueError, match="at least one"):
+        pc.cached_encodings([], encode, "demo", data_home=tmp_path)

@@ -5,7 +5,9 @@ unit on top of them (a Keras functional model), the plain distance
 threshold it is compared with, ROC/accuracy figures and a query timer.
 """
 
+import hashlib
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -165,3 +167,47 @@ def time_per_query(answer_query, queries, repeats=3):
             answer_query(query)
         best = min(best, (time.perf_counter() - start) / len(queries))
     return best
+
+
+def encodings_cache_path(paths, name, data_home=None):
+    """Return the cache file for the encodings of an image list."""
+    from helpers.assets import get_data_home
+
+    key = hashlib.sha1("\n".join(str(p) for p in paths).encode()).hexdigest()
+    folder = Path(get_data_home(data_home)) / "encodings"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{name}_{len(paths)}_{key[:16]}.npy"
+
+
+def cached_encodings(paths, encode, name, batch_size=32, data_home=None):
+    """Return ``encode(paths)`` in batches, cached on disk by image list.
+
+    ``encode`` maps a list of image paths to a (len, n) array.  The result
+    is stored under the data cache, keyed by the exact list of paths, so a
+    second call with the same list only reads the file.
+    """
+    from tqdm.auto import tqdm
+
+    paths = [str(path) for path in paths]
+    if not paths:
+        raise ValueError("give at least one image path to encode")
+    cache = encodings_cache_path(paths, name, data_home)
+    if cache.is_file():
+        encodings = np.load(cache)
+        if len(encodings) == len(paths):
+            return encodings
+    batches = []
+    for start in tqdm(range(0, len(paths), batch_size), desc=f"encoding "
+                      f"{name}", unit="batch"):
+        batches.append(np.asarray(encode(paths[start:start + batch_size]),
+                                  dtype=np.float32))
+    encodings = np.concatenate(batches)
+    if len(encodings) != len(paths):
+        raise ValueError(
+            f"encode returned {len(encodings)} encodings for "
+            f"{len(paths)} images"
+        )
+    temporary = cache.with_suffix(".part.npy")
+    np.save(temporary, encodings)
+    temporary.replace(cache)
+    return encodings
