@@ -1,0 +1,212 @@
+"""dlib's ResNet face encoder as a Keras functional model.
+
+The network (29 convolutions, 150x150 RGB input, 128-d output) is rebuilt
+in Keras from the layer records of ``helpers.faces.dlib_format``; frozen
+batch norms ("affine" layers) and the input normalisation are folded into
+the convolutions.  The converted weights are cached in the asset cache, so
+later loads take about a second.
+"""
+
+import numpy as np
+
+from helpers.assets import get_data_home
+from helpers.faces import dlib_format
+
+CHIP_SIZE = 150
+EMBEDDING_SIZE = 128
+
+
+def _keras():
+    import keras
+
+    return keras
+
+
+def _pad_add_layer():
+    """Return the PadAdd layer class (defined lazily to import Keras late)."""
+    keras = _keras()
+
+    class PadAdd(keras.layers.Layer):
+        """dlib's add_prev: zero-pad the smaller input at the end, then add."""
+
+        def call(self, inputs):
+            first, second = inputs
+            target = [max(a, b) for a, b in zip(first.shape[1:],
+                                                 second.shape[1:])]
+
+            def pad(tensor):
+                extra = [t - s for t, s in zip(target, tensor.shape[1:])]
+                if not any(extra):
+                    return tensor
+                widths = [[0, 0]] + [[0, e] for e in extra]
+                return keras.ops.pad(tensor, widths)
+
+            return pad(first) + pad(second)
+
+        def compute_output_shape(self, input_shapes):
+            first, second = input_shapes
+            return (first[0],) + tuple(
+                max(a, b) for a, b in zip(first[1:], second[1:]))
+
+    return PadAdd
+
+
+class _Cursor:
+    """Walks the dlib layer records, checking the expected structure."""
+
+    def __init__(self, layers):
+        self.layers = layers
+        self.index = 0
+
+    def peek(self):
+        return self.layers[self.index] if self.index < len(self.layers) else None
+
+    def take(self, kind):
+        layer = self.peek()
+        if layer is None or layer.kind != kind:
+            found = layer.kind if layer else "end of network"
+            raise ValueError(
+                f"dlib network layer {self.index}: expected {kind!r}, "
+                f"found {found!r}"
+            )
+        self.index += 1
+        return layer
+
+
+def _folded_conv(conv, affine, input_means=None):
+    """Return Keras (kernel, bias) with the affine layer folded in."""
+    kernel = conv.params["kernel"].transpose(2, 3, 1, 0).astype(np.float64)
+    bias = conv.params["bias"].astype(np.float64)
+    if input_means is not None:
+        # conv((x - m) / 256) = conv(x / 256) - sum(W * m / 256)
+        kernel = kernel / 256.0
+        means = np.asarray(input_means, dtype=np.float64)
+        bias = bias - np.einsum("hwio,i->o", kernel, means)
+    gamma = affine.params["gamma"].astype(np.float64)
+    beta = affine.params["beta"].astype(np.float64)
+    return (kernel * gamma).astype(np.float32), (
+        bias * gamma + beta).astype(np.float32)
+
+
+def build_encoder_model(network):
+    """Build the Keras functional model and its weight list from a network.
+
+    Returns ``(model, weights)`` where ``weights`` is in the order of
+    ``model.get_weights()``.  The model takes float RGB pixels in
+    ``[0, 255]``, shape ``(None, 150, 150, 3)``, and returns raw 128-d
+    encodings (not L2-normalised), exactly like dlib.
+    """
+    keras = _keras()
+    layers = keras.layers
+    pad_add = _pad_add_layer()
+    cursor = _Cursor(network.layers)
+    weights = []
+    counter = {"conv": 0}
+
+    def conv_affine(x, first=False):
+        conv = cursor.take("con")
+        affine = cursor.take("affine")
+        kernel, bias = _folded_conv(
+            conv, affine, network.input_means if first else None)
+        rows, cols = conv.params["size"]
+        stride = conv.params["stride"]
+        pad_y, pad_x = conv.params["padding"]
+        if (pad_y, pad_x) == (0, 0):
+            padding = "valid"
+        elif stride == (1, 1) and (pad_y, pad_x) == (rows // 2, cols // 2):
+            padding = "same"
+        else:
+            x = layers.ZeroPadding2D(((pad_y, pad_y), (pad_x, pad_x)))(x)
+            padding = "valid"
+        counter["conv"] += 1
+        x = layers.Conv2D(kernel.shape[-1], (rows, cols), strides=stride,
+                          padding=padding,
+                          name=f"conv{counter['conv']:02d}")(x)
+        weights.extend([kernel, bias])
+        return x
+
+    def pool(x, record, kind):
+        rows, cols = record.params["size"]
+        if record.params["padding"] != (0, 0):
+            raise ValueError("padded pooling is not supported")
+        pool_class = (layers.MaxPooling2D if kind == "max"
+                      else layers.AveragePooling2D)
+        return pool_class((rows, cols), strides=record.params["stride"],
+                          padding="valid")(x)
+
+    inputs = keras.Input((CHIP_SIZE, CHIP_SIZE, 3), name="chip_pixels")
+    x = conv_affine(inputs, first=True)
+    cursor.take("relu")
+    x = layers.ReLU()(x)
+    x = pool(x, cursor.take("max_pool"), "max")
+
+    blocks = 0
+    while cursor.peek() is not None and cursor.peek().kind == "con":
+        block_input = x
+        branch = conv_affine(block_input)
+        cursor.take("relu")
+        branch = layers.ReLU()(branch)
+        branch = conv_affine(branch)
+        shortcut = block_input
+        if cursor.peek().kind == "avg_pool":
+            shortcut = pool(block_input, cursor.take("avg_pool"), "avg")
+        cursor.take("add_prev")
+        x = pad_add()([branch, shortcut])
+        cursor.take("relu")
+        x = layers.ReLU()(x)
+        blocks += 1
+
+    everything = cursor.take("avg_pool")
+    if everything.params["size"] != (0, 0):
+        raise ValueError("expected a global average pool before the fc layer")
+    x = layers.GlobalAveragePooling2D()(x)
+    fc = cursor.take("fc")
+    x = layers.Dense(EMBEDDING_SIZE, use_bias=False, name="embedding")(x)
+    weights.append(fc.params["kernel"].astype(np.float32))
+    if cursor.peek() is not None:
+        raise ValueError("unexpected layers after the fc layer")
+    if counter["conv"] != 29 or blocks != 14:
+        raise ValueError(
+            f"expected 29 convolutions in 14 residual blocks, found "
+            f"{counter['conv']} in {blocks}"
+        )
+    model = keras.Model(inputs, x, name="dlib_face_resnet")
+    return model, weights
+
+
+def _cache_path():
+    digest = dlib_format.file_sha256(dlib_format.locate_model_file())
+    return get_data_home() / "models" / f"dlib_resnet_{digest[:16]}.weights.h5"
+
+
+def _architecture():
+    """Return the Keras model with random weights (structure only)."""
+    network = dlib_format.read_dlib_model()
+    return network, build_encoder_model(network)
+
+
+_MODEL = None
+
+
+def load_keras_model():
+    """Return the converted Keras model, converting once and caching."""
+    global _MODEL
+    if _MODEL is not None:
+        return _MODEL
+    cache = _cache_path()
+    network = dlib_format.read_dlib_model()
+    model, weights = build_encoder_model(network)
+    if cache.is_file():
+        try:
+            model.load_weights(cache)
+            _MODEL = model
+            return model
+        except (OSError, ValueError):
+            cache.rename(cache.with_name(cache.name + ".corrupt"))
+    model.set_weights(weights)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    temporary = cache.with_name(cache.name + ".part.weights.h5")
+    model.save_weights(temporary)
+    temporary.replace(cache)
+    _MODEL = model
+    return model
