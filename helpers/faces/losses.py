@@ -1,0 +1,53 @@
+"""Reference losses for learning face embeddings."""
+
+import tensorflow as tf
+
+
+def triplet_loss(anchor, positive, negative, alpha=0.2):
+    """Mean over the batch of max(|A-P|² - |A-N|² + alpha, 0).
+
+    Squared Euclidean distances are summed over the embedding axis (-1);
+    the result is a scalar tensor.
+    """
+    anchor = tf.convert_to_tensor(anchor, dtype=tf.float32)
+    positive = tf.convert_to_tensor(positive, dtype=tf.float32)
+    negative = tf.convert_to_tensor(negative, dtype=tf.float32)
+    positive_distance = tf.reduce_sum(tf.square(anchor - positive), axis=-1)
+    negative_distance = tf.reduce_sum(tf.square(anchor - negative), axis=-1)
+    losses = tf.maximum(positive_distance - negative_distance + alpha, 0.0)
+    return tf.reduce_mean(losses)
+
+
+def pairwise_squared_distances(embeddings):
+    """Return the (N, N) matrix of squared Euclidean distances."""
+    embeddings = tf.convert_to_tensor(embeddings, dtype=tf.float32)
+    squared_norms = tf.reduce_sum(tf.square(embeddings), axis=-1)
+    products = tf.matmul(embeddings, embeddings, transpose_b=True)
+    distances = (squared_norms[:, None] - 2.0 * products
+                 + squared_norms[None, :])
+    return tf.maximum(distances, 0.0)
+
+
+def batch_hard_triplet_loss(embeddings, labels, alpha=0.2):
+    """Triplet loss with the hardest positive and negative of each anchor.
+
+    Anchors without a positive or without a negative in the batch are
+    ignored.  Returns the mean over the remaining anchors (0 if none).
+    """
+    distances = pairwise_squared_distances(embeddings)
+    labels = tf.convert_to_tensor(labels)
+    same = tf.equal(labels[:, None], labels[None, :])
+    not_self = tf.logical_not(tf.eye(tf.shape(labels)[0], dtype=tf.bool))
+    positive_mask = tf.logical_and(same, not_self)
+    negative_mask = tf.logical_not(same)
+    hardest_positive = tf.reduce_max(
+        tf.where(positive_mask, distances, tf.zeros_like(distances)), axis=1)
+    largest = tf.reduce_max(distances) + 1.0
+    hardest_negative = tf.reduce_min(
+        tf.where(negative_mask, distances, largest), axis=1)
+    valid = tf.logical_and(tf.reduce_any(positive_mask, axis=1),
+                           tf.reduce_any(negative_mask, axis=1))
+    losses = tf.maximum(hardest_positive - hardest_negative + alpha, 0.0)
+    losses = tf.boolean_mask(losses, valid)
+    return tf.cond(tf.size(losses) > 0, lambda: tf.reduce_mean(losses),
+                   lambda: tf.constant(0.0))
