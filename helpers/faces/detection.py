@@ -54,15 +54,34 @@ def _rows_to_detections(rows):
     return detections
 
 
-def detect_faces(images, min_score=0.9, batch_size=16):
+def _shrink(image, max_side):
+    """Return (image resized so its long side is <= max_side, factor)."""
+    long_side = max(image.shape[:2])
+    if max_side is None or long_side <= max_side:
+        return image, 1.0
+    from PIL import Image
+
+    factor = max_side / long_side
+    size = (max(1, round(image.shape[1] * factor)),
+            max(1, round(image.shape[0] * factor)))
+    small = Image.fromarray(image).resize(size, Image.BILINEAR)
+    return np.asarray(small), image.shape[1] / size[0]
+
+
+def detect_faces(images, min_score=0.9, batch_size=16, max_side=640):
     """Detect faces; return one list of Detection objects per image.
 
     ``images`` is one image or a list (paths or arrays, any size, RGB,
     grayscale or RGBA).  Images of the same size are detected in batched
     MTCNN calls, which is several times faster than one call per image.
+    Detection runs on a copy whose long side is at most ``max_side``
+    pixels (faster; boxes and keypoints are given in original pixels).
     """
     single = not isinstance(images, (list, tuple))
-    arrays = [load_image(image) for image in ([images] if single else images)]
+    originals = [load_image(image)
+                 for image in ([images] if single else images)]
+    shrunk = [_shrink(image, max_side) for image in originals]
+    arrays = [image for image, _ in shrunk]
     results = [None] * len(arrays)
     by_shape = {}
     for index, array in enumerate(arrays):
@@ -75,7 +94,9 @@ def detect_faces(images, min_score=0.9, batch_size=16):
                 [arrays[i] for i in chunk], output_type="numpy")
             rows = np.asarray(rows, dtype=np.float64).reshape(-1, 16)
             for position, index in enumerate(chunk):
-                mine = rows[rows[:, 0] == position]
+                mine = rows[rows[:, 0] == position].copy()
+                mine[:, [1, 2, 3, 4]] *= shrunk[index][1]
+                mine[:, 6:16] *= shrunk[index][1]
                 results[index] = [d for d in _rows_to_detections(mine)
                                   if d.score >= min_score]
     return results[0] if single else results

@@ -1,0 +1,1 @@
+"""Datasets used by the course (LFW faces)."""
