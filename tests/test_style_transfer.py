@@ -170,3 +170,22 @@ def test_quick_defaults_are_small():
     assert transfer.default_iterations(3) == (10, 10, 10)
     assert transfer.default_levels(256) == (64, 128, 256)
     assert transfer.resolve_size(None) == transfer.QUICK_SIZE == 64
+
+
+def test_match_colours_moves_statistics(content, style):
+    matched = transfer.match_colours(content, style)
+    assert matched.shape == content.shape and matched.dtype == np.float32
+    flat_m, flat_s = matched.reshape(-1, 3), style.reshape(-1, 3)
+    np.testing.assert_allclose(flat_m.mean(0), flat_s.mean(0), atol=0.03)
+    np.testing.assert_allclose(np.cov(flat_m, rowvar=False), np.cov(flat_s, rowvar=False),
+                               atol=0.01)
+    # the layout is kept: strongly correlated with the content's luminance
+    corr = np.corrcoef(matched.mean(-1).ravel(), content.mean(-1).ravel())[0, 1]
+    assert corr > 0.8
+
+
+def test_default_iterations_full_configuration(monkeypatch):
+    monkeypatch.setenv("FACES_STYLES_QUICK", "0")
+    assert transfer.default_iterations(3) == (50, 40, 80)
+    assert transfer.default_iterations(1) == (80,)
+    assert transfer.resolve_size(None) == 256
