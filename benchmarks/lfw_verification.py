@@ -29,9 +29,9 @@ from helpers.faces.encoder import load_encoder
 from helpers.faces.images import load_image
 
 BATCH = 16
-# LFW images are 250x250 with the face filling ~110 px: detecting on a
-# 160 px copy is ~2x faster; alignment still uses the full image.
-DETECT_MAX_SIDE = 160
+# Detect on the full 250x250 images: keypoints found on a 160 px copy cost
+# 0.3 points of accuracy (98.9 % instead of 99.2 %).
+DETECT_MAX_SIDE = 250
 
 
 def best_threshold(distances, labels):
