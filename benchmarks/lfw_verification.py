@@ -109,10 +109,15 @@ def run(folds=10):
     def compute_encodings():
         chips = chip_data["chips"]
         encoder.encode_chips(chips[:32])  # warm up the graph
+        sample = chips[:512]
+        begin = time.perf_counter()
+        encoder.encode_chips(sample, flip_average=False)
+        single_pass = len(sample) / (time.perf_counter() - begin)
         begin = time.perf_counter()
         encodings = encoder.encode_chips(chips, progress=True)
         rate = len(chips) / (time.perf_counter() - begin)
-        return {"encodings": encodings, "rate": np.array(rate)}
+        return {"encodings": encodings, "rate": np.array(rate),
+                "single_pass_rate": np.array(single_pass)}
 
     encoding_data, _ = cached(f"lfw_encodings_{key}.npz", compute_encodings)
     lookup = dict(zip(paths, encoding_data["encodings"]))
@@ -127,6 +132,7 @@ def run(folds=10):
         threshold = best_threshold(distances[train], pairs.labels[train])
         accuracies.append(float(np.mean(
             (distances[held_out] < threshold) == pairs.labels[held_out])))
+    # The pipeline encodes each chip and its mirror image (two passes).
     encoder_rate = float(encoding_data["rate"])
     align_rate = float(chip_data["rate"])
     return {
@@ -136,7 +142,8 @@ def run(folds=10):
         "fold_accuracies": accuracies,
         "images": len(paths),
         "images_without_detection": int(chip_data["fallbacks"]),
-        "faces_per_second_encoder": encoder_rate,
+        "faces_per_second_encoder": float(encoding_data["single_pass_rate"]),
+        "faces_per_second_encoder_mirror_averaged": encoder_rate,
         "faces_per_second_detect_align": align_rate,
         "faces_per_second_end_to_end": 1.0 / (
             1.0 / encoder_rate + 1.0 / align_rate),
