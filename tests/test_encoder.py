@@ -1,0 +1,159 @@
+"""Tests of helpers.faces.encoder: the Keras port of dlib's face encoder."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers.data.lfw import person_images
+from helpers.faces import encoder as encoder_module
+from helpers.faces.database import DEFAULT_THRESHOLD
+from helpers.faces.encoder import load_encoder, load_keras_model
+from helpers.faces.images import load_image
+
+# 13 aligned chips (six real faces, noise, a gradient, black, white) with
+# dlib 20.0.1's own descriptors of them (dlib_face_recognition_resnet_v1)
+REFERENCE = Path(__file__).parent / "data" / "dlib_reference.npz"
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return load_encoder()
+
+
+@pytest.fixture(scope="module")
+def reference():
+    with np.load(REFERENCE) as stored:
+        return {key: stored[key] for key in stored.files}
+
+
+@pytest.fixture(scope="module")
+def photos():
+    """Two photos of Colin Powell and one of Serena Williams (LFW)."""
+    powell = person_images("Colin_Powell")
+    return [load_image(powell[0]), load_image(powell[1]),
+            load_image(person_images("Serena_Williams")[0])]
+
+
+def test_port_reproduces_dlib_descriptors(encoder, reference):
+    descriptors = encoder.encode_chips(
+        reference["chips"], flip_average=False, normalize=False)
+    assert descriptors.shape == (13, 128) and descriptors.dtype == np.float32
+    assert np.abs(descriptors - reference["descriptors"]).max() < 1e-5
+
+
+def test_default_encodings_are_unit_length_mirror_averages(encoder,
+                                                           reference):
+    chips = reference["chips"][:4]
+    raw = encoder.encode_chips(chips, flip_average=False, normalize=False)
+    mirrored = encoder.encode_chips(np.ascontiguousarray(chips[:, :, ::-1]),
+                                    flip_average=False, normalize=False)
+    expected = raw + mirrored
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    encodings = encoder.encode_chips(chips)
+    assert np.allclose(np.linalg.norm(encodings, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(encodings, expected, atol=1e-5)
+    # batching does not change the result
+    assert np.allclose(encoder.encode_chips(chips, batch_size=3), encodings,
+                       atol=1e-5)
+
+
+def test_keras_model_is_functional_with_29_convolutions():
+    import keras
+
+    model = load_keras_model()
+    assert type(model).__name__ == "Functional"
+    convolutions = [layer for layer in model.layers
+                    if isinstance(layer, keras.layers.Conv2D)]
+    assert len(convolutions) == 29
+    assert model.input_shape == (None, 150, 150, 3)
+    assert model.output_shape == (None, 128)
+    assert model.count_params() == sum(
+        int(np.prod(w.shape)) for w in model.get_weights())
+
+
+def test_second_load_uses_the_cached_weights(monkeypatch):
+    first = load_keras_model()
+    assert load_keras_model() is first  # kept in memory
+    cache = encoder_module._cache_path()
+    assert cache.is_file()
+    modified = cache.stat().st_mtime_ns
+    monkeypatch.setattr(encoder_module, "_MODEL", None)  # forget it
+    second = load_keras_model()
+    assert second is not first
+    assert cache.stat().st_mtime_ns == modified  # read, not written again
+    for a, b in zip(first.get_weights(), second.get_weights()):
+        assert np.array_equal(a, b)
+
+
+def test_encode_chips_rejects_bad_input(encoder, reference):
+    chip = reference["chips"][0]
+    with pytest.raises(ValueError, match=r"chips\[None\]"):
+        encoder.encode_chips(chip)
+    with pytest.raises(ValueError, match=r"\(N, 150, 150, 3\)"):
+        encoder.encode_chips(np.zeros((2, 160, 160, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"\(N, 150, 150, 3\)"):
+        encoder.encode_chips(np.zeros((2, 150, 150), np.uint8)[..., None])
+    with pytest.raises(ValueError, match="uint8"):
+        encoder.encode_chips(chip[None].astype(np.float32) / 255)
+    empty = encoder.encode_chips(np.zeros((0, 150, 150, 3), np.uint8))
+    assert empty.shape == (0, 128)
+
+
+def test_same_person_is_closer_than_the_threshold(encoder, photos):
+    encodings = encoder.encode(photos, choose="central")
+    assert encodings.shape == (3, 128)
+    same = np.linalg.norm(encodings[0] - encodings[1])
+    different = [np.linalg.norm(encodings[i] - encodings[2]) for i in (0, 1)]
+    assert same < DEFAULT_THRESHOLD < min(different)
+
+
+def test_paths_and_arrays_give_the_same_encoding(encoder, photos):
+    path = person_images("Colin_Powell")[0]
+    from_path = encoder.encode(path)
+    assert from_path.shape == (1, 128)
+    assert np.allclose(from_path[0], encoder.encode([photos[0]])[0],
+                       atol=1e-6)
+
+
+def test_grayscale_and_rgba_photos_encode_close_to_rgb(encoder, photos):
+    rgb = photos[0]
+    gray = np.round(rgb @ [0.299, 0.587, 0.114]).astype(np.uint8)
+    rgba = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+    encodings = encoder.encode([rgb, gray, rgba])
+    assert np.linalg.norm(encodings[0] - encodings[1]) < 0.2
+    assert np.allclose(encodings[0], encodings[2], atol=1e-6)
+
+
+def test_images_without_a_face_are_rejected(encoder):
+    flat = np.full((200, 200, 3), 128, np.uint8)
+    noise = np.random.default_rng(0).integers(0, 256, (200, 200, 3),
+                                              dtype=np.uint8)
+    for image in (flat, noise):
+        with pytest.raises(ValueError, match="No face found"):
+            encoder.encode([image])
+    assert encoder.chips([flat], choose="all").shape == (0, 150, 150, 3)
+
+
+def test_choose_all_returns_every_face_of_a_montage(encoder, photos):
+    montage = np.hstack([photos[0][40:210, 40:210],
+                         photos[2][40:210, 40:210]])
+    chips = encoder.chips([montage], choose="all")
+    assert chips.shape == (2, 150, 150, 3) and chips.dtype == np.uint8
+    assert encoder.chips([montage], choose="largest").shape == (
+        1, 150, 150, 3)
+    left, right = encoder.encode_chips(chips)
+    alone = encoder.encode([photos[0], photos[2]])
+    assert {0, 1} == {int(np.argmin(np.linalg.norm(alone - e, axis=1)))
+                      for e in (left, right)}
+    with pytest.raises(ValueError, match="choose must be one of"):
+        encoder.chips([montage], choose="smallest")
+
+
+def test_unreadable_files_are_reported(encoder, tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(np.random.default_rng(1).bytes(5000))
+    with pytest.raises(ValueError, match="broken.jpg"):
+        encoder.encode([broken])
+    with pytest.raises(FileNotFoundError, match="missing.jpg"):
+        encoder.encode([tmp_path / "missing.jpg"])
