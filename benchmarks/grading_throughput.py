@@ -9,7 +9,6 @@ Prints students per minute for the whole course (all assignments).
 """
 
 import argparse
-import copy
 import json
 import shutil
 import tempfile
@@ -22,34 +21,9 @@ from helpers.config import REPO_ROOT
 from helpers.course import manage
 
 
-def write_config(root):
-    """Point a copy of the course configuration at ``root``."""
-    (root / "nbgrader_config.py").write_text(
-        "c = get_config()\n"
-        f"load_subconfig({str(REPO_ROOT / 'nbgrader_config.py')!r})\n"
-        f"c.CourseDirectory.root = {str(root)!r}\n"
-        f"c.CourseDirectory.db_url = 'sqlite:///{root / 'gradebook.db'}'\n"
-    )
-
-
-def completed(release, source):
-    """Return the release notebook with the source's answers filled in."""
-    answers = {
-        cell.metadata.nbgrader["grade_id"]: cell.source
-        for cell in source.cells
-        if cell.metadata.get("nbgrader", {}).get("solution")
-    }
-    notebook = copy.deepcopy(release)
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            cell.source = answers[meta["grade_id"]]
-    return notebook
-
-
 def build_class(root, names, students):
     """Create a course in ``root`` with ``students`` completed submissions."""
-    write_config(root)
+    manage.write_course_config(root)
     for name in names:
         shutil.copytree(REPO_ROOT / "solutions" / name,
                         root / "solutions" / name)
@@ -57,7 +31,7 @@ def build_class(root, names, students):
     for name in names:
         for path in sorted((root / "notebooks" / name).glob("*.ipynb")):
             source = nbformat.read(root / "solutions" / name / path.name, 4)
-            notebook = completed(nbformat.read(path, 4), source)
+            notebook = manage.fill_in_answers(nbformat.read(path, 4), source)
             for index in range(students):
                 folder = root / "submitted" / f"student{index:03d}" / name
                 folder.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,6 @@ sets ``FACES_STYLES_REQUIRE_BROWSER=1`` (and installs Debian's chromium) so
 there it can never be skipped.
 """
 
-import copy
 import os
 import shutil
 import socket
@@ -24,6 +23,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+from helpers.course.manage import fill_in_answers
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts"
@@ -54,16 +55,7 @@ def completed_release(folder):
     """Write the release notebook with the solution code filled in."""
     release = nbformat.read(REPO / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
     source = nbformat.read(REPO / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
-    answers = {
-        cell.metadata.nbgrader["grade_id"]: cell.source
-        for cell in source.cells
-        if cell.metadata.get("nbgrader", {}).get("solution")
-    }
-    notebook = copy.deepcopy(release)
-    for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = answers[grade_id]
+    notebook = fill_in_answers(release, source)
     path = folder / NOTEBOOK
     nbformat.write(notebook, path)
     return path

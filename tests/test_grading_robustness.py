@@ -4,11 +4,7 @@ Uses the small 00_setup assignment.  Six students are graded in parallel
 with ``helpers.course.manage.autograde``; feedback is then generated.
 """
 
-import copy
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -29,25 +25,14 @@ def _cells(notebook, key):
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
-    (root / "nbgrader_config.py").write_text(
-        "c = get_config()\n"
-        f"load_subconfig({str(REPO / 'nbgrader_config.py')!r})\n"
-        f"c.CourseDirectory.root = {str(root)!r}\n"
-        f"c.CourseDirectory.db_url = 'sqlite:///{root / 'gradebook.db'}'\n"
-    )
+    manage.write_course_config(root)
     shutil.copytree(REPO / "solutions" / ASSIGNMENT,
                     root / "solutions" / ASSIGNMENT)
     manage.release([ASSIGNMENT], root=root)
     release = nbformat.read(root / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
     source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
-    answers = {c.metadata.nbgrader["grade_id"]: c.source
-               for c in _cells(source, "solution")}
-
     def solved():
-        notebook = copy.deepcopy(release)
-        for cell in _cells(notebook, "solution"):
-            cell.source = answers[cell.metadata.nbgrader["grade_id"]]
-        return notebook
+        return manage.fill_in_answers(release, source)
 
     def submit(student, notebook, name=NOTEBOOK):
         folder = root / "submitted" / student / ASSIGNMENT

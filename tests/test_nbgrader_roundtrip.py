@@ -16,7 +16,6 @@ course):
   per-cell timeout, the test cells after it score 0, all others full marks.
 """
 
-import json
 import os
 import shutil
 import subprocess
@@ -27,7 +26,11 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from helpers.course.manage import assignments
+from helpers.course.manage import (
+    assignments,
+    fill_in_answers,
+    write_course_config,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = 30
@@ -49,16 +52,6 @@ def finish(process):
     return output
 
 
-def make_course(root):
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "nbgrader_config.py").write_text(
-        "c = get_config()\n"
-        f"load_subconfig({str(REPO / 'nbgrader_config.py')!r})\n"
-        f"c.CourseDirectory.root = {str(root)!r}\n"
-        f"c.CourseDirectory.db_url = 'sqlite:///{root / 'gradebook.db'}'\n"
-    )
-
-
 def nbgrader_cells(notebook, kind):
     """Return cells that are answer cells ('solution') or test cells."""
     key = "solution" if kind == "solution" else "grade"
@@ -66,18 +59,6 @@ def nbgrader_cells(notebook, kind):
         cell for cell in notebook.cells
         if cell.metadata.get("nbgrader", {}).get(key)
     ]
-
-
-def fill_in_solutions(release, source):
-    """Copy the source's answer-cell code into the release notebook."""
-    answers = {
-        cell.metadata["nbgrader"]["grade_id"]: cell.source
-        for cell in nbgrader_cells(source, "solution")
-    }
-    filled = nbformat.from_dict(json.loads(json.dumps(release)))
-    for cell in nbgrader_cells(filled, "solution"):
-        cell.source = answers[cell.metadata["nbgrader"]["grade_id"]]
-    return filled
 
 
 def submit(root, student, assignment, notebook_name, notebook):
@@ -102,7 +83,7 @@ def round_trip(request, tmp_path_factory):
     assignment = request.param
     base = tmp_path_factory.mktemp(assignment)
     course = base / "course"
-    make_course(course)
+    write_course_config(course)
     shutil.copytree(REPO / "solutions" / assignment,
                     course / "solutions" / assignment,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
@@ -115,11 +96,11 @@ def round_trip(request, tmp_path_factory):
         source = nbformat.read(
             course / "solutions" / assignment / path.name, as_version=4)
         released[path.name] = path
-        solution = fill_in_solutions(release, source)
+        solution = fill_in_answers(release, source)
         solution.metadata["kernelspec"] = {
             "name": "some-other-kernel", "display_name": "Other",
             "language": "python"}
-        adversary = fill_in_solutions(release, source)
+        adversary = fill_in_answers(release, source)
         nbgrader_cells(adversary, "grade")[0].source = (
             "raise AssertionError('a rewritten test cell')")
         last_answer = nbgrader_cells(adversary, "solution")[-1]
@@ -132,7 +113,7 @@ def round_trip(request, tmp_path_factory):
     for student, notebooks in submissions.items():
         root = base / student
         shutil.copytree(course, root)
-        make_course(root)  # point the copied config at this copy
+        write_course_config(root)  # point the copied config at this copy
         for name, notebook in notebooks.items():
             submit(root, student, assignment, name, notebook)
         processes[student] = run_nbgrader(

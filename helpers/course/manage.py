@@ -4,6 +4,7 @@ Every task is a thin layer over nbgrader's own command line, run from the
 course root so that ``nbgrader_config.py`` applies.
 """
 
+import copy
 import os
 import subprocess
 import sys
@@ -66,6 +67,43 @@ def keep_checked_outputs(notebook):
             cell.outputs = []
             cell.execution_count = None
     return notebook
+
+
+def write_course_config(root):
+    """Make ``root`` a course directory that uses this course's config.
+
+    Used for temporary courses (tests, benchmarks): the repository's
+    ``nbgrader_config.py`` is loaded, then the course root and gradebook
+    are pointed at ``root``.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"load_subconfig({str(REPO_ROOT / 'nbgrader_config.py')!r})\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+        f"c.CourseDirectory.db_url = 'sqlite:///{root / 'gradebook.db'}'\n"
+    )
+
+
+def fill_in_answers(release, source):
+    """Return a copy of a release notebook with the source's answers.
+
+    Simulates a student who completed every exercise: each answer cell of
+    ``release`` gets the code of the answer cell with the same grade_id in
+    the instructor's ``source`` notebook.
+    """
+    answers = {
+        cell.metadata["nbgrader"]["grade_id"]: cell.source
+        for cell in source.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+    filled = copy.deepcopy(release)
+    for cell in filled.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            cell.source = answers[meta["grade_id"]]
+    return filled
 
 
 def execute_solutions(names=None, root=REPO_ROOT, timeout=900):
