@@ -97,6 +97,15 @@ def test_threshold_per_call_and_per_database(database, queries):
     assert FaceDatabase(threshold=0.5).threshold == 0.5
 
 
+def test_the_encoder_is_loaded_when_first_needed():
+    from helpers.faces import FaceEncoder
+
+    database = FaceDatabase()
+    assert database._encoder is None
+    assert isinstance(database.encoder, FaceEncoder)
+    assert database.encoder is database.encoder
+
+
 def test_unknown_name_is_a_key_error_listing_the_known(database, queries):
     with pytest.raises(KeyError, match="Serena_Williams"):
         database.verify(queries[STRANGER], STRANGER)
@@ -112,6 +121,7 @@ def test_precomputed_encodings(queries):
     assert database.verify(queries["Colin_Powell"], "powell") == (0.0, True)
     name, distance = database.identify(queries[STRANGER][None])
     assert name == "chavez" and distance == 0.0
+    assert database.identify(list(queries[STRANGER]))[0] == "chavez"
     with pytest.raises(ValueError, match="128"):
         database.verify(np.zeros(64), "powell")
     with pytest.raises(ValueError, match="128"):

@@ -109,6 +109,8 @@ def _is_encoding(query):
     """Return True when ``query`` looks like an encoding, not an image."""
     if hasattr(query, "numpy"):
         query = query.numpy()
+    if isinstance(query, (list, tuple)):
+        query = np.asarray(query)
     if not isinstance(query, np.ndarray):
         return False
     return query.ndim == 1 or query.shape == (1, EMBEDDING_SIZE)
