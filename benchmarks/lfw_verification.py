@@ -97,6 +97,9 @@ def run(folds=10):
     paths = sorted(set(map(str, pairs.paths_a + pairs.paths_b)))
     key = hashlib.sha256("\n".join(
         Path(p).name for p in paths).encode()).hexdigest()[:16]
+    encoder = load_encoder()
+    # Encodings depend on the encoder's settings: they are part of the key.
+    settings = f"flip{int(encoder.flip_average)}_norm{int(encoder.normalize)}_v2"
 
     def compute_chips():
         chips, fallbacks, rate = detect_and_align(paths)
@@ -104,7 +107,6 @@ def run(folds=10):
                 "rate": np.array(rate)}
 
     chip_data, _ = cached(f"lfw_chips_{key}.npz", compute_chips)
-    encoder = load_encoder()
 
     def compute_encodings():
         chips = chip_data["chips"]
@@ -119,7 +121,8 @@ def run(folds=10):
         return {"encodings": encodings, "rate": np.array(rate),
                 "single_pass_rate": np.array(single_pass)}
 
-    encoding_data, _ = cached(f"lfw_encodings_{key}.npz", compute_encodings)
+    encoding_data, _ = cached(
+        f"lfw_encodings_{key}_{settings}.npz", compute_encodings)
     lookup = dict(zip(paths, encoding_data["encodings"]))
     first = np.stack([lookup[str(p)] for p in pairs.paths_a])
     second = np.stack([lookup[str(p)] for p in pairs.paths_b])

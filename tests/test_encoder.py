@@ -1,5 +1,6 @@
 """Tests of helpers.faces.encoder: the Keras port of dlib's face encoder."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,12 @@ from helpers.faces.images import load_image
 
 # 13 aligned chips (six real faces, noise, a gradient, black, white) with
 # dlib 20.0.1's own descriptors of them (dlib_face_recognition_resnet_v1)
-REFERENCE = Path(__file__).parent / "data" / "dlib_reference.npz"
+# dlib 20.0.1's own descriptors for 13 chips, kept beside the project in
+# ../shared/reference (CI has it there); FACES_STYLES_REFERENCE overrides.
+REFERENCE = Path(os.environ.get(
+    "FACES_STYLES_REFERENCE",
+    Path(__file__).resolve().parents[2] / "shared" / "reference",
+)) / "dlib_reference.npz"
 
 
 @pytest.fixture(scope="module")

@@ -81,6 +81,7 @@ class Reader:
         control = self.take(1)[0]
         size = control & 0x0F
         if control & 0x70 or not 1 <= size <= 8:
+            self.offset -= 1  # report the position of the bad byte
             self.fail(f"bad integer control byte 0x{control:02x}")
         value = int.from_bytes(self.take(size), "little")
         return -value if control & 0x80 else value

@@ -267,8 +267,8 @@ class FaceEncoder:
                 mirrored = np.ascontiguousarray(batch[:, :, ::-1])
                 encoding = 0.5 * (encoding + self._forward(mirrored).numpy())
             if normalize:
-                encoding = encoding / np.linalg.norm(
-                    encoding, axis=1, keepdims=True)
+                norms = np.linalg.norm(encoding, axis=1, keepdims=True)
+                encoding = encoding / np.maximum(norms, 1e-12)
             outputs.append(encoding)
         if not outputs:
             return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
