@@ -10,8 +10,10 @@ Public API (see ``docs/style_api.md``):
 * images: :func:`load_content_image`, :func:`load_style_image`,
   :func:`load_image`, :func:`to_float_image`, :func:`resize_long_side`;
 * optimisation: :func:`style_transfer`, :func:`fast_transfer`,
-  :func:`adam_transfer`, :class:`StyleCost`, :class:`TransferResult`;
-* figures: :func:`show_transfer`, :func:`show_results`, :func:`show_snapshots`.
+  :func:`adam_transfer`, :func:`match_colours`, :class:`StyleCost`,
+  :class:`TransferResult`;
+* figures: :func:`show_transfer`, :func:`show_results`, :func:`show_snapshots`,
+  :func:`plot_losses`.
 
 costs imports TensorFlow, so importing this package loads it.
 """
@@ -33,7 +35,7 @@ from helpers.style.images import (
     resize_long_side,
     to_float_image,
 )
-from helpers.style.plotting import show_results, show_snapshots, show_transfer
+from helpers.style.plotting import plot_losses, show_results, show_snapshots, show_transfer
 from helpers.style.transfer import (
     DEFAULT_ALPHA,
     DEFAULT_BETA,
@@ -45,6 +47,7 @@ from helpers.style.transfer import (
     TransferResult,
     adam_transfer,
     fast_transfer,
+    match_colours,
     style_transfer,
 )
 from helpers.style.vgg import FeatureExtractor, load_vgg16, preprocess
@@ -54,7 +57,7 @@ __all__ = [
     "compute_style_cost", "total_variation_loss", "total_cost",
     "CONTENT_IMAGES", "STYLE_IMAGES", "load_content_image", "load_style_image",
     "load_image", "to_float_image", "resize_long_side",
-    "show_transfer", "show_results", "show_snapshots",
+    "show_transfer", "show_results", "show_snapshots", "plot_losses", "match_colours",
     "DEFAULT_ALPHA", "DEFAULT_BETA", "DEFAULT_CONTENT_LAYER", "DEFAULT_SIZE",
     "DEFAULT_STYLE_LAYERS", "DEFAULT_TV_WEIGHT",
     "StyleCost", "TransferResult", "adam_transfer", "fast_transfer", "style_transfer",

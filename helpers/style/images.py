@@ -248,16 +248,21 @@ def load_style_image(name="starry_night", size=None, asset_dir=None):
 
 
 def as_image(source, size=None, kind="content"):
-    """Resolve ``source`` (a name, a path or an array) to a validated image."""
-    if isinstance(source, str) and not any(sep in source for sep in "/\\.") :
-        if kind == "style" or source in STYLE_IMAGES:
-            if source in STYLE_IMAGES:
-                return load_style_image(source, size)
-        if source in CONTENT_IMAGES:
-            return load_content_image(source, size)
+    """Resolve ``source`` to a validated image (long side ``size`` if given).
+
+    ``source`` is a name from :data:`CONTENT_IMAGES` or :data:`STYLE_IMAGES`,
+    a path to an image file, or an image array (uint8 or floats in [0, 1]).
+    ``kind`` ("content" or "style") only words error messages.
+    """
+    if isinstance(source, str) and source in STYLE_IMAGES:
+        return load_style_image(source, size)
+    if isinstance(source, str) and source in CONTENT_IMAGES:
+        return load_content_image(source, size)
+    if isinstance(source, str) and not any(sep in source for sep in "/\\."):
         raise ValueError(
             f"Unknown image name {source!r}. Content images: "
-            f"{', '.join(CONTENT_IMAGES)}; style images: {', '.join(STYLE_IMAGES)}."
+            f"{', '.join(CONTENT_IMAGES)}; style images: {', '.join(STYLE_IMAGES)}; "
+            "or pass a file path or an array."
         )
     if isinstance(source, (str, Path)):
         return load_image(source, size)
