@@ -44,3 +44,31 @@ def test_submission_problems_name_missing_and_renamed(tmp_path):
 def test_command_line_usage_message(capsys):
     assert manage.main(["nonsense"]) == 2
     assert "usage" in capsys.readouterr().out
+
+
+def _load_course_config(monkeypatch, argv):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    monkeypatch.delenv("FACES_STYLES_QUICK", raising=False)
+    monkeypatch.setattr("sys.argv", argv)
+    loader = PyFileConfigLoader("nbgrader_config.py",
+                                path=str(manage.REPO_ROOT))
+    return loader.load_config()
+
+
+def test_grading_commands_run_in_quick_configuration(monkeypatch):
+    import os
+
+    config = _load_course_config(monkeypatch, ["nbgrader", "autograde", "a"])
+    assert os.environ.get("FACES_STYLES_QUICK") == "1"
+    assert config.Execute.timeout > 0
+    assert config.Execute.kernel_name == "python3"
+    assert config.CourseDirectory.source_directory == "solutions"
+    assert config.CourseDirectory.release_directory == "notebooks"
+
+
+def test_learners_lab_keeps_the_full_configuration(monkeypatch):
+    import os
+
+    _load_course_config(monkeypatch, ["jupyter-lab"])
+    assert "FACES_STYLES_QUICK" not in os.environ
