@@ -1,0 +1,504 @@
+"""Public tests for notebook 05 (neural style transfer).
+
+Each check compares the learner's function with the lecture's definition on
+small activations shaped ``(1, n_H, n_W, n_C)`` (with n_H, n_W and n_C all
+different, so that mixed-up axes show), recognises the classic wrong
+versions by their values and names the mistake, and runs the function
+inside a ``tf.function`` so that NumPy calls on symbolic tensors are caught.
+"""
+
+import inspect
+
+import numpy as np
+
+from helpers.checks.common import (
+    _referenced_objects,
+    assert_close,
+    assert_own_function,
+    passed,
+    to_numpy,
+)
+
+SHAPE = (1, 3, 5, 4)  # n_H = 3, n_W = 5, n_C = 4: every axis distinguishable
+
+NUMPY_IN_GRAPH = (
+    "{name} fails inside a tf.function ({error}). The optimiser runs your "
+    "costs on symbolic tensors, where .numpy() and NumPy functions (np.sum, "
+    "np.dot, np.reshape, ...) do not work: use TensorFlow ops only "
+    "(tf.reduce_sum, tf.square, tf.reshape, tf.transpose, tf.matmul)."
+)
+
+
+def _activations(seed, shape=SHAPE):
+    """ReLU-like activations (non-negative floats) of a given shape."""
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(-0.5, 2.0, size=shape)
+    return np.maximum(values, 0.0).astype(np.float32)
+
+
+def _call(function, *args, name=None):
+    """Call the learner's function eagerly, wrapping errors in a clear message."""
+    import tensorflow as tf
+
+    name = name or function.__name__
+    tensors = [tf.constant(a) if isinstance(a, np.ndarray) else a for a in args]
+    try:
+        return function(*tensors)
+    except NotImplementedError:
+        raise
+    except Exception as error:  # report the learner's error with context
+        raise AssertionError(
+            f"{name} raised {type(error).__name__}: {error}. The inputs are "
+            "TensorFlow tensors: use TensorFlow ops (tf.reduce_sum, "
+            "tf.reshape, tf.transpose, tf.matmul, ...).") from error
+
+
+def _call_in_graph(function, *args, name=None):
+    """Call the function inside a tf.function; explain NumPy-on-tensor errors."""
+    import tensorflow as tf
+
+    name = name or function.__name__
+    tensors = [tf.constant(a) if isinstance(a, np.ndarray) else a for a in args]
+    try:
+        return tf.function(function)(*tensors)
+    except Exception as error:  # any failure in graph mode has the same cause
+        raise AssertionError(NUMPY_IN_GRAPH.format(
+            name=name, error=f"{type(error).__name__}: {str(error)[:200]}")) from error
+
+
+def _scalar(value, name):
+    array = to_numpy(value)
+    if array.size != 1:
+        raise AssertionError(
+            f"{name} returned an array of shape {array.shape}; it must return "
+            "one number (a scalar tensor): sum over all entries."
+        )
+    return float(array.reshape(()))
+
+
+def _match_mistake(value, candidates, name, tolerance=1e-4):
+    """Raise with the message of the first wrong version ``value`` matches."""
+    for expected, message in candidates:
+        if np.isclose(value, expected, rtol=tolerance, atol=1e-9):
+            raise AssertionError(f"{name}: {message}")
+
+
+def _assert_differentiable(function, args, wrt, name):
+    """The gradient of the result with respect to ``args[wrt]`` must exist."""
+    import tensorflow as tf
+
+    variables = [tf.constant(a) for a in args]
+    with tf.GradientTape() as tape:
+        tape.watch(variables[wrt])
+        result = function(*variables)
+    if tape.gradient(result, variables[wrt]) is None:
+        raise AssertionError(
+            f"{name} is not differentiable: TensorFlow cannot compute its "
+            "gradient. Use TensorFlow ops only (no .numpy(), no NumPy "
+            "functions, no Python float())."
+        )
+
+
+def _no_checks_reference(function, references):
+    """Fail if the function calls one of the checks' reference functions."""
+    for global_name, obj in _referenced_objects(function):
+        if any(obj is reference for reference in references):
+            raise AssertionError(
+                f"{function.__name__} uses {global_name!r}, the course's "
+                "reference. Write the computation yourself."
+            )
+
+
+# --------------------------------------------------------------------------
+# NumPy versions (float64) of the costs and their classic wrong variants
+# --------------------------------------------------------------------------
+
+
+def np_unroll(a):
+    """(1, n_H, n_W, n_C) -> (n_C, n_H * n_W), position index h * n_W + w."""
+    _, n_H, n_W, n_C = a.shape
+    return np.asarray(a, np.float64).reshape(n_H * n_W, n_C).T
+
+
+def np_layer_style_cost(a_S, a_G, unroll=np_unroll, gram=lambda A: A @ A.T,
+                        norm=None):
+    """J_style_layer in NumPy with replaceable unrolling, Gram and norm."""
+    _, n_H, n_W, n_C = a_G.shape
+    G_S, G_G = gram(unroll(a_S)), gram(unroll(a_G))
+    norm = (2 * n_H * n_W * n_C) ** 2 if norm is None else norm
+    return float(np.sum((G_S - G_G) ** 2) / norm)
+
+
+def _reshape_only(a):
+    _, n_H, n_W, n_C = a.shape
+    return np.asarray(a, np.float64).reshape(n_C, n_H * n_W)
+
+
+# --------------------------------------------------------------------------
+# Exercise checks
+# --------------------------------------------------------------------------
+
+
+def check_compute_content_cost(compute_content_cost):
+    """Check the learner's ``compute_content_cost(a_C, a_G)``."""
+    from helpers.style import costs
+
+    assert_own_function(compute_content_cost, costs.compute_content_cost)
+    name = "compute_content_cost"
+    a_C, a_G = _activations(1), _activations(2)
+    value = _scalar(_call(compute_content_cost, a_C, a_G), name)
+    diff = a_C.astype(np.float64) - a_G
+    count = np.prod(SHAPE[1:])
+    squares = np.sum(diff ** 2)
+    _match_mistake(value, [
+        (squares, "the normalisation factor is missing: divide the sum of "
+                  "squares by 4 * n_H * n_W * n_C."),
+        (squares / 2, "you used the 1/2 of the lecture's first sketch; this "
+                      "notebook's cost divides by 4 * n_H * n_W * n_C."),
+        (squares / count, "you took the mean of the squares; divide by "
+                          "4 * n_H * n_W * n_C (four times the number of "
+                          "entries)."),
+        (squares / (2 * count), "the factor is 4 * n_H * n_W * n_C, not 2 * ..."),
+        (np.sum(diff) / (4 * count), "square the differences before summing."),
+        (np.sum(np.abs(diff)) / (4 * count),
+         "use squared differences, not absolute values."),
+        (np.sqrt(squares) / (4 * count),
+         "do not take the square root: the cost uses the SQUARED norm."),
+        (squares / (4 * 3 * 5), "the normalisation must include n_C: divide "
+                                "by 4 * n_H * n_W * n_C."),
+    ], name)
+    assert_close(value, squares / (4 * count), name, rtol=1e-4,
+                 hint="J_content = sum((a_C - a_G)**2) / (4 n_H n_W n_C).")
+    if _scalar(_call(compute_content_cost, a_C, a_C), name) != 0.0:
+        raise AssertionError(f"{name}(a, a) must be 0 for identical activations.")
+    graph = _scalar(_call_in_graph(compute_content_cost, a_C, a_G), name)
+    assert_close(graph, value, f"{name} inside a tf.function", rtol=1e-4)
+    _assert_differentiable(compute_content_cost, (a_C, a_G), 1, name)
+    passed(name)
+
+
+def check_gram_matrix(gram_matrix):
+    """Check the learner's ``gram_matrix(A)`` for A shaped (n_C, n_H*n_W)."""
+    from helpers.style import costs
+
+    assert_own_function(gram_matrix, costs.gram_matrix)
+    name = "gram_matrix"
+    A = np.random.default_rng(3).normal(size=(3, 7)).astype(np.float32)
+    result = to_numpy(_call(gram_matrix, A))
+    if result.shape == (7, 7):
+        raise AssertionError(
+            "gram_matrix of an A shaped (3, 7) returned (7, 7): you computed "
+            "A^T A. The Gram matrix is A A^T, shaped (n_C, n_C): "
+            "tf.matmul(A, A, transpose_b=True) or tf.matmul(A, tf.transpose(A))."
+        )
+    if result.shape == (3, 7):
+        raise AssertionError(
+            "gram_matrix returned the shape of A: you multiplied element by "
+            "element. Use a matrix product, tf.matmul(A, tf.transpose(A))."
+        )
+    if result.shape != (3, 3):
+        raise AssertionError(
+            f"gram_matrix of an A shaped (3, 7) returned shape {result.shape}; "
+            "expected (3, 3), i.e. (n_C, n_C)."
+        )
+    expected = A.astype(np.float64) @ A.T
+    for factor, what in ((7, "n_H * n_W"), (21, "n_C * n_H * n_W")):
+        if np.allclose(result, expected / factor, rtol=1e-4):
+            raise AssertionError(
+                f"gram_matrix divided by {what}: the Gram matrix is the plain "
+                "product A A^T; the normalisation belongs to the style cost."
+            )
+    assert_close(result, expected, name, rtol=1e-4,
+                 hint="G[k, k'] = sum over positions of A[k, p] * A[k', p].")
+    graph = to_numpy(_call_in_graph(gram_matrix, A))
+    assert_close(graph, expected, f"{name} inside a tf.function", rtol=1e-4)
+    passed(name)
+
+
+def check_compute_layer_style_cost(compute_layer_style_cost):
+    """Check the learner's ``compute_layer_style_cost(a_S, a_G)``."""
+    from helpers.style import costs
+
+    assert_own_function(compute_layer_style_cost, costs.compute_layer_style_cost)
+    name = "compute_layer_style_cost"
+    a_S, a_G = _activations(4), _activations(5)
+    value = _scalar(_call(compute_layer_style_cost, a_S, a_G), name)
+    n = int(np.prod(SHAPE[1:]))
+    correct = np_layer_style_cost(a_S, a_G)
+    squares = correct * (2 * n) ** 2
+    _match_mistake(value, [
+        (np_layer_style_cost(a_S, a_G, unroll=_reshape_only),
+         "you reshaped (1, n_H, n_W, n_C) directly to (n_C, n_H * n_W). That "
+         "mixes channels and positions: reshape to (n_H * n_W, n_C) first, "
+         "then transpose to (n_C, n_H * n_W)."),
+        (np_layer_style_cost(a_S, a_G, gram=lambda A: A.T @ A),
+         "your Gram matrices are A^T A (positions x positions); the style "
+         "matrix is A A^T, shaped (n_C, n_C). Check gram_matrix."),
+        (squares, "the normalisation factor is missing: divide by "
+                  "(2 * n_H * n_W * n_C)**2."),
+        (squares / (2 * n), "the factor must be SQUARED: divide by "
+                            "(2 * n_H * n_W * n_C)**2, not 2 * n_H * n_W * n_C."),
+        (squares / (4 * n), "the factor must be (2 * n_H * n_W * n_C)**2 = "
+                            "4 * (n_H * n_W * n_C)**2."),
+        (squares / n ** 2, "the factor is (2 * n_H * n_W * n_C)**2: the 2 is "
+                           "missing."),
+        (squares / SHAPE[3] ** 2, "you took the mean over the (n_C, n_C) "
+                                  "entries; divide by (2 * n_H * n_W * n_C)**2."),
+        (squares / (2 * 1 * 3 * 5) ** 2,
+         "the normalisation uses the wrong dimensions: read "
+         "m, n_H, n_W, n_C = a_G.shape (n_C is the LAST axis)."),
+    ], name)
+    assert_close(value, correct, name, rtol=1e-4,
+                 hint="J = sum((G_S - G_G)**2) / (2 n_H n_W n_C)**2 with "
+                      "G = A A^T, A the unrolled (n_C, n_H*n_W) activation.")
+    if _scalar(_call(compute_layer_style_cost, a_S, a_S), name) != 0.0:
+        raise AssertionError(f"{name}(a, a) must be 0 for identical activations.")
+    graph = _scalar(_call_in_graph(compute_layer_style_cost, a_S, a_G), name)
+    assert_close(graph, value, f"{name} inside a tf.function", rtol=1e-4)
+    _assert_differentiable(compute_layer_style_cost, (a_S, a_G), 1, name)
+    passed(name)
+
+
+STYLE_CHECK_LAYERS = [("conv_a", 0.5), ("conv_b", 0.3), ("conv_c", 0.2)]
+STYLE_CHECK_SHAPES = {"conv_a": (1, 6, 4, 2), "conv_b": (1, 3, 2, 5),
+                      "conv_c": (1, 2, 3, 7), "content": (1, 3, 2, 5)}
+
+
+def _style_dicts(seed):
+    style = {layer: _activations(seed + k, shape)
+             for k, (layer, shape) in enumerate(STYLE_CHECK_SHAPES.items())}
+    generated = {layer: _activations(seed + 10 + k, shape)
+                 for k, (layer, shape) in enumerate(STYLE_CHECK_SHAPES.items())}
+    return style, generated
+
+
+def check_compute_style_cost(compute_style_cost, compute_layer_style_cost):
+    """Check ``compute_style_cost(style_activations, generated_activations, style_layers)``."""
+    import tensorflow as tf
+
+    from helpers.style import costs
+
+    assert_own_function(compute_style_cost, costs.compute_style_cost)
+    name = "compute_style_cost"
+    style, generated = _style_dicts(20)
+    tensors_S = {k: tf.constant(v) for k, v in style.items()}
+    tensors_G = {k: tf.constant(v) for k, v in generated.items()}
+    value = _scalar(_call(compute_style_cost, tensors_S, tensors_G,
+                          STYLE_CHECK_LAYERS), name)
+    layer_costs = {k: np_layer_style_cost(style[k], generated[k]) for k in style}
+    weights = [w for _, w in STYLE_CHECK_LAYERS]
+    names = [layer for layer, _ in STYLE_CHECK_LAYERS]
+    per_layer = [layer_costs[k] for k in names]
+    correct = float(np.dot(weights, per_layer))
+    own = sum(w * _scalar(compute_layer_style_cost(tensors_S[k], tensors_G[k]),
+                          "compute_layer_style_cost")
+              for k, w in STYLE_CHECK_LAYERS)
+    if not np.isclose(own, correct, rtol=1e-4) and np.isclose(value, own, rtol=1e-4):
+        raise AssertionError(
+            "compute_style_cost combines the layers correctly, but your "
+            "compute_layer_style_cost gives wrong values: fix it first.")
+    _match_mistake(value, [
+        (sum(per_layer), "the weights lambda are missing: multiply each "
+                         "layer's cost by its weight from style_layers."),
+        (sum(per_layer) / len(per_layer),
+         "you averaged the layer costs; use the weighted sum with the "
+         "weights lambda from style_layers."),
+        (weights[-1] * per_layer[-1],
+         "only the last layer counts: accumulate with J_style += ... instead "
+         "of overwriting J_style in the loop."),
+        (correct + 0.2 * layer_costs["content"],
+         "you summed over every key of the activation dicts; loop over "
+         "style_layers: the dicts may hold other layers (e.g. the content "
+         "layer)."),
+        (float(np.dot(weights[::-1], per_layer)),
+         "the weights are paired with the wrong layers: use the (layer, "
+         "weight) pairs of style_layers together."),
+    ], name)
+    assert_close(value, correct, name, rtol=1e-4,
+                 hint="J_style = sum over (layer, lambda) in style_layers of "
+                      "lambda * compute_layer_style_cost(a_S[layer], a_G[layer]).")
+    graph = tf.function(compute_style_cost)
+    try:
+        in_graph = _scalar(graph(tensors_S, tensors_G, STYLE_CHECK_LAYERS), name)
+    except Exception as error:
+        raise AssertionError(NUMPY_IN_GRAPH.format(
+            name=name, error=f"{type(error).__name__}: {str(error)[:200]}")) from error
+    assert_close(in_graph, value, f"{name} inside a tf.function", rtol=1e-4)
+    passed(name)
+
+
+def check_total_cost(total_cost):
+    """Check the learner's ``total_cost(J_content, J_style, alpha=10, beta=40)``."""
+    import tensorflow as tf
+
+    from helpers.style import costs
+
+    assert_own_function(total_cost, costs.total_cost)
+    name = "total_cost"
+    defaults = {k: p.default for k, p in inspect.signature(total_cost).parameters.items()}
+    if defaults.get("alpha") != 10 or defaults.get("beta") != 40:
+        raise AssertionError(
+            "total_cost must keep the defaults alpha=10 and beta=40 of its "
+            f"signature; found alpha={defaults.get('alpha')}, "
+            f"beta={defaults.get('beta')}.")
+    value = float(to_numpy(total_cost(3.0, 5.0)))
+    if np.isclose(value, 10 * 5 + 40 * 3):
+        raise AssertionError(
+            "alpha and beta are swapped: alpha weighs J_content, beta J_style.")
+    if np.isclose(value, 8.0):
+        raise AssertionError("multiply J_content by alpha and J_style by beta.")
+    assert_close(value, 230.0, "total_cost(3.0, 5.0)",
+                 hint="J = alpha * J_content + beta * J_style.")
+    value = float(to_numpy(total_cost(2.0, 0.5, alpha=1, beta=100)))
+    if np.isclose(value, 230.0 * 0 + 10 * 2 + 40 * 0.5):
+        raise AssertionError("total_cost ignores the alpha and beta it is given.")
+    assert_close(value, 52.0, "total_cost(2.0, 0.5, alpha=1, beta=100)")
+    tensor = total_cost(tf.constant(1.5), tf.constant(0.25), alpha=2.0, beta=4.0)
+    assert_close(tensor, 4.0, "total_cost on tensors")
+    passed(name)
+
+
+# --------------------------------------------------------------------------
+# The optimisation step
+# --------------------------------------------------------------------------
+
+
+def tiny_extractor(seed=0, channels=(4, 6, 8)):
+    """A small fixed ConvNet standing in for VGG16: image -> {layer: activation}.
+
+    Layers ``conv1``, ``conv2`` (after 2x2 average pooling) and ``conv3``;
+    3x3 kernels with fixed random weights, ReLU.  Fast and deterministic.
+    """
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    kernels, previous = [], 3
+    for count in channels:
+        kernels.append(tf.constant(
+            rng.normal(0, 0.5, size=(3, 3, previous, count)).astype(np.float32)))
+        previous = count
+
+    def extractor(image):
+        outputs = {}
+        x = tf.convert_to_tensor(image, tf.float32)
+        for index, kernel in enumerate(kernels):
+            if index == 1:
+                x = tf.nn.avg_pool2d(x, 2, 2, "VALID")
+            x = tf.nn.relu(tf.nn.conv2d(x, kernel, 1, "SAME"))
+            outputs[f"conv{index + 1}"] = x
+        return outputs
+
+    return extractor
+
+
+TINY_CONTENT_LAYER = "conv3"
+TINY_STYLE_LAYERS = [("conv1", 0.4), ("conv2", 0.3), ("conv3", 0.3)]
+
+
+def train_step(generated_image, extractor, a_C, a_S, optimizer,
+               content_layer, style_layers, alpha=10, beta=40):
+    """Reference step: J(G) with the reference costs, one optimiser step, clip."""
+    import tensorflow as tf
+
+    from helpers.style import costs
+
+    with tf.GradientTape() as tape:
+        a_G = extractor(generated_image)
+        J_content = costs.compute_content_cost(a_C, a_G[content_layer])
+        J_style = costs.compute_style_cost(a_S, a_G, style_layers)
+        J = costs.total_cost(J_content, J_style, alpha, beta)
+    gradient = tape.gradient(J, generated_image)
+    optimizer.apply_gradients([(gradient, generated_image)])
+    generated_image.assign(tf.clip_by_value(generated_image, 0.0, 1.0))
+    return J
+
+
+def step_problem(seed=0, shape=(1, 12, 10, 3)):
+    """Content and style targets for the tiny extractor, and a start image G."""
+    import tensorflow as tf
+
+    extractor = tiny_extractor(seed)
+    rng = np.random.default_rng(seed + 100)
+    content = rng.uniform(0, 1, size=shape).astype(np.float32)
+    style = rng.uniform(0, 1, size=shape).astype(np.float32)
+    start = np.clip(content + rng.normal(0, 0.2, size=shape), 0.02, 0.98)
+    a_C = tf.constant(extractor(content)[TINY_CONTENT_LAYER])
+    a_S = {k: tf.constant(v) for k, v in extractor(style).items()}
+    return extractor, a_C, a_S, start.astype(np.float32)
+
+
+def check_train_step(train_step_function):
+    """Check the learner's ``train_step`` on a tiny ConvNet with plain SGD."""
+    import tensorflow as tf
+
+    from helpers.style import costs
+
+    assert_own_function(train_step_function, train_step)
+    _no_checks_reference(train_step_function, [train_step, tiny_extractor])
+    name = "train_step"
+    extractor, a_C, a_S, start = step_problem(0)
+    rate = 0.5
+    args = (extractor, a_C, a_S)
+    kwargs = dict(content_layer=TINY_CONTENT_LAYER, style_layers=TINY_STYLE_LAYERS,
+                  alpha=10, beta=40)
+
+    image = tf.Variable(start)
+    with tf.GradientTape() as tape:
+        a_G = extractor(image)
+        expected_J = costs.total_cost(
+            costs.compute_content_cost(a_C, a_G[TINY_CONTENT_LAYER]),
+            costs.compute_style_cost(a_S, a_G, TINY_STYLE_LAYERS), 10, 40)
+    gradient = tape.gradient(expected_J, image).numpy()
+    descent = start - rate * gradient
+    expected_image = np.clip(descent, 0.0, 1.0)
+
+    learner_image = tf.Variable(start)
+    try:
+        J = train_step_function(learner_image, *args,
+                                tf.keras.optimizers.SGD(learning_rate=rate), **kwargs)
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise AssertionError(f"{name} raised {type(error).__name__}: {error}") from error
+    if J is None:
+        raise AssertionError(f"{name} must return the cost J (it returned None).")
+    J = _scalar(J, name)
+    assert_close(J, float(expected_J), "the cost J returned by train_step",
+                 rtol=1e-4,
+                 hint="Return total_cost(J_content, J_style, alpha, beta) of the "
+                      "image BEFORE the update, computed inside the GradientTape "
+                      "with a_G = extractor(generated_image) and your cost "
+                      "functions (which must pass their own tests first).")
+    updated = learner_image.numpy()
+    if np.allclose(updated, start):
+        raise AssertionError(
+            "generated_image did not change. Update the image variable itself: "
+            "optimizer.apply_gradients([(gradient, generated_image)]) with the "
+            "gradient of J with respect to generated_image (we optimise the "
+            "pixels of G, not the network's weights).")
+    if np.allclose(updated, np.clip(start + rate * gradient, 0, 1), atol=1e-5):
+        raise AssertionError(
+            "The image moved UP the gradient: pass the gradient of J itself to "
+            "optimizer.apply_gradients, which subtracts it (we minimise J).")
+    if updated.min() < -1e-6 or updated.max() > 1 + 1e-6:
+        raise AssertionError(
+            f"The image has values in [{updated.min():.3f}, {updated.max():.3f}]: "
+            "after the update, clip it back to [0, 1] with "
+            "generated_image.assign(tf.clip_by_value(generated_image, 0.0, 1.0)).")
+    assert_close(updated, expected_image, "the image after one train_step",
+                 rtol=1e-4, atol=1e-5,
+                 hint="One step: J and its gradient with respect to the image "
+                      "(tf.GradientTape), optimizer.apply_gradients, then clip.")
+
+    graph_image = tf.Variable(start)
+    graph_step = tf.function(train_step_function)
+    try:
+        graph_step(graph_image, *args, tf.keras.optimizers.SGD(learning_rate=rate),
+                   **kwargs)
+    except Exception as error:
+        raise AssertionError(NUMPY_IN_GRAPH.format(
+            name=name, error=f"{type(error).__name__}: {str(error)[:200]}")) from error
+    assert_close(graph_image.numpy(), expected_image,
+                 "the image after train_step inside a tf.function",
+                 rtol=1e-4, atol=1e-5)
+    passed(name)
