@@ -136,7 +136,7 @@ def test_images_without_a_face_are_rejected(encoder):
     noise = np.random.default_rng(0).integers(0, 256, (200, 200, 3),
                                               dtype=np.uint8)
     for image in (flat, noise):
-        with pytest.raises(ValueError, match="No face found"):
+        with pytest.raises(ValueError, match="no face found in image"):
             encoder.encode([image])
     assert encoder.chips([flat], choose="all").shape == (0, 150, 150, 3)
 
@@ -163,3 +163,77 @@ def test_unreadable_files_are_reported(encoder, tmp_path):
         encoder.encode([broken])
     with pytest.raises(FileNotFoundError, match="missing.jpg"):
         encoder.encode([tmp_path / "missing.jpg"])
+
+
+def test_a_mixed_batch_reports_which_image_has_no_face(encoder, photos):
+    flat = np.full((120, 90, 3), 200, np.uint8)
+    with pytest.raises(ValueError, match="no face found in image 1 "):
+        encoder.encode([photos[0], flat, photos[2]])
+
+
+def test_detect_faces_gives_boxes_scores_and_float_keypoints(photos):
+    from helpers.faces import detect_faces
+
+    found = detect_faces(photos)
+    assert len(found) == 3
+    for detections in found:
+        assert detections, "every LFW photo has a face"
+        best = detections[0]
+        assert best.box.shape == (4,) and 0.9 <= best.score <= 1.0
+        assert best.keypoints.shape == (5, 2)
+        assert best.keypoints.dtype == np.float32
+        # keypoints are not rounded to whole pixels
+        assert np.any(best.keypoints != np.round(best.keypoints))
+        x, y, width, height = best.box
+        inside = ((best.keypoints[:, 0] >= x) & (best.keypoints[:, 0] <= x + width)
+                  & (best.keypoints[:, 1] >= y)
+                  & (best.keypoints[:, 1] <= y + height))
+        assert inside.all()
+        left_eye, right_eye = best.keypoints[:2]
+        assert left_eye[0] < right_eye[0]  # "left" = left of the image
+    # one image in, one list of detections out
+    single = detect_faces(photos[0])
+    assert isinstance(single, list) and np.allclose(
+        single[0].keypoints, found[0][0].keypoints, atol=2.0)
+    # a larger min_face_size skips small faces but keeps LFW's
+    assert len(detect_faces(photos[0], min_face_size=40)) >= 1
+    assert detect_faces(photos[0], min_face_size=400) == []
+    with pytest.raises(ValueError, match="min_face_size"):
+        detect_faces(photos[0], min_face_size=0)
+
+
+def test_load_image_converts_and_validates(tmp_path):
+    from PIL import Image
+
+    from helpers.faces import load_image
+
+    rgb = np.random.default_rng(2).integers(0, 256, (40, 30, 3), np.uint8)
+    assert np.array_equal(load_image(rgb), rgb)
+    gray = rgb[..., 0]
+    for version in (gray, gray[..., None]):
+        assert np.array_equal(load_image(version), np.dstack([gray] * 3))
+    transparent = np.dstack([rgb, np.zeros((40, 30), np.uint8)])
+    assert (load_image(transparent) == 255).all()  # composited on white
+    assert np.array_equal(load_image(rgb / 255.0), rgb)
+    assert np.array_equal(load_image(rgb.astype(np.float32)), rgb)
+    path = tmp_path / "gray.png"
+    Image.fromarray(gray).save(path)
+    assert load_image(path).shape == (40, 30, 3)
+    assert np.array_equal(load_image(str(path)), np.dstack([gray] * 3))
+    bad = {
+        "shape": np.zeros((4, 40, 30, 3), np.uint8),
+        r"\(40, 30, 2\)": np.zeros((40, 30, 2), np.uint8),
+        "16x16": np.zeros((8, 30, 3), np.uint8),
+        "dtype": np.zeros((40, 30, 3), bool),
+        "NaN": np.full((40, 30, 3), np.nan),
+        "values from": np.full((40, 30, 3), 300.0),
+        "path or a NumPy array": [[1, 2], [3, 4]],
+    }
+    for message, value in bad.items():
+        with pytest.raises(ValueError, match=message):
+            load_image(value)
+    truncated = tmp_path / "truncated.jpg"
+    Image.fromarray(rgb).save(tmp_path / "whole.jpg")
+    truncated.write_bytes((tmp_path / "whole.jpg").read_bytes()[:200])
+    with pytest.raises(ValueError, match="truncated.jpg"):
+        load_image(truncated)

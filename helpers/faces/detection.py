@@ -32,12 +32,38 @@ class Detection:
 _DETECTOR = None
 
 
+def _fix_scale_pyramid():
+    """Make mtcnn 1.0's image pyramid correct for min_face_size != 20.
+
+    mtcnn 1.0.0 counts its pyramid levels as if min_face_size were about
+    20, so a larger min_face_size adds levels whose images are smaller than
+    PNet's 12-pixel window, and then the whole batch comes back without any
+    face.  The levels that are too small are dropped here; at the default
+    min_face_size of 20 no level is ever dropped (nothing changes).
+    """
+    from mtcnn.stages import stage_pnet
+
+    original = stage_pnet.build_scale_pyramid
+    if getattr(original, "fixed_by_helpers", False):
+        return
+
+    def build_scale_pyramid(width, height, min_face_size, scale_factor,
+                            min_size=12):
+        scales = np.asarray(original(width, height, min_face_size,
+                                     scale_factor, min_size))
+        return scales[min(width, height) * scales >= min_size]
+
+    build_scale_pyramid.fixed_by_helpers = True
+    stage_pnet.build_scale_pyramid = build_scale_pyramid
+
+
 def get_detector():
     """Return the shared MTCNN detector (its weights ship in the wheel)."""
     global _DETECTOR
     if _DETECTOR is None:
         from mtcnn import MTCNN
 
+        _fix_scale_pyramid()
         _DETECTOR = MTCNN(device="CPU:0")
     return _DETECTOR
 
@@ -68,7 +94,8 @@ def _shrink(image, max_side):
     return np.asarray(small), image.shape[1] / size[0]
 
 
-def detect_faces(images, min_score=0.9, batch_size=16, max_side=640):
+def detect_faces(images, min_score=0.9, batch_size=32, max_side=640,
+                 min_face_size=20):
     """Detect faces; return one list of Detection objects per image.
 
     ``images`` is one image or a list (paths or arrays, any size, RGB,
@@ -76,7 +103,17 @@ def detect_faces(images, min_score=0.9, batch_size=16, max_side=640):
     MTCNN calls, which is several times faster than one call per image.
     Detection runs on a copy whose long side is at most ``max_side``
     pixels (faster; boxes and keypoints are given in original pixels).
+    ``min_face_size`` (MTCNN's default 20, in pixels of that copy) is the
+    smallest face looked for: raising it skips the finest levels of MTCNN's
+    image pyramid, e.g. 40 makes LFW's 250x250 photos (faces 60-145 px
+    wide) about 2.4x faster to process.  Keypoints are floats.
     """
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got "
+                         f"{batch_size!r}.")
+    if not np.isscalar(min_face_size) or not min_face_size > 0:
+        raise ValueError(f"min_face_size must be a positive number of "
+                         f"pixels, got {min_face_size!r}.")
     single = not isinstance(images, (list, tuple))
     originals = [load_image(image)
                  for image in ([images] if single else images)]
@@ -87,11 +124,16 @@ def detect_faces(images, min_score=0.9, batch_size=16, max_side=640):
     for index, array in enumerate(arrays):
         by_shape.setdefault(array.shape, []).append(index)
     detector = get_detector()
-    for indices in by_shape.values():
+    for shape, indices in by_shape.items():
+        if min(shape[:2]) < min_face_size:  # no face that large fits
+            for index in indices:
+                results[index] = []
+            continue
         for start in range(0, len(indices), batch_size):
             chunk = indices[start:start + batch_size]
             rows = detector.detect_faces(
-                [arrays[i] for i in chunk], output_type="numpy")
+                [arrays[i] for i in chunk], output_type="numpy",
+                min_face_size=min_face_size)
             rows = np.asarray(rows, dtype=np.float64).reshape(-1, 16)
             for position, index in enumerate(chunk):
                 mine = rows[rows[:, 0] == position].copy()

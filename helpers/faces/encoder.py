@@ -274,14 +274,19 @@ class FaceEncoder:
             return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
         return np.concatenate(outputs).astype(np.float32)
 
-    def detect_and_align(self, images, choose="largest"):
+    def detect_and_align(self, images, choose="largest", min_face_size=20):
         """Return, per image, a list of (Detection, chip) pairs."""
         from helpers.faces.alignment import align_faces
-        from helpers.faces.detection import choose_faces, detect_faces
+        from helpers.faces.detection import CHOICES, choose_faces, detect_faces
         from helpers.faces.images import load_image
 
-        arrays = [load_image(image) for image in images]
-        found = detect_faces(arrays)
+        if choose not in CHOICES:
+            raise ValueError(
+                f"choose must be one of {CHOICES}, got {choose!r}.")
+        single = not isinstance(images, (list, tuple))
+        arrays = [load_image(image)
+                  for image in ([images] if single else images)]
+        found = detect_faces(arrays, min_face_size=min_face_size)
         results = []
         for array, detections in zip(arrays, found):
             chosen = choose_faces(detections, array.shape, choose)
@@ -289,29 +294,34 @@ class FaceEncoder:
                             for d in chosen])
         return results
 
-    def chips(self, images, choose="largest"):
+    def chips(self, images, choose="largest", min_face_size=20):
         """Detect and align faces; return uint8 chips (N, 150, 150, 3).
 
-        With ``choose`` 'largest' or 'central' there is one chip per image
-        and an image without a face raises ValueError; with 'all' every
-        face of every image is returned, in order.
+        ``images`` is one photo or a list (paths or arrays).  With
+        ``choose`` 'largest' or 'central' there is one chip per image and
+        an image without a face raises ValueError ("no face found in image
+        i ..."); with 'all' every face of every image is returned, in order.
         """
-        single = not isinstance(images, (list, tuple))
-        images = [images] if single else list(images)
+        faces_per_image = self.detect_and_align(images, choose,
+                                                min_face_size)
         chips = []
-        for index, faces in enumerate(self.detect_and_align(images, choose)):
+        for index, faces in enumerate(faces_per_image):
             if not faces and choose != "all":
                 raise ValueError(
-                    f"No face found in image {index}. Use a photo in which "
-                    "a face is clearly visible (at least ~40 pixels wide).")
+                    f"no face found in image {index} (of "
+                    f"{len(faces_per_image)}). No face found means MTCNN "
+                    "detected nothing with score >= 0.9 and at least "
+                    f"{min_face_size} px wide: use a photo in which a face "
+                    "is clearly visible, or choose='all' to allow photos "
+                    "without faces.")
             chips.extend(chip for _, chip in faces)
         if not chips:
             return np.zeros((0, CHIP_SIZE, CHIP_SIZE, 3), dtype=np.uint8)
         return np.stack(chips)
 
-    def encode(self, images, choose="largest"):
+    def encode(self, images, choose="largest", min_face_size=20):
         """Detect, align and encode photos; return float32 (N, 128)."""
-        return self.encode_chips(self.chips(images, choose))
+        return self.encode_chips(self.chips(images, choose, min_face_size))
 
 
 def load_encoder(flip_average=True, normalize=True, batch_size=32):
