@@ -211,3 +211,46 @@ def cached_encodings(paths, encode, name, batch_size=32, data_home=None):
     np.save(temporary, encodings)
     temporary.replace(cache)
     return encodings
+
+
+def encode_faces(encoder, paths, choose="central"):
+    """Return encodings (len, n); a row of NaN where no face was found.
+
+    ``encoder`` is a ``FaceEncoder``; each image is detected, aligned
+    (one face, picked by ``choose``) and encoded.  Unlike
+    ``encoder.encode`` an image without a detected face does not stop the
+    batch: its row is NaN, so the pairs that use it can be dropped.
+    """
+    paths = list(paths)
+    if not paths:
+        raise ValueError("give at least one image path to encode")
+    faces = encoder.detect_and_align(paths, choose=choose)
+    found = [index for index, chips in enumerate(faces) if chips]
+    size = encoder.keras_model.output_shape[-1]
+    encodings = np.full((len(paths), size), np.nan, dtype=np.float32)
+    if found:
+        chips = np.stack([faces[index][0][1] for index in found])
+        encodings[found] = encoder.encode_chips(chips)
+    return encodings
+
+
+def encode_pairs(encoder, pairs, name, choose="central", data_home=None):
+    """Return (f1, f2, labels, kept) for LFW ``Pairs``, encodings cached.
+
+    Each distinct image is encoded once (``encode_faces``) and cached on
+    disk under ``name`` plus the encoder's settings.  Pairs with an image
+    in which no face was found are dropped; ``kept`` holds the pairs that
+    remain, in the same order as the rows of ``f1`` and ``f2``.
+    """
+    images = sorted({str(path) for path in pairs.paths_a + pairs.paths_b})
+    settings = (f"flip{int(getattr(encoder, 'flip_average', 0))}"
+                f"_norm{int(getattr(encoder, 'normalize', 0))}_{choose}")
+    encodings = cached_encodings(
+        images, lambda batch: encode_faces(encoder, batch, choose),
+        f"{name}_{settings}", data_home=data_home)
+    row = {path: index for index, path in enumerate(images)}
+    f1 = encodings[[row[str(path)] for path in pairs.paths_a]]
+    f2 = encodings[[row[str(path)] for path in pairs.paths_b]]
+    found = ~(np.isnan(f1).any(axis=1) | np.isnan(f2).any(axis=1))
+    kept = pairs.subset(np.flatnonzero(found))
+    return f1[found], f2[found], kept.labels, kept
