@@ -109,6 +109,11 @@ def cached(name, compute, fresh=False):
     return values, False
 
 
+def _optional(data, key):
+    """Return ``data[key]`` as a float, or None when it is not there."""
+    return float(data[key]) if key in data else None
+
+
 def run(folds=10, fresh=False):
     """Run the protocol on the first ``folds`` folds; return the figures.
 
@@ -187,10 +192,11 @@ def run(folds=10, fresh=False):
         # Faces per second of this process's CPU time (summed over cores):
         # unlike the wall-clock rates above, these hardly depend on what
         # else runs on the shared machine.
-        "faces_per_cpu_second_detect_align": float(
-            encoding_data["detect_align_cpu_rate"]),
-        "faces_per_cpu_second_encoder_mirror_averaged": float(
-            encoding_data["cpu_rate"]),
+        # (None when the cache was made by an older version without them.)
+        "faces_per_cpu_second_detect_align": _optional(
+            encoding_data, "detect_align_cpu_rate"),
+        "faces_per_cpu_second_encoder_mirror_averaged": _optional(
+            encoding_data, "cpu_rate"),
         "threshold_all_folds": best_threshold(distances, pairs.labels),
         "seconds_total": time.perf_counter() - start,
         # The machine is shared: a load above its core count means the
