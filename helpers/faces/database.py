@@ -19,18 +19,20 @@ LFW development training pairs (``read_pairs('train')``, pairsDevTrain.txt:
 choosing parameters, and sharing no person with pairsDevTest.txt; View 2,
 pairs.txt, does reuse many of its images).  Every image was encoded with
 ``encoder.encode(paths, choose='central')`` (MTCNN at min_score 0.9,
-template alignment); 4 images had no face detected, which leaves 2,193
-pairs.  Thresholds halfway between consecutive pair distances were scored
-by accuracy and the best one kept: 0.418 classifies 2,175 of the 2,193
-pairs correctly (99.18%; 8 matched pairs rejected, 10 mismatched pairs
-accepted).  Accuracy stays at 99.0% or more from 0.410 to 0.421 and drops
-to 98.5% at 0.45; matched pairs lie at 0.29 on average, mismatched ones
-at 0.57.
+template alignment); 3 images had no face detected, which leaves 2,195
+pairs (4 and 2,193 with MTCNN batches of 16 instead of 32).  Thresholds
+halfway between consecutive pair distances were scored by accuracy and the
+best one kept: 0.418 classifies 2,177 of the 2,195 pairs correctly
+(99.18%; 18 errors).  Accuracy stays at 99.0% or more from 0.410 to 0.430
+and drops to 98.5% at 0.45; matched pairs lie at 0.29 on average,
+mismatched ones at 0.57.  Reproduce with
+``python benchmarks/lfw_verification.py --devtrain-threshold``.
 
 RAW_THRESHOLD = 0.594 is used instead when the database's encoder has
-``normalize=False`` (dlib's raw scale, norms about 1.5): the same
-procedure on the same encodings without the unit-length scaling gives the
-same 99.18% there (dlib's own 0.6 gives 99.13%).
+``normalize=False`` (dlib's raw scale, norms about 1.4): the same
+procedure on the same mirror-averaged encodings without the unit-length
+scaling gives the same 99.18% there, best at 0.585 or at 0.594 (equal
+accuracy; dlib's own 0.6 is one pair worse).
 """
 
 import os
