@@ -228,3 +228,55 @@ def test_cached_encodings_encode_once(tmp_path):
     assert len(calls) == 4
     with pytest.raises(ValueError, match="at least one"):
         pc.cached_encodings([], encode, "demo", data_home=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from helpers.faces import load_encoder
+
+    return load_encoder()
+
+
+def test_encode_faces_marks_an_image_without_a_face(encoder, tmp_path):
+    from PIL import Image
+
+    from helpers.data.lfw import person_images
+
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((200, 200, 3), 128, np.uint8)).save(blank)
+    photo = person_images("Colin_Powell")[0]
+    encodings = pc.encode_faces(encoder, [photo, blank, photo])
+    assert encodings.shape == (3, 128) and encodings.dtype == np.float32
+    assert np.all(np.isnan(encodings[1]))
+    assert np.allclose(encodings[0], encodings[2])
+    assert np.isclose(np.linalg.norm(encodings[0]), 1.0, atol=1e-4)
+    assert np.allclose(encodings[0],
+                       encoder.encode([photo], choose="central")[0],
+                       atol=1e-5)
+    with pytest.raises(ValueError, match="at least one"):
+        pc.encode_faces(encoder, [])
+
+
+def test_encode_pairs_drops_pairs_without_a_face(encoder, tmp_path):
+    from PIL import Image
+
+    from helpers.data.lfw import Pairs, person_images
+
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.zeros((120, 120, 3), np.uint8)).save(blank)
+    powell = person_images("Colin_Powell")[:2]
+    serena = person_images("Serena_Williams")[0]
+    pairs = Pairs([powell[0], powell[0], blank], [powell[1], serena, serena],
+                  np.array([1, 0, 0]), np.zeros(3, int),
+                  ["Colin_Powell"] * 2 + ["blank"],
+                  ["Colin_Powell", "Serena_Williams", "Serena_Williams"])
+    f1, f2, labels, kept = pc.encode_pairs(encoder, pairs, "unit_test",
+                                           data_home=tmp_path)
+    assert f1.shape == f2.shape == (2, 128)
+    assert list(labels) == [1, 0] and len(kept) == 2
+    distances = pc.pair_distances(f1, f2)
+    assert distances[0] < 0.418 < distances[1]
+    cached = list((tmp_path / "encodings").glob("unit_test_flip1_norm1_*"))
+    assert len(cached) == 1
+    again = pc.encode_pairs(encoder, pairs, "unit_test", data_home=tmp_path)
+    assert np.array_equal(again[0], f1)
