@@ -131,9 +131,11 @@ def detect_faces(images, min_score=0.9, batch_size=32, max_side=640,
             continue
         for start in range(0, len(indices), batch_size):
             chunk = indices[start:start + batch_size]
+            # float32 input keeps mtcnn's normalised batch in float32
+            # (uint8 becomes float64): same detections, ~20% less CPU.
             rows = detector.detect_faces(
-                [arrays[i] for i in chunk], output_type="numpy",
-                min_face_size=min_face_size)
+                [arrays[i].astype(np.float32) for i in chunk],
+                output_type="numpy", min_face_size=min_face_size)
             rows = np.asarray(rows, dtype=np.float64).reshape(-1, 16)
             for position, index in enumerate(chunk):
                 mine = rows[rows[:, 0] == position].copy()
