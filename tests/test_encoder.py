@@ -189,6 +189,8 @@ def test_detect_faces_gives_boxes_scores_and_float_keypoints(photos):
                   & (best.keypoints[:, 1] >= y)
                   & (best.keypoints[:, 1] <= y + height))
         assert inside.all()
+        assert best["score"] == best.score and best["box"] is best.box
+        assert dict(best)["keypoints"] is best.keypoints
         left_eye, right_eye = best.keypoints[:2]
         assert left_eye[0] < right_eye[0]  # "left" = left of the image
     # one image in, one list of detections out

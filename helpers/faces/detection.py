@@ -28,6 +28,17 @@ class Detection:
         """Return the box area in pixels."""
         return float(self.box[2] * self.box[3])
 
+    def __getitem__(self, key):
+        """Allow dict-style access: detection["box"], ["score"], ..."""
+        if key not in ("box", "score", "keypoints"):
+            raise KeyError(f"{key!r}; a detection has 'box', 'score' and "
+                           "'keypoints'.")
+        return getattr(self, key)
+
+    def keys(self):
+        """Return the names usable with dict-style access."""
+        return ("box", "score", "keypoints")
+
 
 _DETECTOR = None
 
