@@ -1,0 +1,258 @@
+"""Public tests for notebook 01 (verification and recognition)."""
+
+import numpy as np
+
+from helpers.checks.common import assert_own_function, passed
+from helpers.faces import verification as reference
+
+NOT_RECOGNIZED = reference.NOT_RECOGNIZED
+
+
+def _toy_database():
+    """Return a 4-d database with exact distances (whole numbers)."""
+    return {
+        "ada": np.array([[0.0, 0.0, 0.0, 0.0], [3.0, 0.0, 0.0, 0.0]]),
+        "bob": np.array([[0.0, 5.0, 0.0, 0.0]]),
+        "cy": np.array([[0.0, 0.0, 6.0, 0.0], [0.0, 0.0, 9.0, 0.0]]),
+    }
+
+
+def _copy(database):
+    """Return a deep copy of a dict database."""
+    return {name: np.array(value) for name, value in database.items()}
+
+
+def _unpack_pair(result, function, first, second):
+    """Return the two items of a function's result or fail with a hint."""
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise AssertionError(
+            f"{function} should return a pair ({first}, {second}), "
+            f"got {result!r}.")
+    return result
+
+
+def _is_bool(value):
+    """Return True for Python or NumPy booleans."""
+    return isinstance(value, (bool, np.bool_))
+
+
+def _distance_hints(distance, expected, squared, manhattan, others):
+    """Return a hint naming the classic distance mistake, or ''."""
+    if np.isclose(distance, squared) and not np.isclose(squared, expected):
+        return ("You returned the squared distance: take the square root "
+                "(np.linalg.norm or np.sqrt of the sum of squares).")
+    if np.isclose(distance, manhattan) and not np.isclose(manhattan, expected):
+        return ("You summed absolute differences (L1); the distance is the "
+                "Euclidean (L2) norm of the difference.")
+    for value, hint in others:
+        if np.isclose(distance, value) and not np.isclose(value, expected):
+            return hint
+    return ""
+
+
+def _check_distance(distance, expected, function, squared, manhattan,
+                    others=()):
+    """Fail unless a returned distance equals ``expected``."""
+    if np.ndim(distance) != 0:
+        raise AssertionError(
+            f"{function} returned a distance of shape {np.shape(distance)}; "
+            "it should be one number: the smallest distance over the "
+            "stored encodings (np.min of the per-encoding distances, "
+            "computed along axis=-1).")
+    if not np.isclose(float(distance), expected, atol=1e-6):
+        hint = _distance_hints(float(distance), expected, squared,
+                               manhattan, others)
+        raise AssertionError(
+            f"{function} returned distance {float(distance):.4g}, expected "
+            f"{expected:.4g}. {hint}".strip())
+
+
+def check_verify(verify, database=None, probes=None, threshold=None,
+                 expected=()):
+    """Check the learner's ``verify`` on toy encodings, then on photos.
+
+    With ``database`` (name -> encodings), ``probes`` (name -> encoding of a
+    photo of that person) and ``threshold``, the learner's results on real
+    encodings are compared with the reference; ``expected`` lists
+    ``(photo_of, claimed_name, match)`` outcomes that must come out.
+    """
+    assert_own_function(verify, reference.verify)
+    toy = _toy_database()
+    kept = _copy(toy)
+    query = np.array([3.0, 3.0, 4.0, 0.0])
+    # ada's second encoding is at distance 5, her first at sqrt(34).
+    result = _unpack_pair(verify(query, toy, "ada", 5.5), "verify",
+                          "distance", "match")
+    distance, match = result
+    _check_distance(distance, 5.0, "verify(query, database, 'ada', 5.5)",
+                    squared=25.0, manhattan=7.0, others=[
+                        (np.sqrt(34.0), "You compared with the FIRST stored "
+                         "encoding only, or took the largest distance; use "
+                         "the smallest distance over all of the person's "
+                         "encodings (np.min)."),
+                        (np.sqrt(34.0) / 2 + 2.5, "You averaged the "
+                         "distances; use the smallest one (np.min)."),
+                        (np.linalg.norm(query - toy["ada"].mean(axis=0)),
+                         "You compared with the mean encoding; use the "
+                         "smallest distance to any stored encoding."),
+                        (np.sqrt(25.0 + 34.0), "You computed one norm over "
+                         "all stored encodings together: compute one "
+                         "distance per stored encoding (axis=-1), then the "
+                         "smallest."),
+                    ])
+    if not _is_bool(match):
+        raise AssertionError(
+            f"match should be a boolean (True/False), got {match!r} of type "
+            f"{type(match).__name__}.")
+    if not match:
+        raise AssertionError(
+            "Distance 5 with threshold 5.5 should be a match: a small "
+            "distance means the same person (distance < threshold). Did "
+            "you compare the wrong way round?")
+    if verify(query, toy, "ada", 4.0)[1]:
+        raise AssertionError(
+            "Distance 5 with threshold 4 should NOT be a match. Did you "
+            "compare the wrong way round (distance > threshold)?")
+    if verify(query, toy, "ada", 5.0)[1]:
+        raise AssertionError(
+            "A distance exactly equal to the threshold (5 and 5) should NOT "
+            "be a match: use a strict 'distance < threshold'.")
+    # The query is closest to ada, but the claim is about bob.
+    distance, match = verify(query, toy, "bob", 10.0)
+    bob = float(np.linalg.norm(query - toy["bob"][0]))
+    if np.isclose(float(distance), 5.0):
+        raise AssertionError(
+            "verify(query, database, 'bob', ...) returned ada's distance: "
+            "compare only with the encodings of the CLAIMED person.")
+    _check_distance(distance, bob, "verify(query, database, 'bob', 10.0)",
+                    squared=bob ** 2, manhattan=5.0)
+    try:
+        verify(query, toy, "zoe", 1.0)
+    except KeyError:
+        pass
+    else:
+        raise AssertionError(
+            "A name that is not in the database ('zoe') should raise "
+            "KeyError (database[name] does that for you).")
+    if any(not np.array_equal(toy[name], kept[name]) for name in kept) \
+            or set(toy) != set(kept):
+        raise AssertionError("verify must not change the database.")
+    if database is not None:
+        _check_verify_on_photos(verify, database, probes, threshold,
+                                expected)
+    passed("verify")
+
+
+def _check_verify_on_photos(verify, database, probes, threshold, expected):
+    """Compare ``verify`` with the reference on real encodings."""
+    for photo_of, encoding in probes.items():
+        for claimed in database:
+            want = reference.verify(encoding, database, claimed, threshold)
+            got = verify(encoding, database, claimed, threshold)
+            if not np.isclose(float(got[0]), want[0], atol=1e-4) \
+                    or bool(got[1]) != want[1]:
+                raise AssertionError(
+                    f"On real photos, a photo of {photo_of} claimed to be "
+                    f"{claimed} gave {tuple(got)}, expected "
+                    f"({want[0]:.4f}, {want[1]}).")
+    for photo_of, claimed, match in expected:
+        got = bool(verify(probes[photo_of], database, claimed, threshold)[1])
+        if got != match:
+            raise AssertionError(
+                f"A photo of {photo_of} claimed to be {claimed} should give "
+                f"match={match}, got {got}.")
+
+
+def check_identify(identify, database=None, probes=None, threshold=None,
+                   expected=()):
+    """Check the learner's ``identify`` on toy encodings, then on photos.
+
+    ``expected`` lists ``(photo_of, name)`` outcomes on the real ``probes``
+    (``name`` may be "not recognized").
+    """
+    assert_own_function(identify, reference.identify)
+    toy = _toy_database()
+    kept = _copy(toy)
+    query = np.array([3.0, 1.0, 0.0, 0.0])
+    # ada's second encoding is at distance 1, bob at 5, cy at sqrt(46).
+    result = _unpack_pair(identify(query, toy, 100.0), "identify", "name",
+                          "distance")
+    name, distance = result
+    if not isinstance(name, str) and isinstance(distance, str):
+        raise AssertionError(
+            "identify returned (distance, name); return (name, distance).")
+    if name == "cy":
+        raise AssertionError(
+            "identify picked the FARTHEST person; pick the one with the "
+            "smallest distance (np.argmin, not np.argmax).")
+    if name != "ada":
+        raise AssertionError(
+            f"The query is closest to ada (distance 1) but identify "
+            f"returned {name!r}.")
+    _check_distance(distance, 1.0, "identify(query, database, 100.0)",
+                    squared=1.0, manhattan=1.0, others=[
+                        (np.sqrt(10.0), "You compared with each person's "
+                         "FIRST encoding only; use the smallest distance over "
+                         "all of the person's encodings.")])
+    if identify(query, toy, 2.0)[0] != "ada":
+        raise AssertionError(
+            "With threshold 2 the query (distance 1 from ada) should still be "
+            "identified as ada: a match needs distance < threshold.")
+    near_bob = np.array([0.0, 4.0, 2.0, 0.0])
+    name, distance = identify(near_bob, toy, 3.0)
+    if name != "bob" or not np.isclose(float(distance), np.sqrt(5.0)):
+        raise AssertionError(
+            f"A query at distance sqrt(5) from bob (and farther from the "
+            f"others) gave ({name!r}, {float(distance):.4g}); expected "
+            f"('bob', {np.sqrt(5.0):.4g}).")
+    far = np.array([20.0, 20.0, 20.0, 20.0])
+    name, distance = identify(far, toy, 2.0)
+    if name is None:
+        raise AssertionError(
+            "For a face nobody in the database is close to, return the "
+            f"string {NOT_RECOGNIZED!r} as the name, not None.")
+    if name != NOT_RECOGNIZED:
+        raise AssertionError(
+            f"A query far from everyone (nearest distance > threshold) "
+            f"should give {NOT_RECOGNIZED!r}, got {name!r}.")
+    nearest = float(np.linalg.norm(far - toy["cy"][1]))
+    if not np.isclose(float(distance), nearest):
+        raise AssertionError(
+            f"With 'not recognized', still return the smallest distance "
+            f"({nearest:.4g}), got {float(distance):.4g}.")
+    name, _ = identify(query, toy, 1.0)
+    if name != NOT_RECOGNIZED:
+        raise AssertionError(
+            "A nearest distance exactly equal to the threshold (1 and 1) "
+            f"should give {NOT_RECOGNIZED!r}: a match needs distance < "
+            "threshold.")
+    name, _ = identify(near_bob, {"bob": toy["bob"]}, 3.0)
+    if name != "bob":
+        raise AssertionError(
+            "A database with a single person should work too.")
+    if any(not np.array_equal(toy[key], kept[key]) for key in kept) \
+            or set(toy) != set(kept):
+        raise AssertionError("identify must not change the database.")
+    if database is not None:
+        _check_identify_on_photos(identify, database, probes, threshold,
+                                  expected)
+    passed("identify")
+
+
+def _check_identify_on_photos(identify, database, probes, threshold,
+                              expected):
+    """Compare ``identify`` with the reference on real encodings."""
+    for photo_of, encoding in probes.items():
+        want = reference.identify(encoding, database, threshold)
+        got = identify(encoding, database, threshold)
+        if got[0] != want[0] or not np.isclose(float(got[1]), want[1],
+                                               atol=1e-4):
+            raise AssertionError(
+                f"On real photos, a photo of {photo_of} gave {tuple(got)}, "
+                f"expected ({want[0]!r}, {want[1]:.4f}).")
+    for photo_of, name in expected:
+        got = identify(probes[photo_of], database, threshold)[0]
+        if got != name:
+            raise AssertionError(
+                f"A photo of {photo_of} should be identified as {name!r}, "
+                f"got {got!r}.")

@@ -1,0 +1,227 @@
+"""Tests of helpers.faces.verification and the public checks of 01 and 02."""
+
+import textwrap
+
+import numpy as np
+import pytest
+
+from helpers.checks import verification as checks
+from helpers.faces import verification as ref
+
+RNG = np.random.default_rng(11)
+
+
+def learner_function(source, name):
+    """Define ``source`` as if typed in a notebook; return function ``name``."""
+    namespace = {"__name__": "__main__", "np": np}
+    exec(textwrap.dedent(source), namespace)
+    return namespace[name]
+
+
+# --- reference implementations -------------------------------------------
+
+def test_embedding_distance_shapes_and_values():
+    a, b = RNG.normal(size=(2, 5, 7))
+    rows = ref.embedding_distance(a, b)
+    assert rows.shape == (5,)
+    assert np.allclose(rows, [np.linalg.norm(x - y) for x, y in zip(a, b)])
+    assert np.ndim(ref.embedding_distance(a[0], b[0])) == 0
+    one_to_many = ref.embedding_distance(a[0], b)
+    assert np.allclose(one_to_many, np.linalg.norm(b - a[0], axis=1))
+    assert ref.embedding_distance([0, 3], [4, 0]) == pytest.approx(5.0)
+
+
+def test_embedding_distance_rejects_mismatched_sizes():
+    with pytest.raises(ValueError, match="last axes"):
+        ref.embedding_distance(np.zeros(4), np.zeros(5))
+    with pytest.raises(ValueError, match="numbers"):
+        ref.embedding_distance(np.array(["a"]), np.array(["b"]))
+
+
+def test_verify_uses_closest_stored_encoding_and_strict_threshold():
+    database = {"ada": np.array([[0.0, 0.0], [3.0, 0.0]]),
+                "bob": np.array([[0.0, 5.0]])}
+    assert ref.verify([3.0, 4.0], database, "ada", 4.5) == (4.0, True)
+    assert ref.verify([3.0, 4.0], database, "ada", 4.0) == (4.0, False)
+    distance, match = ref.verify([3.0, 4.0], database, "bob", 2.0)
+    assert distance == pytest.approx(np.sqrt(10.0)) and not match
+    with pytest.raises(KeyError, match="ada, bob"):
+        ref.verify([0.0, 0.0], database, "zoe", 1.0)
+    with pytest.raises(ValueError, match="positive"):
+        ref.verify([0.0, 0.0], database, "ada", 0.0)
+
+
+def test_identify_nearest_person_or_not_recognized():
+    database = {"ada": np.array([[0.0, 0.0]]), "bob": np.array([[10.0, 0.0]])}
+    assert ref.identify([9.0, 0.0], database, 2.0) == ("bob", 1.0)
+    assert ref.identify([5.0, 0.0], database, 2.0) == ("not recognized", 5.0)
+    assert ref.identify([1.0, 0.0], database, 1.0)[0] == "not recognized"
+    with pytest.raises(ValueError, match="empty"):
+        ref.identify([0.0, 0.0], {}, 1.0)
+
+
+def brute_force_best_accuracy(distances, labels):
+    grid = np.concatenate([distances, distances + 1e-9, [1e9]])
+    return max(np.mean((distances < t) == (labels == 1)) for t in grid)
+
+
+def test_choose_threshold_maximises_accuracy():
+    for _ in range(20):
+        labels = RNG.integers(0, 2, size=40)
+        distances = np.round(RNG.normal(1.0 - 0.4 * labels, 0.3), 2)
+        threshold, accuracy = ref.choose_threshold(distances, labels)
+        assert accuracy == pytest.approx(
+            brute_force_best_accuracy(distances, labels))
+        assert ref.accuracy_at(distances, labels, threshold) == accuracy
+        assert not np.any(np.isclose(distances, threshold))
+
+
+def test_choose_threshold_separable_is_midpoint():
+    threshold, accuracy = ref.choose_threshold([0.2, 0.3, 0.7, 0.9],
+                                               [1, 1, 0, 0])
+    assert (threshold, accuracy) == (pytest.approx(0.5), 1.0)
+    with pytest.raises(ValueError, match="one label per distance"):
+        ref.choose_threshold([0.1, 0.2], [1])
+    with pytest.raises(ValueError, match="1 \\(same person\\)"):
+        ref.choose_threshold([0.1, 0.2], [1, 2])
+
+
+def test_error_rates_and_roc():
+    distances = np.array([0.1, 0.2, 0.5, 0.3, 0.6, 0.8])
+    labels = np.array([1, 1, 1, 0, 0, 0])
+    far, frr = ref.error_rates(distances, labels, 0.4)
+    assert far == pytest.approx(1 / 3) and frr == pytest.approx(1 / 3)
+    false_accept, true_accept, thresholds = ref.roc_points(distances, labels)
+    assert false_accept[0] == 0 and true_accept[0] == 0
+    assert false_accept[-1] == 1 and true_accept[-1] == 1
+    assert np.all(np.diff(thresholds) > 0)
+    assert np.all(np.diff(false_accept) >= 0)
+    for threshold, x, y in zip(thresholds, false_accept, true_accept):
+        assert ref.error_rates(distances, labels, threshold) == (
+            pytest.approx(x), pytest.approx(1 - y))
+    area = ref.area_under_curve(false_accept, true_accept)
+    assert area == pytest.approx(8 / 9)
+    with pytest.raises(ValueError, match="both"):
+        ref.error_rates([0.1, 0.2], [1, 1], 0.5)
+
+
+def test_error_compounding():
+    assert ref.impostor_acceptance(0.01, 1) == pytest.approx(0.01)
+    assert ref.impostor_acceptance(0.01, 100) == pytest.approx(
+        1 - 0.99 ** 100)
+    rates = ref.impostor_acceptance(1e-3, np.array([1, 10, 1000]))
+    assert np.all(np.diff(rates) > 0)
+    assert ref.identification_error(0.0, 0.05, 1000) == pytest.approx(0.05)
+    assert ref.identification_error(0.01, 0.0, 1) == pytest.approx(0.0)
+    p = ref.largest_false_accept_rate(100, tolerated=0.01)
+    assert ref.impostor_acceptance(p, 100) == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        ref.impostor_acceptance(1.5, 10)
+    with pytest.raises(ValueError, match="whole number"):
+        ref.impostor_acceptance(0.1, 0)
+
+
+def test_monte_carlo_agrees_with_impostor_formula():
+    p, people, trials = 0.02, 30, 20000
+    passes = RNG.random((trials, people)) < p
+    assert passes.any(axis=1).mean() == pytest.approx(
+        ref.impostor_acceptance(p, people), abs=0.01)
+
+
+# --- public checks of notebook 01 --------------------------------------------
+
+VERIFY = """
+def verify(encoding, database, name, threshold):
+    stored = np.asarray(database[name], dtype=float)
+    distance = float(np.min(np.linalg.norm(stored - encoding, axis=-1)))
+    return distance, distance < threshold
+"""
+
+IDENTIFY = """
+def identify(encoding, database, threshold):
+    best, name = np.inf, None
+    for person, stored in database.items():
+        d = np.min(np.linalg.norm(np.asarray(stored) - encoding, axis=-1))
+        if d < best:
+            best, name = d, person
+    return (name if best < threshold else "not recognized"), best
+"""
+
+
+def test_check_verify_accepts_a_correct_solution(capsys):
+    checks.check_verify(learner_function(VERIFY, "verify"))
+    assert "verify: all public tests passed." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mistake, message", [
+    ("distance = float(np.min(np.sum((stored - encoding) ** 2, axis=-1)))",
+     "squared distance"),
+    ("distance = float(np.linalg.norm(stored[0] - encoding))", "FIRST"),
+    ("distance = float(np.max(np.linalg.norm(stored - encoding, axis=-1)))",
+     "largest"),
+    ("distance = float(np.linalg.norm(stored - encoding))", "one norm"),
+    ("distance = np.linalg.norm(stored - encoding, axis=-1)", "one number"),
+])
+def test_check_verify_names_distance_mistakes(mistake, message):
+    source = VERIFY.replace(
+        "distance = float(np.min(np.linalg.norm(stored - encoding, "
+        "axis=-1)))", mistake)
+    with pytest.raises(AssertionError, match=message):
+        checks.check_verify(learner_function(source, "verify"))
+
+
+@pytest.mark.parametrize("decision, message", [
+    ("distance <= threshold", "strict"),
+    ("distance > threshold", "wrong way round"),
+])
+def test_check_verify_names_threshold_mistakes(decision, message):
+    source = VERIFY.replace("distance < threshold", decision)
+    with pytest.raises(AssertionError, match=message):
+        checks.check_verify(learner_function(source, "verify"))
+
+
+def test_check_verify_rejects_the_reference_and_helpers():
+    with pytest.raises(AssertionError, match="reference"):
+        checks.check_verify(ref.verify)
+    wrapper = learner_function("""
+        from helpers.faces.verification import verify as v
+        def verify(encoding, database, name, threshold):
+            return v(encoding, database, name, threshold)
+    """, "verify")
+    with pytest.raises(AssertionError, match="helpers"):
+        checks.check_verify(wrapper)
+
+
+def test_check_verify_on_real_style_data():
+    database = {name: RNG.normal(size=(2, 128)) for name in "abc"}
+    probes = {"a": database["a"][0] + 0.01, "z": RNG.normal(size=128)}
+    checks.check_verify(learner_function(VERIFY, "verify"), database,
+                        probes, 1.0, expected=[("a", "a", True),
+                                               ("z", "a", False)])
+    with pytest.raises(AssertionError, match="should give match=True"):
+        checks.check_verify(learner_function(VERIFY, "verify"), database,
+                            probes, 1.0, expected=[("z", "a", True)])
+
+
+def test_check_identify_accepts_a_correct_solution(capsys):
+    checks.check_identify(learner_function(IDENTIFY, "identify"))
+    assert "identify: all public tests passed." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("d < best", "d > best or name is None", "FARTHEST"),
+    ("(name if best < threshold else \"not recognized\"), best",
+     "name, best", "not recognized"),
+    ("(name if best < threshold else \"not recognized\"), best",
+     "(name if best < threshold else None), best", "not None"),
+    ("(name if best < threshold else \"not recognized\"), best",
+     "(name if best <= threshold else \"not recognized\"), best",
+     "exactly equal"),
+    ("(name if best < threshold else \"not recognized\"), best",
+     "best, (name if best < threshold else \"not recognized\")",
+     "return \\(name, distance\\)"),
+])
+def test_check_identify_names_mistakes(old, new, message):
+    source = IDENTIFY.replace(old, new)
+    with pytest.raises(AssertionError, match=message):
+        checks.check_identify(learner_function(source, "identify"))
