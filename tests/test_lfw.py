@@ -69,3 +69,12 @@ def test_load_people_returns_names_and_images():
     assert people.images.ndim == 4 and people.images.shape[-1] == 3
     assert len(people.images) == len(people.target)
     assert set(np.unique(people.target)) == set(range(len(names)))
+
+
+def test_missing_lfw_offline_is_a_clear_error(tmp_path, monkeypatch):
+    from helpers.assets import AssetError
+
+    monkeypatch.delenv("FACES_STYLES_ASSETS", raising=False)
+    with pytest.raises(AssetError, match="FACES_STYLES_ASSETS"):
+        lfw.read_pairs("train", data_home=tmp_path,
+                       download_if_missing=False)
