@@ -52,10 +52,12 @@ def _fix_scale_pyramid():
     face.  The levels that are too small are dropped here; at the default
     min_face_size of 20 no level is ever dropped (nothing changes).
     """
-    from mtcnn.stages import stage_pnet
-
-    original = stage_pnet.build_scale_pyramid
-    if getattr(original, "fixed_by_helpers", False):
+    try:
+        from mtcnn.stages import stage_pnet
+    except ImportError:  # another mtcnn layout: nothing to fix here
+        return
+    original = getattr(stage_pnet, "build_scale_pyramid", None)
+    if original is None or getattr(original, "fixed_by_helpers", False):
         return
 
     def build_scale_pyramid(width, height, min_face_size, scale_factor,
