@@ -225,3 +225,95 @@ def test_check_identify_names_mistakes(old, new, message):
     source = IDENTIFY.replace(old, new)
     with pytest.raises(AssertionError, match=message):
         checks.check_identify(learner_function(source, "identify"))
+
+
+# --- public checks of notebook 02 --------------------------------------------
+
+from helpers.checks import one_shot  # noqa: E402
+
+DISTANCE = """
+def embedding_distance(encoding_a, encoding_b):
+    a, b = np.asarray(encoding_a), np.asarray(encoding_b)
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"shapes {a.shape} and {b.shape}")
+    return np.sqrt(np.sum((a - b) ** 2, axis=-1))
+"""
+
+CHOOSE = """
+def choose_threshold(distances, labels):
+    distances, same = np.asarray(distances), np.asarray(labels) == 1
+    values = np.unique(distances)
+    candidates = np.concatenate([[values[0] - 1],
+                                 (values[:-1] + values[1:]) / 2,
+                                 [values[-1] + 1]])
+    scores = [np.mean((distances < t) == same) for t in candidates]
+    best = int(np.argmax(scores))
+    return candidates[best], scores[best]
+"""
+
+RATES = """
+def error_rates(distances, labels, threshold):
+    accepted = np.asarray(distances) < threshold
+    same = np.asarray(labels) == 1
+    return np.mean(accepted[~same]), np.mean(~accepted[same])
+"""
+
+
+def test_one_shot_checks_accept_correct_solutions(capsys):
+    one_shot.check_embedding_distance(
+        learner_function(DISTANCE, "embedding_distance"))
+    one_shot.check_choose_threshold(
+        learner_function(CHOOSE, "choose_threshold"))
+    one_shot.check_error_rates(learner_function(RATES, "error_rates"))
+    out = capsys.readouterr().out
+    assert out.count("all public tests passed") == 3
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("np.sqrt(np.sum((a - b) ** 2, axis=-1))", "np.sum((a - b) ** 2, axis=-1)",
+     "squared"),
+    ("np.sqrt(np.sum((a - b) ** 2, axis=-1))", "np.sum(np.abs(a - b), axis=-1)",
+     "absolute"),
+    ("np.sqrt(np.sum((a - b) ** 2, axis=-1))", "np.sqrt(np.sum((a - b) ** 2))",
+     "last axis"),
+    ("np.sqrt(np.sum((a - b) ** 2, axis=-1))",
+     "np.sqrt(np.sum((a - b) ** 2, axis=0))", "axis=0"),
+])
+def test_check_embedding_distance_names_mistakes(old, new, message):
+    source = DISTANCE.replace(old, new)
+    with pytest.raises(AssertionError, match=message):
+        one_shot.check_embedding_distance(
+            learner_function(source, "embedding_distance"))
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("(distances < t) == same", "(distances > t) == same", "wrong way round"),
+    ("return candidates[best], scores[best]",
+     "return scores[best], candidates[best]", "\\(threshold, accuracy\\)"),
+    ("return candidates[best], scores[best]",
+     "return candidates[best], scores[best] * len(same)", "fraction"),
+    ("return candidates[best], scores[best]",
+     "return values[np.searchsorted(values, candidates[best])], scores[best]",
+     "edge"),
+])
+def test_check_choose_threshold_names_mistakes(old, new, message):
+    source = CHOOSE.replace(old, new)
+    with pytest.raises(AssertionError, match=message):
+        one_shot.check_choose_threshold(
+            learner_function(source, "choose_threshold"))
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("np.mean(accepted[~same]), np.mean(~accepted[same])",
+     "np.mean(~accepted[same]), np.mean(accepted[~same])", "comes first"),
+    ("np.mean(accepted[~same]), np.mean(~accepted[same])",
+     "np.mean(accepted & ~same), np.mean(~accepted & same)", "ALL pairs"),
+    ("np.mean(accepted[~same]), np.mean(~accepted[same])",
+     "np.mean(accepted[~same]), 1 - np.mean(accepted[~same])", "not 1 -"),
+    ("np.asarray(distances) < threshold", "np.asarray(distances) <= threshold",
+     "exactly 0.6"),
+])
+def test_check_error_rates_names_mistakes(old, new, message):
+    source = RATES.replace(old, new)
+    with pytest.raises(AssertionError, match=message):
+        one_shot.check_error_rates(learner_function(source, "error_rates"))
