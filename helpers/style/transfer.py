@@ -44,7 +44,7 @@ DEFAULT_STYLE_LAYERS = (
     ("block4_conv1", 0.2),
     ("block5_conv1", 0.2),
 )
-DEFAULT_ALPHA = 1e4
+DEFAULT_ALPHA = 1e5
 DEFAULT_BETA = 1.0
 DEFAULT_TV_WEIGHT = 0.0
 DEFAULT_SIZE = 256
