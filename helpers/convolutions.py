@@ -217,17 +217,17 @@ def _one_shape(grid, label, size, rng):
     centre = rng.uniform(size * 0.35, size * 0.65, size=3)
     offsets = [axis - c for axis, c in zip(grid, centre)]
     if VOLUME_CLASSES[label] == "ball":
-        radius = rng.uniform(0.16, 0.26) * size
+        radius = rng.uniform(0.17, 0.25) * size
         return _soft_inside(np.sqrt(sum(o ** 2 for o in offsets)), radius)
     axis = rng.integers(3)
     along = np.abs(offsets[axis])
     across = np.sqrt(sum(o ** 2 for i, o in enumerate(offsets) if i != axis))
     if VOLUME_CLASSES[label] == "rod":
-        radius = rng.uniform(0.10, 0.18) * size
-        half_length = rng.uniform(0.3, 0.42) * size
+        radius = rng.uniform(0.08, 0.12) * size
+        half_length = rng.uniform(0.35, 0.45) * size
         return _soft_inside(across, radius) * _soft_inside(along, half_length)
-    half_thickness = rng.uniform(0.06, 0.1) * size
-    radius = rng.uniform(0.25, 0.35) * size
+    half_thickness = rng.uniform(0.05, 0.08) * size
+    radius = rng.uniform(0.3, 0.4) * size
     return _soft_inside(along, half_thickness) * _soft_inside(across, radius)
 
 
