@@ -69,19 +69,15 @@ def split_by_identity(labels, holdout_fraction=0.25, seed=SPLIT_SEED):
 def load_identities(min_faces_per_person=20, resize=0.25,
                     holdout_fraction=0.25, seed=SPLIT_SEED):
     """Load grayscale LFW faces and hold out a quarter of the identities."""
-    from sklearn.datasets import fetch_lfw_people
-
-    from helpers.assets import lfw_data_home
+    from helpers.data.lfw import load_people
 
     if min_faces_per_person < 2:
         raise ValueError(
             "Triplets need at least two images per person: use "
             f"min_faces_per_person >= 2, not {min_faces_per_person}."
         )
-    people = fetch_lfw_people(
-        data_home=lfw_data_home(), min_faces_per_person=min_faces_per_person,
-        resize=resize, color=False,
-    )
+    people = load_people(min_faces_per_person=min_faces_per_person,
+                         resize=resize, color=False)
     images = standardize_images(people.images)[..., np.newaxis]
     train, test = split_by_identity(people.target, holdout_fraction, seed)
     return IdentitySplit(

@@ -9,7 +9,7 @@ fires most, and cut out the receptive field around the strongest position.
 
 Everything runs offline: the probe images are tiles of the photos that
 scikit-learn and scikit-image ship, of the course's paintings, and of LFW
-faces read with ``sklearn.datasets.fetch_lfw_people``.
+faces read with ``helpers.data.lfw.load_people``.
 
 * :func:`receptive_field`, :func:`patch_box` - geometry of VGG16's units;
 * :func:`probe_images` - the image set (quick configuration: fewer, smaller);
@@ -142,14 +142,11 @@ def square_tiles(image, size, scales=(1,)):
 
 
 def face_mosaics(count, size, seed=0):
-    """``count`` tiles of 2x2 LFW faces (fetch_lfw_people, as in notebook 00)."""
-    from sklearn.datasets import fetch_lfw_people
-
-    from helpers.assets import lfw_data_home
+    """``count`` tiles of 2x2 LFW faces (LFW through helpers.data.lfw, as in notebook 00)."""
+    from helpers.data.lfw import load_people
     from helpers.style.images import fit_to
 
-    people = fetch_lfw_people(data_home=lfw_data_home(), min_faces_per_person=100,
-                              resize=0.5, color=True)
+    people = load_people(min_faces_per_person=100, resize=0.5, color=True)
     faces = people.images / max(1.0, float(people.images.max()))
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(faces), size=min(4 * count, len(faces)), replace=False)
