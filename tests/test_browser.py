@@ -37,6 +37,14 @@ CHROMIUM_FLAGS = [
 ]
 
 
+RUN_ALL_CELLS = """() => {
+    window.facesStylesRunAll = null;
+    window.jupyterapp.commands.execute("notebook:run-all-cells").then(
+        (ok) => { window.facesStylesRunAll = String(ok); },
+        (error) => { window.facesStylesRunAll = "error: " + error; });
+}"""
+
+
 def find_chromium():
     for name in ("chromium", "chromium-browser", "google-chrome"):
         path = shutil.which(name)
@@ -88,7 +96,8 @@ def jupyter_lab(tmp_path):
         [sys.executable, "-m", "jupyter", "lab", "--no-browser",
          f"--port={port}", "--ip=127.0.0.1", "--allow-root",
          f"--ServerApp.token={token}", f"--ServerApp.root_dir={notebook_dir}",
-         "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=False"],
+         "--LabApp.news_url=", "--LabApp.expose_app_in_browser=True",
+         "--ServerApp.disable_check_xsrf=False"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -135,19 +144,18 @@ def test_learner_runs_released_notebook_in_jupyterlab(chromium, jupyter_lab):
         assert "Nbgrader" in menu_bar, f"no Nbgrader menu in {menu_bar!r}"
         assert page.get_by_role("button", name="Validate").count() >= 1
 
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
-        page.locator(".lm-Menu-itemLabel",
-                     has_text="Run All Cells").first.click()
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.jp-InputPrompt')]"
-            ".some(p => p.textContent.includes('[*]'))",
-            timeout=30_000)
-        page.wait_for_function(
-            "() => ![...document.querySelectorAll('.jp-InputPrompt')]"
-            ".some(p => p.textContent.includes('[*]'))",
-            timeout=240_000)
-        page.keyboard.press("Control+s")
-        time.sleep(2)
+        # Run every cell through JupyterLab's own command (what the Run menu
+        # calls) and wait for the promise it returns: it settles when the
+        # last cell has finished or one has failed.  Watching prompts for
+        # "[*]" instead raced with the menu and with fast cells.
+        page.evaluate(RUN_ALL_CELLS)
+        page.wait_for_function("() => window.facesStylesRunAll !== null",
+                               timeout=300_000)
+        outcome = page.evaluate("() => window.facesStylesRunAll")
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator"
+                               "[data-status='idle']", timeout=60_000)
+        page.evaluate("() => window.jupyterapp.commands"
+                      ".execute('docmanager:save').then(() => true)")
         images = page.locator(".jp-RenderedImage img").count()
         page.screenshot(path=str(ARTIFACTS / "jupyterlab_00_setup.png"),
                         full_page=True)
@@ -162,6 +170,7 @@ def test_learner_runs_released_notebook_in_jupyterlab(chromium, jupyter_lab):
         for output in cell.outputs if output.output_type == "error"
     ]
     assert not errors, f"cells raised errors in the browser: {errors}"
+    assert outcome == "true", f"Run All Cells reported {outcome!r}"
     assert images >= 1, "the figure did not render inline"
     texts = "".join(
         output.get("text", "") for cell in code_cells

@@ -437,7 +437,8 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
                   iterations=None, content_layer=DEFAULT_CONTENT_LAYER,
                   style_layers=DEFAULT_STYLE_LAYERS, alpha=DEFAULT_ALPHA,
                   beta=DEFAULT_BETA, tv_weight=DEFAULT_TV_WEIGHT, init="matched",
-                  target_loss=None, snapshot_every=None, progress=True, seed=0):
+                  target_loss=None, snapshot_every=None, progress=True, seed=0,
+                  maxcor=20):
     """Coarse-to-fine L-BFGS-B.  Returns a :class:`TransferResult`.
 
     ``levels``: long sides of the successive sizes (default
@@ -479,7 +480,7 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
             cost, image, iters, target_loss=target_loss if last else None,
             progress=progress, snapshot_every=snapshot_every,
             label=f"L-BFGS {shape[1]}x{shape[0]}", history=history,
-            snapshots=snapshots, start=start)
+            snapshots=snapshots, start=start, maxcor=maxcor)
         total_evals += evals
         snapshots.append((f"{shape[1]}x{shape[0]} done", image.copy()))
     final_loss = float(cost(image))
