@@ -38,8 +38,25 @@ CHROMIUM_FLAGS = [
 
 
 RUN_ALL_CELLS = """() => {
+    // Wait until the notebook's kernel is connected and idle (the status
+    // bar can say "Idle" before that), then run every cell; the flag holds
+    // the outcome once the last cell has finished or one has failed.
     window.facesStylesRunAll = null;
-    window.jupyterapp.commands.execute("notebook:run-all-cells").then(
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    (async () => {
+        const panel = window.jupyterapp.shell.currentWidget;
+        await panel.context.ready;
+        await panel.sessionContext.ready;
+        for (let tries = 0; tries < 1200; tries++) {
+            const kernel = panel.sessionContext.session?.kernel;
+            if (kernel && kernel.connectionStatus === "connected"
+                    && kernel.status === "idle") {
+                break;
+            }
+            await sleep(100);
+        }
+        return window.jupyterapp.commands.execute("notebook:run-all-cells");
+    })().then(
         (ok) => { window.facesStylesRunAll = String(ok); },
         (error) => { window.facesStylesRunAll = "error: " + error; });
 }"""
