@@ -451,6 +451,7 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
     soon as the cost at the final size is at or below it (used by the
     benchmark to match the Adam baseline's loss); snapshots are taken at
     the end of each level and every ``snapshot_every`` iterations.
+    ``maxcor`` is the number of correction pairs L-BFGS keeps.
     """
     _seed(seed)
     size = resolve_size(size)
