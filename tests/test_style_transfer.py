@@ -161,6 +161,17 @@ def test_style_transfer_dispatch_and_bad_arguments(content, style):
         transfer.fast_transfer(content, style, size=4)
     with pytest.raises(ValueError, match="float values in"):
         transfer.fast_transfer(content * 255, style, size=32)
+    with pytest.raises(ValueError, match="maxcor must be an integer >= 1"):
+        transfer.fast_transfer(content, style, size=32, maxcor=0)
+
+
+def test_maxcor_reaches_lbfgs(content, style):
+    few = transfer.fast_transfer(content, style, size=32, levels=(32,), iterations=(8,),
+                                 maxcor=1, progress=False)
+    many = transfer.fast_transfer(content, style, size=32, levels=(32,), iterations=(8,),
+                                  maxcor=20, progress=False)
+    assert few.config["maxcor"] == 1 and many.config["maxcor"] == 20
+    assert [h["loss"] for h in few.history] != [h["loss"] for h in many.history]
 
 
 def test_quick_defaults_are_small():

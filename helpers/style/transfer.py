@@ -459,6 +459,8 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
     if not levels or levels[-1] != size or list(levels) != sorted(levels):
         raise ValueError(f"levels must increase and end at size={size}, got {levels}.")
     iterations = default_iterations(len(levels)) if iterations is None else tuple(iterations)
+    if isinstance(maxcor, bool) or not isinstance(maxcor, int) or maxcor < 1:
+        raise ValueError(f"maxcor must be an integer >= 1, got {maxcor!r}.")
     if len(iterations) != len(levels):
         raise ValueError(
             f"iterations has {len(iterations)} entries for {len(levels)} levels {levels}."
@@ -490,7 +492,7 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
         image=image, content=cost.content, style=cost.style, method="fast",
         final_loss=final_loss, seconds=seconds, history=history, snapshots=snapshots,
         config=dict(size=size, levels=levels, iterations=iterations, init=init,
-                    evaluations=total_evals, **kwargs),
+                    maxcor=maxcor, evaluations=total_evals, **kwargs),
     )
 
 
