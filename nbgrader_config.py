@@ -42,6 +42,8 @@ c.Execute.kernel_name = "python3"
 GRADING_COMMANDS = {"autograde", "validate", "generate_feedback"}
 if GRADING_COMMANDS.intersection(sys.argv[1:3]):
     os.environ.setdefault("FACES_STYLES_QUICK", "1")
+    # The same TensorFlow numerics as the test suite (oneDNN off).
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 # Feedback never shows hidden test source.
 c.GenerateFeedback.preprocessors = [

@@ -50,6 +50,7 @@ def _load_course_config(monkeypatch, argv):
     from traitlets.config.loader import PyFileConfigLoader
 
     monkeypatch.delenv("FACES_STYLES_QUICK", raising=False)
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
     monkeypatch.setattr("sys.argv", argv)
     loader = PyFileConfigLoader("nbgrader_config.py",
                                 path=str(manage.REPO_ROOT))
@@ -61,6 +62,7 @@ def test_grading_commands_run_in_quick_configuration(monkeypatch):
 
     config = _load_course_config(monkeypatch, ["nbgrader", "autograde", "a"])
     assert os.environ.get("FACES_STYLES_QUICK") == "1"
+    assert os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "0"
     assert config.Execute.timeout > 0
     assert config.Execute.kernel_name == "python3"
     assert config.CourseDirectory.source_directory == "solutions"
@@ -72,3 +74,4 @@ def test_learners_lab_keeps_the_full_configuration(monkeypatch):
 
     _load_course_config(monkeypatch, ["jupyter-lab"])
     assert "FACES_STYLES_QUICK" not in os.environ
+    assert "TF_ENABLE_ONEDNN_OPTS" not in os.environ

@@ -110,7 +110,11 @@ def execute_solutions(names=None, root=REPO_ROOT, timeout=900):
     """Execute solution notebooks in the quick configuration, in place."""
     from nbclient import NotebookClient
 
+    from helpers.notebook import REPRODUCIBLE_ENV
+
     os.environ[QUICK_ENV] = "1"
+    for key, value in REPRODUCIBLE_ENV.items():
+        os.environ.setdefault(key, value)
     for name in names or assignments(root):
         for path in sorted((Path(root) / SOURCE_DIR / name).glob("*.ipynb")):
             notebook = nbformat.read(path, as_version=4)
