@@ -12,6 +12,33 @@ from helpers.config import quick_mode
 REPRODUCIBLE_ENV = {"TF_ENABLE_ONEDNN_OPTS": "0"}
 
 
+def import_tensorflow_quietly():
+    """Import TensorFlow with its C++ start-up notices muted.
+
+    TensorFlow's native libraries print absl lines (oneDNN notice, CUDA
+    stub) straight to file descriptor 2 on import, before any Python log
+    setting applies; in a notebook they look like errors.  File descriptor 2
+    points at /dev/null for the import only; an import that fails still
+    raises its Python exception.
+    """
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                import tensorflow as tf
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+    return tf
+
+
 def setup(seed=0):
     """Fix all seeds, silence TensorFlow's log noise and report the mode.
 
@@ -31,7 +58,7 @@ def setup(seed=0):
     import numpy as np
 
     np.random.seed(seed)
-    import tensorflow as tf
+    tf = import_tensorflow_quietly()
 
     tf.get_logger().setLevel(logging.ERROR)
     logging.getLogger("absl").setLevel(logging.ERROR)

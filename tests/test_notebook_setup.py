@@ -36,3 +36,15 @@ def test_setup_keeps_onednn_on_for_learners_and_reports_the_mode():
 def test_setup_respects_the_reproducible_settings_of_tests_and_grading():
     assert run_setup(FACES_STYLES_QUICK="1", TF_ENABLE_ONEDNN_OPTS="0") == [
         "True", "0", "3", "True"]
+
+
+def test_setup_mutes_tensorflows_native_start_up_lines():
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL")}
+    code = ("from helpers.notebook import setup; setup(); "
+            "import sys; print('after', file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "after", (
+        f"setup() let TensorFlow's start-up lines through:\n{result.stderr}")
