@@ -239,3 +239,62 @@ def test_load_image_converts_and_validates(tmp_path):
     truncated.write_bytes((tmp_path / "whole.jpg").read_bytes()[:200])
     with pytest.raises(ValueError, match="truncated.jpg"):
         load_image(truncated)
+
+
+def test_a_damaged_cache_that_still_loads_is_replaced(monkeypatch, tmp_path,
+                                                      reference):
+    monkeypatch.setenv("FACES_STYLES_DATA", str(tmp_path))
+    monkeypatch.setattr(encoder_module, "_MODEL", None)
+    good = [w.copy() for w in load_keras_model().get_weights()]
+    cache = encoder_module._cache_path()
+    assert cache.parent == tmp_path / "models" and cache.is_file()
+
+    # A readable HDF5 file with the right layout but wrong numbers, as a
+    # half-finished or interleaved write can leave behind.
+    damaged = load_keras_model()
+    damaged.set_weights([np.zeros_like(w) for w in good])
+    damaged.save_weights(cache)
+    monkeypatch.setattr(encoder_module, "_MODEL", None)
+
+    model = load_keras_model()
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), good))
+    assert cache.with_name(cache.name + ".corrupt").is_file()
+    assert not list(tmp_path.glob("models/*.part.weights.h5"))
+    monkeypatch.setattr(encoder_module, "_MODEL", None)
+    again = load_keras_model()  # the rewritten cache is valid
+    assert all(np.array_equal(a, b) for a, b in zip(again.get_weights(), good))
+
+
+CONCURRENT_LOAD = """
+import numpy as np
+from helpers.faces.encoder import load_encoder
+with np.load({reference!r}) as stored:
+    chips, expected = stored["chips"], stored["descriptors"]
+encoder = load_encoder(flip_average=False, normalize=False)
+print(float(np.abs(encoder.encode_chips(chips) - expected).max()))
+"""
+
+
+def test_first_conversions_at_the_same_moment_do_not_corrupt_the_cache(
+        tmp_path):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, FACES_STYLES_DATA=str(tmp_path))
+    code = CONCURRENT_LOAD.format(reference=str(REFERENCE))
+    repo = Path(__file__).resolve().parent.parent
+    runs = [subprocess.Popen([sys.executable, "-c", code], cwd=repo, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+            for _ in range(3)]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    for run, (out, err) in zip(runs, outputs):
+        assert run.returncode == 0, err
+        assert float(out.split()[-1]) < 1e-5, "wrong encodings after a race"
+    # and the cache they left behind is a good one
+    rerun = subprocess.run([sys.executable, "-c", code], cwd=repo, env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert float(rerun.stdout.split()[-1]) < 1e-5
+    assert not list(tmp_path.glob("models/*.corrupt"))
+    assert not list(tmp_path.glob("models/*.part.weights.h5"))

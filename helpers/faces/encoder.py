@@ -3,8 +3,8 @@
 The network (29 convolutions, 150x150 RGB input, 128-d output) is rebuilt
 in Keras from the layer records of ``helpers.faces.dlib_format``; frozen
 batch norms ("affine" layers) and the input normalisation are folded into
-the convolutions.  The converted weights are cached in the asset cache, so
-later loads take about a second.
+the convolutions.  The converted weights are cached in the asset cache and
+checked against the model file on every load.
 """
 
 import numpy as np
@@ -189,7 +189,16 @@ _MODEL = None
 
 
 def load_keras_model():
-    """Return the converted Keras model, converting once and caching."""
+    """Return the converted Keras model, converting once and caching.
+
+    The cached weights are used only when they equal the conversion of the
+    model file: a cache that is damaged, or that was left half-written,
+    is set aside (``*.corrupt``) and rewritten.  Each process writes its
+    own temporary file and renames it into place, so notebooks or test
+    workers converting at the same moment cannot mix their writes.  A cache
+    directory that cannot be written is reported with a warning and the
+    model is still returned.
+    """
     global _MODEL
     if _MODEL is not None:
         return _MODEL
@@ -199,17 +208,50 @@ def load_keras_model():
     if cache.is_file():
         try:
             model.load_weights(cache)
-            _MODEL = model
-            return model
+            if _same_weights(model.get_weights(), weights):
+                _MODEL = model
+                return model
         except (OSError, ValueError):
-            cache.rename(cache.with_name(cache.name + ".corrupt"))
+            pass
+        _set_aside(cache)
     model.set_weights(weights)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    temporary = cache.with_name(cache.name + ".part.weights.h5")
-    model.save_weights(temporary)
-    temporary.replace(cache)
+    _write_cache(model, cache)
     _MODEL = model
     return model
+
+
+def _same_weights(loaded, expected):
+    return len(loaded) == len(expected) and all(
+        a.shape == b.shape and np.array_equal(a, b)
+        for a, b in zip(loaded, expected))
+
+
+def _set_aside(cache):
+    """Rename a bad cache file to ``*.corrupt`` (another process may have)."""
+    try:
+        cache.replace(cache.with_name(cache.name + ".corrupt"))
+    except FileNotFoundError:
+        pass
+
+
+def _write_cache(model, cache):
+    """Save the weights through a private temporary file renamed into place."""
+    import os
+    import uuid
+    import warnings
+
+    stem = cache.name[: -len(".weights.h5")]
+    temporary = cache.with_name(
+        f"{stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part.weights.h5")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        model.save_weights(temporary)
+        os.replace(temporary, cache)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        warnings.warn(f"could not cache the converted face encoder at "
+                      f"{cache} ({error}); it will be converted again "
+                      f"next time.", stacklevel=3)
 
 
 class FaceEncoder:
