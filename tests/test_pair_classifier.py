@@ -230,6 +230,22 @@ def test_cached_encodings_encode_once(tmp_path):
         pc.cached_encodings([], encode, "demo", data_home=tmp_path)
 
 
+def test_a_truncated_encodings_cache_is_encoded_again(tmp_path):
+    calls = []
+
+    def encode(paths):
+        calls.append(list(paths))
+        return np.ones((len(paths), 3))
+
+    paths = [f"person_{index}.jpg" for index in range(4)]
+    pc.cached_encodings(paths, encode, "demo", data_home=tmp_path)
+    cache = pc.encodings_cache_path(paths, "demo", tmp_path)
+    cache.write_bytes(cache.read_bytes()[:100])  # cut short
+    again = pc.cached_encodings(paths, encode, "demo", data_home=tmp_path)
+    assert len(calls) == 2 and np.array_equal(again, np.ones((4, 3)))
+    assert not list(cache.parent.glob("*.part.npy"))
+
+
 @pytest.fixture(scope="module")
 def encoder():
     from helpers.faces import load_encoder

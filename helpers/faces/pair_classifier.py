@@ -6,7 +6,9 @@ threshold it is compared with, ROC/accuracy figures and a query timer.
 """
 
 import hashlib
+import os
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -193,8 +195,11 @@ def cached_encodings(paths, encode, name, batch_size=32, data_home=None):
         raise ValueError("give at least one image path to encode")
     cache = encodings_cache_path(paths, name, data_home)
     if cache.is_file():
-        encodings = np.load(cache)
-        if len(encodings) == len(paths):
+        try:
+            encodings = np.load(cache)
+        except (OSError, ValueError):  # truncated or damaged: encode again
+            encodings = None
+        if encodings is not None and len(encodings) == len(paths):
             return encodings
     batches = []
     for start in tqdm(range(0, len(paths), batch_size), desc=f"encoding "
@@ -207,9 +212,12 @@ def cached_encodings(paths, encode, name, batch_size=32, data_home=None):
             f"encode returned {len(encodings)} encodings for "
             f"{len(paths)} images"
         )
-    temporary = cache.with_suffix(".part.npy")
+    # A private temporary file renamed into place: two notebooks encoding
+    # the same list at once cannot mix their writes.
+    temporary = cache.with_name(f"{cache.stem}.{os.getpid()}-"
+                                f"{uuid.uuid4().hex[:8]}.part.npy")
     np.save(temporary, encodings)
-    temporary.replace(cache)
+    os.replace(temporary, cache)
     return encodings
 
 
