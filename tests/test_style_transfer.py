@@ -200,3 +200,22 @@ def test_default_iterations_full_configuration(monkeypatch):
     assert transfer.default_iterations(3) == (50, 40, 80)
     assert transfer.default_iterations(1) == (80,)
     assert transfer.resolve_size(None) == 256
+
+
+def test_upsampling_adds_back_the_start_images_detail(content, style):
+    small_shape = (content.shape[0] // 2, content.shape[1] // 2)
+    small = transfer.resize(content, small_shape)
+    # Upsampling the start image's own small copy gives the start image back.
+    restored = transfer.upsample_with_detail(small, content.shape[:2], content,
+                                             style, init="content")
+    assert restored.shape == content.shape and restored.dtype == np.float32
+    assert np.allclose(restored, content, atol=1e-5)
+    plain = transfer.resize(small, content.shape[:2])
+    assert np.abs(plain - content).mean() > 10 * np.abs(restored - content).mean()
+    # No deterministic start image: a plain resize.
+    noisy = transfer.upsample_with_detail(small, content.shape[:2], content,
+                                          style, init="noise")
+    assert np.array_equal(noisy, plain)
+    matched = transfer.upsample_with_detail(small, content.shape[:2], content,
+                                            style, init="matched")
+    assert matched.min() >= 0 and matched.max() <= 1
