@@ -5,6 +5,8 @@ import os
 # Notebooks and tests run in the quick configuration; kernels inherit this.
 os.environ.setdefault("FACES_STYLES_QUICK", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-# Bit-stable TensorFlow numerics (helpers.notebook.REPRODUCIBLE_ENV); a
-# learner's notebook keeps oneDNN on for speed.
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# Bit-stable TensorFlow numerics; a learner's notebook keeps oneDNN on.
+from helpers.notebook import REPRODUCIBLE_ENV  # noqa: E402
+
+for _key, _value in REPRODUCIBLE_ENV.items():
+    os.environ.setdefault(_key, _value)

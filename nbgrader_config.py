@@ -43,7 +43,10 @@ GRADING_COMMANDS = {"autograde", "validate", "generate_feedback"}
 if GRADING_COMMANDS.intersection(sys.argv[1:3]):
     os.environ.setdefault("FACES_STYLES_QUICK", "1")
     # The same TensorFlow numerics as the test suite (oneDNN off).
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    from helpers.notebook import REPRODUCIBLE_ENV
+
+    for key, value in REPRODUCIBLE_ENV.items():
+        os.environ.setdefault(key, value)
 
 # Feedback never shows hidden test source.
 c.GenerateFeedback.preprocessors = [

@@ -14,6 +14,7 @@ A file whose checksum does not match is never used: in the cache it is moved
 aside to ``<name>.corrupt`` (nothing is deleted) and fetched again.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -122,12 +123,7 @@ def _how_to_supply(asset, cache_path):
 
 
 def _download(asset, destination):
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        dir=destination.parent, prefix=destination.name, suffix=".part"
-    )
-    os.close(handle)
-    try:
+    with replaced_atomically(destination) as temporary:
         with urllib.request.urlopen(asset.url, timeout=60) as response:
             with open(temporary, "wb") as out:
                 shutil.copyfileobj(response, out)
@@ -137,17 +133,43 @@ def _download(asset, destination):
                 f"the wrong size or checksum (expected sha256 "
                 f"{asset.sha256}); it was not used."
             )
-        os.replace(temporary, destination)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
-def _set_aside(path):
-    """Rename a corrupt file to ``*.corrupt`` so it is kept but never used."""
+def set_aside(path):
+    """Rename a corrupt file to ``*.corrupt`` so it is kept but never used.
+
+    Returns the new path, or None when the file is already gone (another
+    process set it aside first).
+    """
+    path = Path(path)
     aside = path.with_name(path.name + ".corrupt")
-    os.replace(path, aside)
+    try:
+        os.replace(path, aside)
+    except FileNotFoundError:
+        return None
     return aside
+
+
+@contextlib.contextmanager
+def replaced_atomically(path, suffix=".part"):
+    """Yield a private temporary path beside ``path``; rename it over ``path`` on success.
+
+    Every writer gets its own file (``suffix`` keeps the extension a writer
+    may require, e.g. ".weights.h5"), so processes writing the same cache at
+    once cannot mix their bytes and readers only ever see a complete file.
+    On an exception the temporary file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(handle)
+    temporary = Path(temporary)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def fetch_asset(name, asset_dir=None, data_home=None, download_if_missing=True):
@@ -174,7 +196,7 @@ def fetch_asset(name, asset_dir=None, data_home=None, download_if_missing=True):
     if is_valid(cache_path, asset):
         return cache_path
     if cache_path.exists():
-        aside = _set_aside(cache_path)
+        aside = set_aside(cache_path)
         problems.append(f"the cached copy was corrupt and was moved to {aside}")
 
     if not download_if_missing:

@@ -138,3 +138,20 @@ def test_lfw_data_home_has_scikit_learn_layout():
     assert (lfw / "lfw_funneled" / "George_W_Bush").is_dir()
     for name in assets.LFW_FILES:
         assert (lfw / name).is_file()
+
+
+def test_replaced_atomically_keeps_the_old_file_when_a_writer_fails(tmp_path):
+    target = tmp_path / "cache" / "file.bin"
+    with assets.replaced_atomically(target) as temporary:
+        assert temporary.parent == target.parent and temporary != target
+        temporary.write_bytes(b"first")
+    assert target.read_bytes() == b"first"
+    with pytest.raises(RuntimeError):
+        with assets.replaced_atomically(target, suffix=".part.npy") as temporary:
+            assert temporary.name.endswith(".part.npy")
+            temporary.write_bytes(b"half")
+            raise RuntimeError("writer died")
+    assert target.read_bytes() == b"first"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["file.bin"]
+    assert assets.set_aside(target) == target.with_name("file.bin.corrupt")
+    assert assets.set_aside(target) is None  # already set aside elsewhere

@@ -35,12 +35,12 @@ scaling gives the same 99.18% there, best at 0.585 or at 0.594 (equal
 accuracy; dlib's own 0.6 is one pair worse).
 """
 
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from helpers.assets import replaced_atomically
 
 EMBEDDING_SIZE = 128
 DEFAULT_THRESHOLD = 0.418
@@ -261,19 +261,12 @@ class FaceDatabase:
         counts = np.array([len(self._encodings[n]) for n in names], np.int64)
         encodings = (np.concatenate([self._encodings[n] for n in names])
                      if names else np.zeros((0, EMBEDDING_SIZE), np.float32))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as stream:
+        with replaced_atomically(path) as temporary:
+            with open(temporary, "wb") as stream:
                 np.savez(stream, format=np.array(FORMAT),
                          names=np.array(names, dtype=str), counts=counts,
                          encodings=encodings,
                          threshold=np.array(self.threshold))
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
         return path
 
     @classmethod

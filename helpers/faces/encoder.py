@@ -9,7 +9,7 @@ checked against the model file on every load.
 
 import numpy as np
 
-from helpers.assets import get_data_home
+from helpers.assets import get_data_home, replaced_atomically, set_aside
 from helpers.faces import dlib_format
 
 CHIP_SIZE = 150
@@ -213,7 +213,7 @@ def load_keras_model():
                 return model
         except (OSError, ValueError):
             pass
-        _set_aside(cache)
+        set_aside(cache)
     model.set_weights(weights)
     _write_cache(model, cache)
     _MODEL = model
@@ -226,29 +226,14 @@ def _same_weights(loaded, expected):
         for a, b in zip(loaded, expected))
 
 
-def _set_aside(cache):
-    """Rename a bad cache file to ``*.corrupt`` (another process may have)."""
-    try:
-        cache.replace(cache.with_name(cache.name + ".corrupt"))
-    except FileNotFoundError:
-        pass
-
-
 def _write_cache(model, cache):
     """Save the weights through a private temporary file renamed into place."""
-    import os
-    import uuid
     import warnings
 
-    stem = cache.name[: -len(".weights.h5")]
-    temporary = cache.with_name(
-        f"{stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part.weights.h5")
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        model.save_weights(temporary)
-        os.replace(temporary, cache)
+        with replaced_atomically(cache, suffix=".part.weights.h5") as temporary:
+            model.save_weights(temporary)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         warnings.warn(f"could not cache the converted face encoder at "
                       f"{cache} ({error}); it will be converted again "
                       f"next time.", stacklevel=3)

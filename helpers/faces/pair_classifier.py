@@ -6,12 +6,12 @@ threshold it is compared with, ROC/accuracy figures and a query timer.
 """
 
 import hashlib
-import os
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
+
+from helpers.assets import replaced_atomically
 
 DEFAULT_EPSILON = 1e-6
 
@@ -212,12 +212,9 @@ def cached_encodings(paths, encode, name, batch_size=32, data_home=None):
             f"encode returned {len(encodings)} encodings for "
             f"{len(paths)} images"
         )
-    # A private temporary file renamed into place: two notebooks encoding
-    # the same list at once cannot mix their writes.
-    temporary = cache.with_name(f"{cache.stem}.{os.getpid()}-"
-                                f"{uuid.uuid4().hex[:8]}.part.npy")
-    np.save(temporary, encodings)
-    os.replace(temporary, cache)
+    # Two notebooks encoding the same list at once cannot mix their writes.
+    with replaced_atomically(cache, suffix=".part.npy") as temporary:
+        np.save(temporary, encodings)
     return encodings
 
 

@@ -440,7 +440,7 @@ def upsample_with_detail(image, shape, content, style, init="matched"):
     upsampled = resize(image, shape)
     if not (isinstance(init, str) and init in ("content", "matched")):
         return upsampled
-    start = content if init == "content" else match_colours(content, style)
+    start = _initial_image(content, init, seed=0, style=style)
     detail = start - resize(resize(start, image.shape[:2]), shape)
     return np.clip(upsampled + detail, 0.0, 1.0).astype(np.float32)
 
