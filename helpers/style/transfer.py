@@ -6,12 +6,14 @@ Both methods minimise the same cost, built from the reference functions in
     J(G) = alpha * J_content(C, G) + beta * J_style(S, G) + tv_weight * TV(G)
 
 over the pixels of the generated image ``G`` (RGB in [0, 1], kept in that
-box: Adam clips after each step, L-BFGS-B has bounds).
+box: Adam clips after each step, L-BFGS projects onto it).
 
 * :func:`adam_transfer` - the TensorFlow tutorial's loop (Adam, learning
   rate 0.02, beta_1 0.99, epsilon 0.1), started from the content image.
 * :func:`fast_transfer` - coarse-to-fine: the image is optimised with
-  L-BFGS-B (SciPy) on a ``tf.function`` returning loss and gradient, first
+  L-BFGS in the [0, 1] box (:mod:`helpers.style.lbfgs`) on a
+  ``tf.function`` returning loss and gradient (bfloat16 convolutions for
+  most iterations where the CPU has bfloat16 instructions), first
   at a small size (cheap steps that settle the large-scale colours and
   strokes), then upsampled (with the start image's fine detail added back)
   and refined at the next size, up to the target.
@@ -33,7 +35,9 @@ import numpy as np
 from helpers.config import pick
 from helpers.style import costs
 from helpers.style.images import as_image, check_size, fit_to, resize, shape_for_long_side
-from helpers.style.vgg import FeatureExtractor, check_layer_names
+from helpers.style.lbfgs import BoxLBFGS
+from helpers.style.precision import resolve_precision
+from helpers.style.vgg import Bfloat16FeatureExtractor, FeatureExtractor, check_layer_names
 
 #: Content layer used by default (deep: keeps the layout, frees the textures).
 DEFAULT_CONTENT_LAYER = "block5_conv2"
@@ -72,11 +76,14 @@ def _seed(seed):
 _EXTRACTORS: dict = {}
 
 
-def get_extractor(layer_names):
-    """A cached :class:`FeatureExtractor` for this set of layers."""
-    key = tuple(layer_names)
+def get_extractor(layer_names, dtype="float32"):
+    """A cached VGG16 feature extractor for these layers ("float32" or "bfloat16")."""
+    if dtype not in ("float32", "bfloat16"):
+        raise ValueError(f"dtype must be 'float32' or 'bfloat16', got {dtype!r}.")
+    key = (tuple(layer_names), dtype)
     if key not in _EXTRACTORS:
-        _EXTRACTORS[key] = FeatureExtractor(key)
+        kind = FeatureExtractor if dtype == "float32" else Bfloat16FeatureExtractor
+        _EXTRACTORS[key] = kind(key[0])
     return _EXTRACTORS[key]
 
 
@@ -91,7 +98,9 @@ class StyleCost:
     ``cost(G)`` returns the scalar total; ``cost.parts(G)`` returns a dict
     with ``total``, ``content``, ``style`` and ``tv`` as floats;
     ``cost.value_and_grad(G)`` is a ``tf.function`` returning
-    ``(J, dJ/dG)``.
+    ``(J, dJ/dG)``; ``cost.value_and_grad(G, dtype="bfloat16")`` computes
+    the generated image's activations with bfloat16 convolutions (the
+    targets stay float32).
     """
 
     def __init__(self, content, style, content_layer=DEFAULT_CONTENT_LAYER,
@@ -112,15 +121,16 @@ class StyleCost:
         self.shape = self.content.shape[:2]
         self.style = fit_to(as_image(style, kind="style"), self.shape)
         layers = [content_layer] + [n for n, _ in self.style_layers if n != content_layer]
+        self.layers = tuple(layers)
         self.extractor = get_extractor(layers)
         a_C = self.extractor(self.content[None])
         a_S = self.extractor(self.style[None])
         self.a_C = tf.constant(a_C[content_layer])
         self.a_S = {name: tf.constant(a_S[name]) for name, _ in self.style_layers}
-        self._value_and_grad = tf.function(self._value_and_grad_impl, reduce_retracing=True)
+        self._value_and_grad = {}  # dtype -> tf.function
 
-    def _terms(self, image):
-        a_G = self.extractor(image)
+    def _terms(self, image, extractor=None):
+        a_G = (extractor or self.extractor)(image)
         J_content = costs.compute_content_cost(self.a_C, a_G[self.content_layer])
         J_style = costs.compute_style_cost(self.a_S, a_G, self.style_layers)
         J_tv = costs.total_variation_loss(image)
@@ -146,17 +156,21 @@ class StyleCost:
             image = image[None]
         return image
 
-    def _value_and_grad_impl(self, image):
+    def value_and_grad(self, image, dtype="float32"):
+        """(J, dJ/dG) for ``image`` shaped (1, H, W, 3), as tensors."""
         import tensorflow as tf
 
-        with tf.GradientTape() as tape:
-            tape.watch(image)
-            total = self._terms(image)[0]
-        return total, tape.gradient(total, image)
+        if dtype not in self._value_and_grad:
+            extractor = get_extractor(self.layers, dtype)
 
-    def value_and_grad(self, image):
-        """(J, dJ/dG) for ``image`` shaped (1, H, W, 3), as tensors."""
-        return self._value_and_grad(self._batch(image))
+            def value_and_grad(image):
+                with tf.GradientTape() as tape:
+                    tape.watch(image)
+                    total = self._terms(image, extractor)[0]
+                return total, tape.gradient(total, image)
+
+            self._value_and_grad[dtype] = tf.function(value_and_grad, reduce_retracing=True)
+        return self._value_and_grad[dtype](self._batch(image))
 
 
 # --------------------------------------------------------------------------
@@ -367,63 +381,70 @@ def adam_transfer(content="china", style="starry_night", size=None, steps=None,
 # --------------------------------------------------------------------------
 
 
-class _Stop(Exception):
-    pass
+#: Share of the final level's iterations that ``precision="mixed"`` runs in float32.
+FLOAT32_SHARE = 0.25
 
 
 def lbfgs_optimize(cost, image, max_iter, target_loss=None, progress=True,
                    snapshot_every=None, label="L-BFGS", history=None, snapshots=None,
-                   start=None, maxcor=20):
-    """Minimise ``cost`` from ``image`` with SciPy's L-BFGS-B in the [0, 1] box.
+                   start=None, maxcor=20, precision="float32", float32_iterations=None):
+    """Minimise ``cost`` from ``image`` with L-BFGS in the [0, 1] box.
 
-    Returns ``(image, loss, evaluations)``.  Stops after ``max_iter``
-    iterations, or as soon as an evaluated image has cost ``<= target_loss``
-    (that image is returned).
+    The optimiser is :class:`helpers.style.lbfgs.BoxLBFGS` keeping ``maxcor``
+    past steps.  ``precision="float32"`` evaluates every step in float32;
+    ``"mixed"`` evaluates in bfloat16 first and in float32 for the last
+    ``float32_iterations`` (default a quarter of ``max_iter``; 0 for a
+    level whose result is only a starting point), switching early once the
+    bfloat16 cost reaches ``target_loss``.  Stops after ``max_iter``
+    iterations, at a minimum, or once the float32 cost is
+    ``<= target_loss``.  Returns ``(image, loss, evaluations)``; the loss
+    is float32 unless every iteration ran in bfloat16.
     """
-    import scipy.optimize
-    import tensorflow as tf
-
-    shape = (1,) + tuple(image.shape[-3:])
+    if precision not in ("float32", "mixed"):
+        raise ValueError(f"precision must be 'float32' or 'mixed', got {precision!r}.")
+    shape = tuple(image.shape[-3:])
     start = time.perf_counter() if start is None else start
     history = [] if history is None else history
     snapshots = [] if snapshots is None else snapshots
-    best = {"loss": math.inf, "x": np.asarray(image, dtype=np.float64).ravel().copy()}
-    counter = {"evals": 0, "iters": 0}
-    bar = _progress(max_iter, label, progress)
-
-    def fun(x):
-        value, grad = cost.value_and_grad(tf.constant(x.reshape(shape), dtype=tf.float32))
-        value = float(value)
-        counter["evals"] += 1
-        if value < best["loss"]:
-            best["loss"], best["x"] = value, x.copy()
-        return value, grad.numpy().astype(np.float64).ravel()
-
-    def callback(intermediate_result):
-        counter["iters"] += 1
-        bar.update(1)
-        loss = float(intermediate_result.fun)
-        bar.set_postfix(loss=f"{loss:.4g}")
-        history.append({"level": max(shape[1:3]), "step": counter["iters"], "loss": loss,
-                        "seconds": time.perf_counter() - start})
-        if snapshot_every and counter["iters"] % snapshot_every == 0:
-            snapshots.append((f"{label} it {counter['iters']}",
-                              intermediate_result.x.reshape(shape[1:]).astype(np.float32)))
-        if target_loss is not None and best["loss"] <= target_loss:
-            raise StopIteration
-
-    if max_iter > 0:
-        scipy.optimize.minimize(
-            fun, best["x"].copy(), jac=True, method="L-BFGS-B",
-            bounds=scipy.optimize.Bounds(0.0, 1.0), callback=callback,
-            options={"maxiter": int(max_iter), "maxcor": maxcor, "ftol": 0.0, "gtol": 0.0,
-                     "maxfun": int(3 * max_iter + 10)},
-        )
+    if precision == "mixed":
+        if float32_iterations is None:
+            float32_iterations = max(1, math.ceil(FLOAT32_SHARE * max_iter))
+        bfloat16_iterations = max(0, max_iter - float32_iterations)
     else:
-        fun(best["x"])
+        bfloat16_iterations = 0
+    dtype = "bfloat16" if bfloat16_iterations else "float32"
+
+    def function(dtype):
+        return lambda x: cost.value_and_grad(x, dtype=dtype)
+
+    optimizer = BoxLBFGS(function(dtype), np.asarray(image, np.float32)[None], memory=maxcor)
+
+    def reached():
+        return target_loss is not None and optimizer.loss <= target_loss
+
+    bar = _progress(max_iter, label, progress)
+    for iteration in range(1, max_iter + 1):
+        if dtype == "bfloat16" and (iteration > bfloat16_iterations or reached()):
+            dtype = "float32"
+            optimizer.use_function(function(dtype))
+        if dtype == "float32" and reached():
+            break
+        if not optimizer.step():
+            if dtype == "float32":
+                break  # no step lowers the cost: a minimum
+            dtype = "float32"
+            optimizer.use_function(function(dtype))
+            continue
+        bar.update(1)
+        bar.set_postfix(loss=f"{optimizer.loss:.4g}", dtype=dtype)
+        history.append({"level": max(shape[:2]), "step": iteration, "loss": optimizer.loss,
+                        "dtype": dtype, "seconds": time.perf_counter() - start})
+        if snapshot_every and iteration % snapshot_every == 0:
+            snapshots.append((f"{label} it {iteration}", optimizer.x.numpy()[0]))
+    if dtype == "bfloat16" and (float32_iterations or target_loss is not None):
+        optimizer.use_function(function("float32"))  # report a float32 cost
     bar.close()
-    out = best["x"].reshape(shape[1:]).astype(np.float32)
-    return out, best["loss"], counter["evals"]
+    return optimizer.x.numpy()[0], optimizer.loss, optimizer.evaluations
 
 
 def upsample_with_detail(image, shape, content, style, init="matched"):
@@ -458,8 +479,8 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
                   style_layers=DEFAULT_STYLE_LAYERS, alpha=DEFAULT_ALPHA,
                   beta=DEFAULT_BETA, tv_weight=DEFAULT_TV_WEIGHT, init="matched",
                   target_loss=None, snapshot_every=None, progress=True, seed=0,
-                  maxcor=20):
-    """Coarse-to-fine L-BFGS-B.  Returns a :class:`TransferResult`.
+                  maxcor=20, precision="auto"):
+    """Coarse-to-fine L-BFGS in the [0, 1] box.  Returns a :class:`TransferResult`.
 
     ``levels``: long sides of the successive sizes (default
     :func:`default_levels`, e.g. 64, 128, 256); ``iterations``: L-BFGS
@@ -471,7 +492,12 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
     soon as the cost at the final size is at or below it (used by the
     benchmark to match the Adam baseline's loss); snapshots are taken at
     the end of each level and every ``snapshot_every`` iterations.
-    ``maxcor`` is the number of correction pairs L-BFGS keeps.
+    ``maxcor`` is the number of past steps L-BFGS keeps.
+    ``precision``: ``"float32"``, ``"mixed"`` (bfloat16 convolutions for
+    the coarse levels and the first three quarters of the final level's
+    iterations, float32 for the rest and for the reported cost) or
+    ``"auto"`` (mixed where the CPU has bfloat16 instructions, see
+    :mod:`helpers.style.precision`).
     """
     _seed(seed)
     size = resolve_size(size)
@@ -481,6 +507,7 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
     iterations = default_iterations(len(levels)) if iterations is None else tuple(iterations)
     if isinstance(maxcor, bool) or not isinstance(maxcor, int) or maxcor < 1:
         raise ValueError(f"maxcor must be an integer >= 1, got {maxcor!r}.")
+    precision = resolve_precision(precision)
     if len(iterations) != len(levels):
         raise ValueError(
             f"iterations has {len(iterations)} entries for {len(levels)} levels {levels}."
@@ -503,7 +530,8 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
             cost, image, iters, target_loss=target_loss if last else None,
             progress=progress, snapshot_every=snapshot_every,
             label=f"L-BFGS {shape[1]}x{shape[0]}", history=history,
-            snapshots=snapshots, start=start, maxcor=maxcor)
+            snapshots=snapshots, start=start, maxcor=maxcor, precision=precision,
+            float32_iterations=None if last else 0)
         total_evals += evals
         snapshots.append((f"{shape[1]}x{shape[0]} done", image.copy()))
     final_loss = float(cost(image))
@@ -512,7 +540,8 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
         image=image, content=cost.content, style=cost.style, method="fast",
         final_loss=final_loss, seconds=seconds, history=history, snapshots=snapshots,
         config=dict(size=size, levels=levels, iterations=iterations, init=init,
-                    maxcor=maxcor, evaluations=total_evals, **kwargs),
+                    maxcor=maxcor, precision=precision, evaluations=total_evals,
+                    **kwargs),
     )
 
 
