@@ -75,10 +75,10 @@ def test_switching_the_function_keeps_the_memory():
     optimizer = BoxLBFGS(scaled_quadratic(centre, weights), np.full(centre.shape, 0.5))
     for _ in range(5):
         optimizer.step()
-    remembered = len(optimizer._pairs)
+    remembered = optimizer.remembered
     shifted = scaled_quadratic(centre + 0.01, weights)
     optimizer.use_function(shifted)
-    assert len(optimizer._pairs) == remembered > 0
+    assert optimizer.remembered == remembered > 0
     assert optimizer.loss == pytest.approx(float(shifted(optimizer.x)[0]))
 
 

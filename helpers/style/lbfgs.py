@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 
+import tensorflow as tf
+
 #: Largest pixel change of the first step (no curvature is known yet).
 FIRST_STEP = 0.05
 #: Sufficient-decrease constant of the Armijo line search.
@@ -34,23 +36,37 @@ class BoxLBFGS:
     of past steps kept.  After each :meth:`step`, ``x`` is the current image
     (a float32 tensor), ``loss`` its cost (a float) and ``evaluations`` the
     number of cost evaluations so far.
+
+    The past steps live in two ring buffers (``tf.Variable``) and the
+    two-loop recursion and the projected trial point are ``tf.function``
+    graphs, so an iteration adds a few milliseconds to its evaluations.
     """
 
     def __init__(self, value_and_grad, image, memory=20):
-        import tensorflow as tf
-
         if isinstance(memory, bool) or not isinstance(memory, int) or memory < 1:
             raise ValueError(f"memory must be an integer >= 1, got {memory!r}.")
         self.memory = memory
         self.x = tf.clip_by_value(tf.convert_to_tensor(image, tf.float32), 0.0, 1.0)
+        shape = (memory,) + tuple(self.x.shape)
+        self._s = tf.Variable(tf.zeros(shape), trainable=False)
+        self._y = tf.Variable(tf.zeros(shape), trainable=False)
+        self._rho = tf.Variable(tf.zeros(memory), trainable=False)
+        self.remembered = 0  # steps in the buffers, at most ``memory``
+        self._next = 0  # slot the next step goes to
+        self._direction = tf.function(self._direction_graph)
+        self._trial = tf.function(self._trial_graph)
+        self._store = tf.function(self._store_graph)
         self.evaluations = 0
-        self._pairs = []  # (s, y, 1 / s.y), oldest first
         self.use_function(value_and_grad)
 
     def use_function(self, value_and_grad):
         """Continue with another cost function (the step memory is kept)."""
         self.value_and_grad = value_and_grad
         self.loss, self.grad = self._evaluate(self.x)
+
+    def forget(self):
+        """Drop the remembered steps (the next step is a scaled steepest descent)."""
+        self.remembered = 0
 
     def _evaluate(self, x):
         loss, grad = self.value_and_grad(x)
@@ -63,65 +79,84 @@ class BoxLBFGS:
             )
         return loss, grad
 
-    def _direction(self, free):
-        import tensorflow as tf
-
-        q = self.grad * free
-        alphas = []
-        for s, y, rho in reversed(self._pairs):
-            a = rho * tf.reduce_sum(s * q)
-            alphas.append(a)
-            q = q - a * y
-        if self._pairs:
-            s, y, _ = self._pairs[-1]
-            q = q * (tf.reduce_sum(s * y) / tf.reduce_sum(y * y))
-        else:
-            q = q * (FIRST_STEP / tf.maximum(tf.reduce_max(tf.abs(q)), 1e-30))
-        for (s, y, rho), a in zip(self._pairs, reversed(alphas)):
-            q = q + (a - rho * tf.reduce_sum(y * q)) * s
-        return -q * free
-
-    def step(self):
-        """One iteration; False when no step lowers the cost (a minimum)."""
-        import tensorflow as tf
-
-        x, grad = self.x, self.grad
+    def _direction_graph(self, x, grad, remembered, next_slot):
+        """-H g over the free pixels, and g.d (>= 0 means no descent)."""
         pushing_out = tf.logical_or(tf.logical_and(x <= 0.0, grad > 0.0),
                                     tf.logical_and(x >= 1.0, grad < 0.0))
         free = tf.cast(tf.logical_not(pushing_out), tf.float32)
-        direction = self._direction(free)
-        if float(tf.reduce_sum(grad * direction)) >= 0.0:  # memory gone stale
-            self._pairs.clear()
-            direction = self._direction(free)
-        if self._line_search(direction):
+        q = grad * free
+        alphas = tf.TensorArray(tf.float32, size=self.memory)
+        for age in tf.range(remembered):  # newest first
+            slot = (next_slot - 1 - age) % self.memory
+            a = self._rho.sparse_read(slot) * tf.reduce_sum(self._s.sparse_read(slot) * q)
+            alphas = alphas.write(age, a)
+            q = q - a * self._y.sparse_read(slot)
+        if remembered > 0:
+            newest = (next_slot - 1) % self.memory
+            y = self._y.sparse_read(newest)
+            q = q / (self._rho.sparse_read(newest) * tf.reduce_sum(y * y))  # gamma = s.y / y.y
+        else:
+            q = q * (FIRST_STEP / tf.maximum(tf.reduce_max(tf.abs(q)), 1e-30))
+        for back in tf.range(remembered):  # oldest first
+            age = remembered - 1 - back
+            slot = (next_slot - 1 - age) % self.memory
+            b = self._rho.sparse_read(slot) * tf.reduce_sum(self._y.sparse_read(slot) * q)
+            q = q + (alphas.read(age) - b) * self._s.sparse_read(slot)
+        direction = -q * free
+        return direction, tf.reduce_sum(grad * direction)
+
+    def _trial_graph(self, x, grad, direction, t):
+        x_new = tf.clip_by_value(x + t * direction, 0.0, 1.0)
+        return x_new, tf.reduce_sum(grad * (x_new - x))
+
+    def step(self):
+        """One iteration; False when no step lowers the cost (a minimum)."""
+        direction = self._descent_direction()
+        if direction is not None and self._line_search(direction):
             return True
-        if self._pairs:  # retry once along the (scaled) steepest descent
-            self._pairs.clear()
-            return self._line_search(self._direction(free))
+        if self.remembered:  # retry once along the (scaled) steepest descent
+            self.forget()
+            direction = self._descent_direction()
+            return direction is not None and self._line_search(direction)
         return False
 
-    def _line_search(self, direction):
-        import tensorflow as tf
+    def _descent_direction(self):
+        def compute():
+            return self._direction(self.x, self.grad, tf.constant(self.remembered),
+                                   tf.constant(self._next))
 
+        direction, slope = compute()
+        if float(slope) >= 0.0 and self.remembered:  # memory gone stale
+            self.forget()
+            direction, slope = compute()
+        return direction if float(slope) < 0.0 else None
+
+    def _line_search(self, direction):
         t = 1.0
         for _ in range(MAX_HALVINGS):
-            x_new = tf.clip_by_value(self.x + t * direction, 0.0, 1.0)
-            step = x_new - self.x
-            decrease = float(tf.reduce_sum(self.grad * step))
+            x_new, decrease = self._trial(self.x, self.grad, direction, tf.constant(t))
+            decrease = float(decrease)
             if decrease >= 0.0:
                 return False
             loss, grad = self._evaluate(x_new)
             if loss <= self.loss + ARMIJO * decrease:
-                self._remember(step, grad - self.grad)
+                self._remember(x_new - self.x, grad - self.grad)
                 self.x, self.loss, self.grad = x_new, loss, grad
                 return True
             t *= 0.5
         return False
 
     def _remember(self, s, y):
-        import tensorflow as tf
+        if bool(self._store(s, y, tf.constant(self._next))):
+            self._next = (self._next + 1) % self.memory
+            self.remembered = min(self.remembered + 1, self.memory)
 
-        sy = float(tf.reduce_sum(s * y))
-        if sy > 1e-8 * float(tf.norm(s)) * float(tf.norm(y)):
-            self._pairs.append((s, y, 1.0 / sy))
-            del self._pairs[:-self.memory]
+    def _store_graph(self, s, y, slot):
+        """Keep the pair (s, y) in ``slot`` when its curvature s.y is positive."""
+        sy = tf.reduce_sum(s * y)
+        keep = sy > 1e-8 * tf.norm(s) * tf.norm(y)
+        if keep:
+            self._s.scatter_update(tf.IndexedSlices(s[None], slot[None]))
+            self._y.scatter_update(tf.IndexedSlices(y[None], slot[None]))
+            self._rho.scatter_update(tf.IndexedSlices((1.0 / sy)[None], slot[None]))
+        return keep
