@@ -6,12 +6,13 @@ Public API (see ``docs/style_api.md``):
   ``(1, n_H, n_W, n_C)``): :func:`compute_content_cost`, :func:`gram_matrix`,
   :func:`compute_layer_style_cost`, :func:`compute_style_cost`,
   :func:`total_variation_loss`, :func:`total_cost`;
-* VGG16: :func:`load_vgg16`, :func:`preprocess`, :class:`FeatureExtractor`;
+* VGG16: :func:`load_vgg16`, :func:`preprocess`, :class:`FeatureExtractor`,
+  :class:`Bfloat16FeatureExtractor`;
 * images: :func:`load_content_image`, :func:`load_style_image`,
   :func:`load_image`, :func:`to_float_image`, :func:`resize_long_side`;
 * optimisation: :func:`style_transfer`, :func:`fast_transfer`,
   :func:`adam_transfer`, :func:`match_colours`, :class:`StyleCost`,
-  :class:`TransferResult`;
+  :class:`TransferResult`, :class:`BoxLBFGS`, :func:`resolve_precision`;
 * figures: :func:`show_transfer`, :func:`show_results`, :func:`show_snapshots`,
   :func:`plot_losses`.
 
@@ -35,7 +36,9 @@ from helpers.style.images import (
     resize_long_side,
     to_float_image,
 )
+from helpers.style.lbfgs import BoxLBFGS
 from helpers.style.plotting import plot_losses, show_results, show_snapshots, show_transfer
+from helpers.style.precision import resolve_precision
 from helpers.style.transfer import (
     DEFAULT_ALPHA,
     DEFAULT_BETA,
@@ -50,7 +53,12 @@ from helpers.style.transfer import (
     match_colours,
     style_transfer,
 )
-from helpers.style.vgg import FeatureExtractor, load_vgg16, preprocess
+from helpers.style.vgg import (
+    Bfloat16FeatureExtractor,
+    FeatureExtractor,
+    load_vgg16,
+    preprocess,
+)
 
 __all__ = [
     "compute_content_cost", "gram_matrix", "compute_layer_style_cost",
@@ -61,5 +69,6 @@ __all__ = [
     "DEFAULT_ALPHA", "DEFAULT_BETA", "DEFAULT_CONTENT_LAYER", "DEFAULT_SIZE",
     "DEFAULT_STYLE_LAYERS", "DEFAULT_TV_WEIGHT",
     "StyleCost", "TransferResult", "adam_transfer", "fast_transfer", "style_transfer",
-    "FeatureExtractor", "load_vgg16", "preprocess",
+    "FeatureExtractor", "Bfloat16FeatureExtractor", "load_vgg16", "preprocess",
+    "BoxLBFGS", "resolve_precision",
 ]
