@@ -9,7 +9,7 @@ STAMP := $(VENV)/.faces-and-styles-installed
 ASSIGNMENT ?=
 PYTEST_ARGS ?=
 
-.PHONY: install lab test release check-release execute-solutions autograde \
+.PHONY: install lab test release execute-solutions autograde \
 	feedback export grades-parallel clean-grading
 
 $(BIN)/python:

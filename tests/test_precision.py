@@ -5,17 +5,7 @@ import pytest
 
 from helpers.style import images, precision, transfer, vgg
 
-SIZE = 64
-
-
-@pytest.fixture(scope="module")
-def content():
-    return images.load_content_image("china", size=SIZE)
-
-
-@pytest.fixture(scope="module")
-def style():
-    return images.load_style_image("starry_night", size=SIZE)
+SIZE = 64  # the size of the content and style fixtures (tests/conftest.py)
 
 
 def write_cpuinfo(tmp_path, flags):

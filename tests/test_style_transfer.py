@@ -11,22 +11,12 @@ import pytest
 
 from helpers.style import images, transfer, vgg
 
-SIZE = 64  # tiny, so each VGG16 evaluation costs a few hundredths of a second
+SIZE = 64  # the size of the content and style fixtures (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
 def vgg16():
     return vgg.load_vgg16()  # cached for the whole test session
-
-
-@pytest.fixture(scope="module")
-def content():
-    return images.load_content_image("china", size=SIZE)
-
-
-@pytest.fixture(scope="module")
-def style():
-    return images.load_style_image("starry_night", size=SIZE)
 
 
 def test_weights_come_from_the_local_asset():

@@ -441,8 +441,8 @@ def lbfgs_optimize(cost, image, max_iter, target_loss=None, progress=True,
                         "dtype": dtype, "seconds": time.perf_counter() - start})
         if snapshot_every and iteration % snapshot_every == 0:
             snapshots.append((f"{label} it {iteration}", optimizer.x.numpy()[0]))
-    if dtype == "bfloat16" and (float32_iterations or target_loss is not None):
-        optimizer.use_function(function("float32"))  # report a float32 cost
+    if dtype == "bfloat16" and target_loss is not None:
+        optimizer.use_function(function("float32"))  # compare in float32
     bar.close()
     return optimizer.x.numpy()[0], optimizer.loss, optimizer.evaluations
 
