@@ -1,0 +1,1 @@
+"""Reference implementations of the graded functions (instructor only)."""
