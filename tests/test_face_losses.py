@@ -1,4 +1,5 @@
-"""Tests of the reference triplet losses in helpers.faces.losses."""
+"""Tests of the reference triplet loss (instructor.reference.triplet) and
+of the engine's batch-hard loss in helpers.faces.losses."""
 
 import numpy as np
 import pytest
@@ -6,8 +7,8 @@ import pytest
 from helpers.faces.losses import (
     batch_hard_triplet_loss,
     pairwise_squared_distances,
-    triplet_loss,
 )
+from instructor.reference.triplet import triplet_loss
 
 RNG = np.random.default_rng(7)
 

@@ -1,4 +1,5 @@
-"""Unit tests for helpers.faces.siamese and the public checks of notebook 03."""
+"""Unit tests for helpers.faces.siamese, the references of notebook 03
+(instructor.reference.triplet) and the public checks of notebook 03."""
 
 import keras
 import numpy as np
@@ -7,6 +8,7 @@ import tensorflow as tf
 
 from helpers.checks import triplet as checks
 from helpers.faces import siamese
+from instructor.reference import triplet as reference
 
 SHAPE = (9, 7, 1)
 
@@ -109,8 +111,8 @@ def test_identity_batch_rejects_too_many_people(labels):
 def test_hardest_triplets_on_a_line():
     embeddings = np.array([[0.0], [1.0], [3.0], [1.2], [10.0]])
     labels = np.array([0, 0, 0, 1, 2])
-    anchors, positives, negatives = siamese.hardest_triplets(embeddings,
-                                                             labels)
+    anchors, positives, negatives = reference.hardest_triplets(embeddings,
+                                                               labels)
     assert anchors.tolist() == [0, 1, 2]
     assert positives.tolist() == [2, 2, 0]
     assert negatives.tolist() == [3, 3, 3]
@@ -138,21 +140,25 @@ def test_squared_distance_matrix_rejects_1d():
         siamese.squared_distance_matrix(np.zeros(3))
 
 
+def test_engine_distances_equal_the_reference():
+    embeddings = np.random.default_rng(9).normal(size=(7, 5))
+    assert np.allclose(siamese.squared_distance_matrix(embeddings),
+                       reference.squared_distance_matrix(embeddings))
+
+
 # --- training and evaluation ---------------------------------------------
 
 
 def test_train_step_lowers_the_loss():
-    from helpers.faces.losses import triplet_loss
-
     rng = np.random.default_rng(6)
     images = [rng.normal(size=(8,) + SHAPE).astype(np.float32)
               for _ in range(3)]
     encoder = siamese.build_encoder(SHAPE, embedding_size=4, seed=0)
     optimizer = keras.optimizers.Adam(0.01)
-    first = float(siamese.train_step(encoder, optimizer, *images, 1.0))
+    first = float(reference.train_step(encoder, optimizer, *images, 1.0))
     for _ in range(20):
-        siamese.train_step(encoder, optimizer, *images, 1.0)
-    last = float(triplet_loss(*(encoder(x) for x in images), 1.0))
+        reference.train_step(encoder, optimizer, *images, 1.0)
+    last = float(reference.triplet_loss(*(encoder(x) for x in images), 1.0))
     assert last < first
 
 
@@ -160,15 +166,52 @@ def test_train_step_lowers_the_loss():
 def test_train_triplets_returns_one_loss_per_step(labels, mining):
     images = np.random.default_rng(7).normal(size=(len(labels),) + SHAPE)
     encoder = siamese.build_encoder(SHAPE, embedding_size=4)
-    losses = siamese.train_triplets(encoder, images.astype(np.float32),
-                                    labels, 3, mining=mining, people=3,
-                                    images_per_person=2, progress=False)
+    losses = siamese.train_triplets(
+        encoder, images.astype(np.float32), labels, 3, mining=mining,
+        people=3, images_per_person=2, step_function=reference.train_step,
+        mining_function=reference.hardest_triplets, progress=False)
     assert losses.shape == (3,) and np.all(np.isfinite(losses))
+
+
+def test_train_triplets_uses_the_functions_it_is_given(labels):
+    images = np.random.default_rng(8).normal(size=(len(labels),) + SHAPE)
+    encoder = siamese.build_encoder(SHAPE, embedding_size=4)
+    mined, stepped = [], []
+
+    def mine(embeddings, batch_labels):
+        mined.append(len(batch_labels))
+        return reference.hardest_triplets(embeddings, batch_labels)
+
+    def step(*args):
+        stepped.append(len(args[2]))
+        return reference.train_step(*args)
+
+    siamese.train_triplets(encoder, images.astype(np.float32), labels, 2,
+                           mining="hard", people=3, images_per_person=2,
+                           step_function=step, mining_function=mine,
+                           progress=False)
+    assert mined == [6, 6] and stepped == [6, 6]
 
 
 def test_train_triplets_rejects_unknown_mining(labels):
     with pytest.raises(ValueError, match="mining"):
-        siamese.train_triplets(None, None, labels, 1, mining="easy")
+        siamese.train_triplets(None, None, labels, 1, mining="easy",
+                               step_function=reference.train_step)
+
+
+@pytest.mark.parametrize("mining, missing, message", [
+    ("random", {"step_function": None}, "step_function=train_step"),
+    ("hard", {"mining_function": None},
+     "mining_function=hardest_triplets"),
+    ("random", {"step_function": "train_step"}, "callable"),
+])
+def test_train_triplets_says_which_function_is_missing(labels, mining,
+                                                        missing, message):
+    functions = {"step_function": reference.train_step,
+                 "mining_function": reference.hardest_triplets, **missing}
+    with pytest.raises(ValueError, match=message):
+        siamese.train_triplets(None, None, labels, 1, mining=mining,
+                               **functions)
 
 
 def test_verification_helpers():
@@ -201,159 +244,163 @@ def test_project_2d_keeps_the_main_direction():
 # --- the public checks ----------------------------------------------------
 
 
-def good_triplet_loss(anchor, positive, negative, alpha=0.2):
+def as_learner(source, name, **names):
+    """Define ``source`` as if typed in a notebook; return function ``name``."""
+    namespace = {"__name__": "__main__", "np": np, "tf": tf, **names}
+    exec(source, namespace)
+    return namespace[name]
+
+
+GOOD_LOSS = """
+def triplet_loss(anchor, positive, negative, alpha=0.2):
     d_ap = tf.reduce_sum(tf.square(anchor - positive), axis=-1)
     d_an = tf.reduce_sum(tf.square(anchor - negative), axis=-1)
     return tf.reduce_mean(tf.maximum(d_ap - d_an + alpha, 0.0))
-
-
-def make_wrong_loss(mistake):
-    def wrong(anchor, positive, negative, alpha=0.2):
-        return tf.constant(checks._numpy_triplet_loss(
-            np.asarray(anchor), np.asarray(positive), np.asarray(negative),
-            alpha, mistake))
-    return as_learner(wrong)
+"""
 
 
 def test_check_triplet_loss_accepts_a_correct_loss(capsys):
-    checks.check_triplet_loss(as_learner(good_triplet_loss))
+    checks.check_triplet_loss(as_learner(GOOD_LOSS, "triplet_loss"))
     assert "all public tests passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mistake, words", [
-    ("axis 0", "LAST axis"), ("no square", "SQUARED"),
-    ("absolute", "Square the differences"), ("no hinge", "hinge"),
-    ("alpha sign", "wrong sign"), ("sum over batch", "MEAN"),
-    ("swapped", "swapped"),
+@pytest.mark.parametrize("old, new, words", [
+    ("axis=-1", "axis=0", "LAST axis"),
+    ("tf.reduce_sum(tf.square(anchor - positive), axis=-1)",
+     "tf.norm(anchor - positive, axis=-1)", "SQUARED"),
+    ("tf.square", "tf.abs", "Square the differences"),
+    ("tf.maximum(d_ap - d_an + alpha, 0.0)", "d_ap - d_an + alpha",
+     "hinge"),
+    ("+ alpha", "- alpha", "wrong sign"),
+    ("tf.reduce_mean", "tf.reduce_sum", "MEAN"),
+    ("d_ap - d_an", "d_an - d_ap", "swapped"),
 ])
-def test_check_triplet_loss_names_the_mistake(mistake, words):
+def test_check_triplet_loss_names_the_mistake(old, new, words):
+    source = GOOD_LOSS.replace(old, new)
+    if old == "tf.reduce_sum(tf.square(anchor - positive), axis=-1)":
+        source = source.replace(
+            "tf.reduce_sum(tf.square(anchor - negative), axis=-1)",
+            "tf.norm(anchor - negative, axis=-1)")
+    assert source != GOOD_LOSS
     with pytest.raises(AssertionError, match=words):
-        checks.check_triplet_loss(make_wrong_loss(mistake))
+        checks.check_triplet_loss(as_learner(source, "triplet_loss"))
 
 
 def test_check_triplet_loss_wants_a_scalar_and_gradients():
-    def per_triplet(anchor, positive, negative, alpha=0.2):
-        d_ap = tf.reduce_sum(tf.square(anchor - positive), axis=-1)
-        d_an = tf.reduce_sum(tf.square(anchor - negative), axis=-1)
-        return tf.maximum(d_ap - d_an + alpha, 0.0)
-
+    per_triplet = GOOD_LOSS.replace("tf.reduce_mean(", "(")
     with pytest.raises(AssertionError, match="one value per triplet"):
-        checks.check_triplet_loss(as_learner(per_triplet))
+        checks.check_triplet_loss(as_learner(per_triplet, "triplet_loss"))
 
-    def numpy_loss(anchor, positive, negative, alpha=0.2):
-        return checks._numpy_triplet_loss(
-            np.asarray(anchor), np.asarray(positive), np.asarray(negative),
-            alpha)
-
+    numpy_loss = """
+def triplet_loss(anchor, positive, negative, alpha=0.2):
+    a, p, n = (np.asarray(x) for x in (anchor, positive, negative))
+    d_ap = np.sum((a - p) ** 2, axis=-1)
+    d_an = np.sum((a - n) ** 2, axis=-1)
+    return np.mean(np.maximum(d_ap - d_an + alpha, 0.0))
+"""
     with pytest.raises(AssertionError, match="No gradient"):
-        checks.check_triplet_loss(as_learner(numpy_loss))
+        checks.check_triplet_loss(as_learner(numpy_loss, "triplet_loss"))
 
 
 def test_check_triplet_loss_rejects_the_reference():
-    from helpers.faces.losses import triplet_loss
-
-    with pytest.raises(AssertionError):
-        checks.check_triplet_loss(triplet_loss)
+    with pytest.raises(AssertionError, match="course module"):
+        checks.check_triplet_loss(reference.triplet_loss)
 
 
-def good_mining(embeddings, labels):
-    return siamese.hardest_triplets(np.asarray(embeddings), labels)
+MINE = """
+def hardest_triplets(embeddings, labels):
+    embeddings = np.asarray(embeddings, dtype=np.float64)
+    distances = np.sum(
+        (embeddings[:, None] - embeddings[None]) ** 2, axis=-1)
+    same = labels[:, None] == labels[None]
+    positive = same & ~np.eye(len(labels), dtype=bool)
+    anchors = np.flatnonzero(positive.any(1) & (~same).any(1))
+    far = np.argmax(np.where(positive, distances, -np.inf), 1)
+    near = np.argmin(np.where(~same, distances, np.inf), 1)
+    return anchors, far[anchors], near[anchors]
+"""
 
 
 def test_check_hardest_triplets_accepts_a_correct_miner(capsys):
-    def mine(embeddings, labels):
-        embeddings = np.asarray(embeddings, dtype=np.float64)
-        distances = np.sum(
-            (embeddings[:, None] - embeddings[None]) ** 2, axis=-1)
-        same = labels[:, None] == labels[None]
-        positive = same & ~np.eye(len(labels), dtype=bool)
-        anchors = np.flatnonzero(positive.any(1) & (~same).any(1))
-        far = np.argmax(np.where(positive, distances, -np.inf), 1)
-        near = np.argmin(np.where(~same, distances, np.inf), 1)
-        return anchors, far[anchors], near[anchors]
-
-    checks.check_hardest_triplets(as_learner(mine))
+    checks.check_hardest_triplets(as_learner(MINE, "hardest_triplets"))
     assert "all public tests passed" in capsys.readouterr().out
 
 
-def test_check_hardest_triplets_names_easy_choices():
-    def easiest(embeddings, labels):
-        embeddings = np.asarray(embeddings, dtype=np.float64)
-        distances = np.sum(
-            (embeddings[:, None] - embeddings[None]) ** 2, axis=-1)
-        same = labels[:, None] == labels[None]
-        positive = same & ~np.eye(len(labels), dtype=bool)
-        anchors = np.flatnonzero(positive.any(1) & (~same).any(1))
-        near = np.argmin(np.where(positive, distances, np.inf), 1)
-        far = np.argmax(np.where(~same, distances, -np.inf), 1)
-        return anchors, near[anchors], far[anchors]
+@pytest.mark.parametrize("old, new, words", [
+    ("far = np.argmax(np.where(positive, distances, -np.inf), 1)",
+     "far = np.argmin(np.where(positive, distances, np.inf), 1)",
+     "CLOSEST positive"),
+    ("near = np.argmin(np.where(~same, distances, np.inf), 1)",
+     "near = np.argmax(np.where(~same, distances, -np.inf), 1)",
+     "FARTHEST negative"),
+    ("far = np.argmax(np.where(positive, distances, -np.inf), 1)",
+     "far = np.argmin(np.where(same, distances, np.inf), 1)",
+     "own positive"),
+    ("np.flatnonzero(positive.any(1) & (~same).any(1))",
+     "np.arange(len(labels))", "no positive"),
+    ("return anchors, far[anchors], near[anchors]",
+     "return anchors, far[anchors], distances[anchors, near[anchors]]",
+     "integer indices"),
+])
+def test_check_hardest_triplets_names_mistakes(old, new, words):
+    source = MINE.replace(old, new)
+    assert source != MINE
+    with pytest.raises(AssertionError, match=words):
+        checks.check_hardest_triplets(as_learner(source, "hardest_triplets"))
 
-    with pytest.raises(AssertionError, match="CLOSEST positive"):
-        checks.check_hardest_triplets(as_learner(easiest))
 
-    def with_self(embeddings, labels):
-        embeddings = np.asarray(embeddings, dtype=np.float64)
-        distances = np.sum(
-            (embeddings[:, None] - embeddings[None]) ** 2, axis=-1)
-        same = labels[:, None] == labels[None]
-        anchors = np.arange(len(labels))
-        near = np.argmin(np.where(same, distances, np.inf), 1)
-        far = np.argmin(np.where(~same, distances, np.inf), 1)
-        return anchors, near, far
+STEP = """
+def train_step(model, optimizer, anchors, positives, negatives, alpha=0.2):
+    with tf.GradientTape() as tape:
+        loss = triplet_loss(model(anchors), model(positives),
+                            model(negatives), alpha)
+    gradients = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+    return loss
+"""
 
-    with pytest.raises(AssertionError, match="no positive"):
-        checks.check_hardest_triplets(as_learner(with_self))
+
+def learner_step(source):
+    """A learner's train_step beside the learner's correct triplet_loss."""
+    loss = as_learner(GOOD_LOSS, "triplet_loss")
+    return as_learner(source, "train_step", triplet_loss=loss)
 
 
 def test_check_train_step_accepts_a_correct_step(capsys):
-    def step(model, optimizer, anchors, positives, negatives, alpha=0.2):
-        with tf.GradientTape() as tape:
-            loss = good_triplet_loss(model(anchors), model(positives),
-                                     model(negatives), alpha)
-        gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return loss
-
-    checks.check_train_step(as_learner(step))
+    checks.check_train_step(learner_step(STEP))
     assert "all public tests passed" in capsys.readouterr().out
 
 
-def test_check_train_step_names_classic_mistakes():
-    def outside_tape(model, optimizer, anchors, positives, negatives,
-                     alpha=0.2):
-        embeddings = [model(x) for x in (anchors, positives, negatives)]
-        with tf.GradientTape() as tape:
-            loss = good_triplet_loss(*embeddings, alpha)
-        gradients = tape.gradient(loss, model.trainable_variables)
-        if all(g is None for g in gradients):
-            return loss
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return loss
+@pytest.mark.parametrize("old, new, words", [
+    ("    with tf.GradientTape() as tape:\n"
+     "        loss = triplet_loss(model(anchors), model(positives),\n"
+     "                            model(negatives), alpha)\n",
+     "    embeddings = [model(x) for x in (anchors, positives, negatives)]\n"
+     "    with tf.GradientTape() as tape:\n"
+     "        loss = triplet_loss(*embeddings, alpha)\n"
+     "    if all(g is None for g in tape.gradient(\n"
+     "            loss, model.trainable_variables)):\n"
+     "        return loss\n"
+     "    with tf.GradientTape() as tape:\n"
+     "        loss = triplet_loss(*embeddings, alpha)\n",
+     "did not change"),
+    ("zip(gradients,", "zip([-g for g in gradients],", "gradient ascent"),
+    ("    return loss",
+     "    return triplet_loss(model(anchors), model(positives),\n"
+     "                        model(negatives), alpha)", "AFTER the update"),
+    ("model(negatives), alpha)", "model(negatives))", "pass alpha"),
+    ("    return loss", "    return loss * 2", "before the update is"),
+])
+def test_check_train_step_names_classic_mistakes(old, new, words):
+    source = STEP.replace(old, new, 1)
+    assert source != STEP
+    with pytest.raises(AssertionError, match=words):
+        checks.check_train_step(learner_step(source))
 
-    with pytest.raises(AssertionError, match="did not change"):
-        checks.check_train_step(as_learner(outside_tape))
 
-    def loss_after(model, optimizer, anchors, positives, negatives,
-                   alpha=0.2):
-        with tf.GradientTape() as tape:
-            loss = good_triplet_loss(model(anchors), model(positives),
-                                     model(negatives), alpha)
-        gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return good_triplet_loss(model(anchors), model(positives),
-                                 model(negatives), alpha)
-
-    with pytest.raises(AssertionError, match="AFTER the update"):
-        checks.check_train_step(as_learner(loss_after))
-
-    def fixed_alpha(model, optimizer, anchors, positives, negatives,
-                    alpha=0.2):
-        with tf.GradientTape() as tape:
-            loss = good_triplet_loss(model(anchors), model(positives),
-                                     model(negatives), 0.2)
-        gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return loss
-
-    with pytest.raises(AssertionError, match="pass alpha"):
-        checks.check_train_step(as_learner(fixed_alpha))
+def test_check_train_step_wants_a_working_triplet_loss():
+    wrong_loss = as_learner(GOOD_LOSS.replace("+ alpha", "- alpha"),
+                            "triplet_loss")
+    step = as_learner(STEP, "train_step", triplet_loss=wrong_loss)
+    with pytest.raises(AssertionError, match="fix exercise 1 first"):
+        checks.check_train_step(step)

@@ -1,9 +1,21 @@
 """Building blocks shared by the public checks of every notebook."""
 
-import inspect
-import types
+import copy
+import functools
+import json
+from pathlib import Path
 
 import numpy as np
+
+from helpers.checks.own_work import OwnFunction, assert_own_function
+
+__all__ = [
+    "OwnFunction", "assert_close", "assert_own_function", "assert_shape",
+    "expected_values", "find_mistake", "passed", "same_values", "to_numpy",
+]
+
+#: Expected values of the checks, written by ``python -m instructor.checkdata``.
+EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
 
 
 def passed(name):
@@ -48,63 +60,43 @@ def assert_close(actual, expected, what="the result", rtol=1e-5, atol=1e-6,
         raise AssertionError(message)
 
 
-def _referenced_objects(function):
-    """Yield the global objects a function (and its nested code) uses."""
-    codes = [function.__code__]
-    seen = set()
-    while codes:
-        code = codes.pop()
-        for const in code.co_consts:
-            if isinstance(const, types.CodeType):
-                codes.append(const)
-        for name in code.co_names:
-            if name in seen:
-                continue
-            seen.add(name)
-            if name in function.__globals__:
-                yield name, function.__globals__[name]
+@functools.lru_cache(maxsize=None)
+def _read_expected(topic):
+    """Return the parsed expected-values file of ``topic``."""
+    path = EXPECTED_DIR / f"{topic}.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"The expected values of the {topic} checks ({path}) are "
+            "missing: the course package is incomplete, install it again."
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _is_course_object(obj, allowed):
-    if obj in allowed:
-        return False
-    if isinstance(obj, types.ModuleType):
-        module_name = obj.__name__
-    else:
-        module_name = getattr(obj, "__module__", "") or ""
-    return module_name == "helpers" or (
-        module_name.startswith("helpers.")
-        and not module_name.startswith("helpers.checks")
-    )
+def expected_values(topic):
+    """Return a copy of the expected values of one notebook's checks.
 
-
-def assert_own_function(function, reference=None, allowed=()):
-    """Fail unless ``function`` was written in the notebook by the learner.
-
-    The function must be a plain Python function defined in the notebook,
-    must not be the course's reference implementation, and must not call
-    into the ``helpers`` package (except objects listed in ``allowed``).
+    ``topic`` names a file ``helpers/checks/expected/<topic>.json``: for
+    each checked function and each fixed input (a "case"), the value the
+    reference gives (``expected``) and the values of the known wrong
+    versions (``mistakes``).
     """
-    name = getattr(function, "__name__", repr(function))
-    if reference is not None and function is reference:
-        raise AssertionError(
-            f"{name} is the course's reference implementation. Write the "
-            "function yourself in the notebook cell."
-        )
-    if not inspect.isfunction(function):
-        raise AssertionError(
-            f"{name} should be a function defined with 'def' in the "
-            f"notebook, but it is a {type(function).__name__}."
-        )
-    if function.__module__ != "__main__":
-        raise AssertionError(
-            f"{name} comes from module {function.__module__!r}; define it "
-            "yourself in the notebook cell."
-        )
-    for global_name, obj in _referenced_objects(function):
-        if _is_course_object(obj, allowed):
-            raise AssertionError(
-                f"{name} uses {global_name!r} from the course package "
-                "'helpers'. Write the computation yourself with NumPy or "
-                "TensorFlow."
-            )
+    return copy.deepcopy(_read_expected(topic))
+
+
+def same_values(actual, expected, rtol=1e-5, atol=1e-6):
+    """Return True when ``actual`` has the shape and values of ``expected``."""
+    try:
+        actual = to_numpy(actual).astype(np.float64)
+    except (TypeError, ValueError):
+        return False
+    expected = np.asarray(expected, dtype=np.float64)
+    return actual.shape == expected.shape and bool(
+        np.allclose(actual, expected, rtol=rtol, atol=atol))
+
+
+def find_mistake(value, mistakes, rtol=1e-4, atol=1e-6):
+    """Return the name of the first known mistake ``value`` matches, or None."""
+    for name, wrong in mistakes.items():
+        if same_values(value, wrong, rtol=rtol, atol=atol):
+            return name
+    return None

@@ -2,15 +2,38 @@
 
 import numpy as np
 
-from helpers.checks.common import assert_own_function, passed
+from helpers.checks.common import (
+    assert_own_function,
+    expected_values,
+    find_mistake,
+    passed,
+    same_values,
+)
+
+#: Messages for the known wrong versions (instructor/mistakes/setup.py).
+MESSAGES = {
+    "to_unit_range": {
+        "divide by 256": (
+            "Pixel 255 became 255/256: divide by 255 so white maps to 1.0."
+        ),
+    },
+}
+
+
+def unit_range_images():
+    """Return the fixed RGB (4, 5, 3) and gray (4, 5) uint8 test images."""
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, size=(4, 5, 3), dtype=np.uint8)
+    rgb[0, 0] = 255
+    gray = rng.integers(0, 256, size=(4, 5), dtype=np.uint8)
+    return rgb, gray
 
 
 def check_to_unit_range(to_unit_range):
     """Check the learner's ``to_unit_range`` with named mistakes."""
-    assert_own_function(to_unit_range)
-    rng = np.random.default_rng(0)
-    rgb = rng.integers(0, 256, size=(4, 5, 3), dtype=np.uint8)
-    rgb[0, 0] = 255
+    to_unit_range = assert_own_function(to_unit_range)
+    cases = expected_values("setup")["to_unit_range"]
+    rgb, gray = unit_range_images()
     result = np.asarray(to_unit_range(rgb))
     if result.dtype != np.float32:
         raise AssertionError(
@@ -22,18 +45,16 @@ def check_to_unit_range(to_unit_range):
             f"An RGB input of shape (4, 5, 3) gave shape {result.shape}; "
             "the shape should not change."
         )
-    if np.isclose(result[0, 0, 0], 255 / 256):
-        raise AssertionError(
-            "Pixel 255 became 255/256: divide by 255 so white maps to 1.0."
-        )
+    mistake = find_mistake(result, cases["rgb"]["mistakes"], atol=1e-6)
+    if mistake:
+        raise AssertionError(MESSAGES["to_unit_range"][mistake])
     if result.max() > 1.0 + 1e-6:
         raise AssertionError(
             f"Values go up to {result.max():.1f}; divide by 255 to get [0, 1]."
         )
-    if not np.allclose(result, rgb / 255.0, atol=1e-6):
+    if not same_values(result, cases["rgb"]["expected"], atol=1e-6):
         raise AssertionError("Values differ from pixel / 255.")
 
-    gray = rng.integers(0, 256, size=(4, 5), dtype=np.uint8)
     result = np.asarray(to_unit_range(gray))
     if result.shape == (3, 4, 5):
         raise AssertionError(
@@ -45,7 +66,7 @@ def check_to_unit_range(to_unit_range):
             f"A grayscale (4, 5) image gave shape {result.shape}; expected "
             "(4, 5, 3), the gray channel repeated three times."
         )
-    if not all(np.allclose(result[..., k], gray / 255.0) for k in range(3)):
+    if not same_values(result, cases["gray"]["expected"], atol=1e-6):
         raise AssertionError("Each RGB channel should equal the gray image.")
 
     for bad, reason in [
@@ -62,7 +83,7 @@ def check_to_unit_range(to_unit_range):
 
 def check_center_crop(center_crop):
     """Check the learner's ``center_crop`` with named mistakes."""
-    assert_own_function(center_crop)
+    center_crop = assert_own_function(center_crop)
     image = np.arange(6 * 8 * 3).reshape(6, 8, 3)
     result = np.asarray(center_crop(image, 4))
     if result.shape != (4, 4, 3):

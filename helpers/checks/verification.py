@@ -3,9 +3,8 @@
 import numpy as np
 
 from helpers.checks.common import assert_own_function, passed
-from helpers.faces import verification as reference
 
-NOT_RECOGNIZED = reference.NOT_RECOGNIZED
+NOT_RECOGNIZED = "not recognized"
 
 
 def _toy_database():
@@ -72,11 +71,11 @@ def check_verify(verify, database=None, probes=None, threshold=None,
     """Check the learner's ``verify`` on toy encodings, then on photos.
 
     With ``database`` (name -> encodings), ``probes`` (name -> encoding of a
-    photo of that person) and ``threshold``, the learner's results on real
-    encodings are compared with the reference; ``expected`` lists
-    ``(photo_of, claimed_name, match)`` outcomes that must come out.
+    photo of that person) and ``threshold``, ``expected`` lists
+    ``(photo_of, claimed_name, match)`` outcomes that must come out on the
+    real encodings (the hidden tests compare distances with the reference).
     """
-    assert_own_function(verify, reference.verify)
+    verify = assert_own_function(verify)
     toy = _toy_database()
     kept = _copy(toy)
     query = np.array([3.0, 3.0, 4.0, 0.0])
@@ -92,7 +91,8 @@ def check_verify(verify, database=None, probes=None, threshold=None,
                          "encodings (np.min)."),
                         (np.sqrt(34.0) / 2 + 2.5, "You averaged the "
                          "distances; use the smallest one (np.min)."),
-                        (np.linalg.norm(query - toy["ada"].mean(axis=0)),
+                        # ada's mean encoding is [1.5, 0, 0, 0].
+                        (np.sqrt(27.25),
                          "You compared with the mean encoding; use the "
                          "smallest distance to any stored encoding."),
                         (np.sqrt(25.0 + 34.0), "You computed one norm over "
@@ -119,13 +119,13 @@ def check_verify(verify, database=None, probes=None, threshold=None,
             "be a match: use a strict 'distance < threshold'.")
     # The query is closest to ada, but the claim is about bob.
     distance, match = verify(query, toy, "bob", 10.0)
-    bob = float(np.linalg.norm(query - toy["bob"][0]))
+    bob = np.sqrt(29.0)  # query - bob's encoding = [3, -2, 4, 0]
     if np.isclose(float(distance), 5.0):
         raise AssertionError(
             "verify(query, database, 'bob', ...) returned ada's distance: "
             "compare only with the encodings of the CLAIMED person.")
     _check_distance(distance, bob, "verify(query, database, 'bob', 10.0)",
-                    squared=bob ** 2, manhattan=5.0)
+                    squared=29.0, manhattan=9.0)
     try:
         verify(query, toy, "zoe", 1.0)
     except KeyError:
@@ -144,17 +144,7 @@ def check_verify(verify, database=None, probes=None, threshold=None,
 
 
 def _check_verify_on_photos(verify, database, probes, threshold, expected):
-    """Compare ``verify`` with the reference on real encodings."""
-    for photo_of, encoding in probes.items():
-        for claimed in database:
-            want = reference.verify(encoding, database, claimed, threshold)
-            got = verify(encoding, database, claimed, threshold)
-            if not np.isclose(float(got[0]), want[0], atol=1e-4) \
-                    or bool(got[1]) != want[1]:
-                raise AssertionError(
-                    f"On real photos, a photo of {photo_of} claimed to be "
-                    f"{claimed} gave {tuple(got)}, expected "
-                    f"({want[0]:.4f}, {want[1]}).")
+    """Check the expected outcomes of ``verify`` on real encodings."""
     for photo_of, claimed, match in expected:
         got = bool(verify(probes[photo_of], database, claimed, threshold)[1])
         if got != match:
@@ -170,7 +160,7 @@ def check_identify(identify, database=None, probes=None, threshold=None,
     ``expected`` lists ``(photo_of, name)`` outcomes on the real ``probes``
     (``name`` may be "not recognized").
     """
-    assert_own_function(identify, reference.identify)
+    identify = assert_own_function(identify)
     toy = _toy_database()
     kept = _copy(toy)
     query = np.array([3.0, 1.0, 0.0, 0.0])
@@ -215,7 +205,7 @@ def check_identify(identify, database=None, probes=None, threshold=None,
         raise AssertionError(
             f"A query far from everyone (nearest distance > threshold) "
             f"should give {NOT_RECOGNIZED!r}, got {name!r}.")
-    nearest = float(np.linalg.norm(far - toy["cy"][1]))
+    nearest = np.sqrt(1321.0)  # far - cy's 2nd encoding: [20, 20, 11, 20]
     if not np.isclose(float(distance), nearest):
         raise AssertionError(
             f"With 'not recognized', still return the smallest distance "
@@ -241,15 +231,7 @@ def check_identify(identify, database=None, probes=None, threshold=None,
 
 def _check_identify_on_photos(identify, database, probes, threshold,
                               expected):
-    """Compare ``identify`` with the reference on real encodings."""
-    for photo_of, encoding in probes.items():
-        want = reference.identify(encoding, database, threshold)
-        got = identify(encoding, database, threshold)
-        if got[0] != want[0] or not np.isclose(float(got[1]), want[1],
-                                               atol=1e-4):
-            raise AssertionError(
-                f"On real photos, a photo of {photo_of} gave {tuple(got)}, "
-                f"expected ({want[0]!r}, {want[1]:.4f}).")
+    """Check the expected outcomes of ``identify`` on real encodings."""
     for photo_of, name in expected:
         got = identify(probes[photo_of], database, threshold)[0]
         if got != name:

@@ -14,12 +14,11 @@ from helpers.faces.images import load_image
 from helpers.faces.losses import (
     batch_hard_triplet_loss,
     pairwise_squared_distances,
-    triplet_loss,
 )
 
 __all__ = [
     "align_faces", "Detection", "detect_faces", "FaceEncoder",
-    "load_encoder", "load_image", "triplet_loss", "batch_hard_triplet_loss",
+    "load_encoder", "load_image", "batch_hard_triplet_loss",
     "pairwise_squared_distances", "FaceDatabase",
 ]
 

@@ -3,8 +3,10 @@
 This module backs notebook 03.  Unlike the pretrained encoder of notebooks
 01, 02 and 04, the encoder here starts from random weights and is trained
 with the triplet loss on a few thousand LFW images, so the whole pipeline
-(sampling triplets, mining hard ones, the training step, evaluation on
-held-out identities) runs on a laptop CPU in minutes.
+(sampling triplets, mining hard ones, the training steps, evaluation on
+held-out identities) runs on a laptop CPU in minutes.  The triplet loss,
+batch-hard mining and the training step are the notebook's exercises:
+:func:`train_triplets` runs the learner's versions, passed as arguments.
 
 Triplets are index arrays ``(anchors, positives, negatives)`` into an image
 array; labels are integer identity numbers.
@@ -208,36 +210,20 @@ def identity_batch(labels, people=8, images_per_person=4, rng=None):
 
 
 def squared_distance_matrix(embeddings):
-    """Return all pairwise squared L2 distances as a NumPy array."""
+    """Return all pairwise squared L2 distances as a NumPy array.
+
+    Uses |x - y|² = |x|² + |y|² - 2 x·y (one matrix product), clipped at 0
+    against round-off.
+    """
     embeddings = np.asarray(embeddings, dtype=np.float64)
     if embeddings.ndim != 2:
         raise ValueError(
             f"embeddings must be 2-D (batch, size), got {embeddings.shape}."
         )
-    difference = embeddings[:, np.newaxis, :] - embeddings[np.newaxis, :, :]
-    return np.sum(difference ** 2, axis=-1)
-
-
-def hardest_triplets(embeddings, labels):
-    """Batch-hard mining: farthest positive and closest negative per anchor.
-
-    Returns ``(anchors, positives, negatives)`` as int arrays; an image is an
-    anchor when the batch holds another image of the same person and an
-    image of someone else.
-    """
-    labels = _check_labels(labels)
-    distances = squared_distance_matrix(embeddings)
-    if len(labels) != len(distances):
-        raise ValueError(
-            f"{len(distances)} embeddings but {len(labels)} labels."
-        )
-    same = labels[:, np.newaxis] == labels[np.newaxis, :]
-    positive = same & ~np.eye(len(labels), dtype=bool)
-    negative = ~same
-    anchors = np.flatnonzero(positive.any(axis=1) & negative.any(axis=1))
-    farthest = np.argmax(np.where(positive, distances, -np.inf), axis=1)
-    closest = np.argmin(np.where(negative, distances, np.inf), axis=1)
-    return anchors, farthest[anchors], closest[anchors]
+    norms = np.einsum("ij,ij->i", embeddings, embeddings)
+    products = embeddings @ embeddings.T
+    return np.maximum(norms[:, np.newaxis] + norms[np.newaxis, :]
+                      - 2.0 * products, 0.0)
 
 
 def semi_hard_triplets(embeddings, labels, alpha=0.2, rng=None):
@@ -273,24 +259,30 @@ def semi_hard_triplets(embeddings, labels, alpha=0.2, rng=None):
 # --- training --------------------------------------------------------------
 
 
-def train_step(model, optimizer, anchors, positives, negatives, alpha=0.2):
-    """One gradient step on the triplet loss; returns the loss (scalar)."""
-    import tensorflow as tf
-
-    from helpers.faces.losses import triplet_loss
-
-    with tf.GradientTape() as tape:
-        loss = triplet_loss(
-            model(anchors, training=True), model(positives, training=True),
-            model(negatives, training=True), alpha,
-        )
-    variables = model.trainable_variables
-    gradients = tape.gradient(loss, variables)
-    optimizer.apply_gradients(zip(gradients, variables))
-    return loss
-
-
 MINING_CHOICES = ("random", "hard", "semi-hard")
+
+
+def _check_training_functions(mining, step_function, mining_function):
+    """ValueError unless the step (and, for hard mining, the miner) is set."""
+    if mining not in MINING_CHOICES:
+        raise ValueError(
+            f"mining must be one of {MINING_CHOICES}, got {mining!r}."
+        )
+    needed = [("step_function", step_function, "train_step")]
+    if mining == "hard":
+        needed.append(("mining_function", mining_function,
+                       "hardest_triplets"))
+    for argument, function, exercise in needed:
+        if function is None:
+            raise ValueError(
+                f"train_triplets needs {argument}: pass your {exercise} "
+                f"from the exercise ({argument}={exercise})."
+            )
+        if not callable(function):
+            raise ValueError(
+                f"{argument} must be callable (your {exercise} function), "
+                f"got {type(function).__name__}."
+            )
 
 
 def train_triplets(encoder, images, labels, steps, mining="random",
@@ -299,21 +291,18 @@ def train_triplets(encoder, images, labels, steps, mining="random",
                    mining_function=None, seed=0, progress=True):
     """Train ``encoder`` for ``steps`` steps; return the loss of each step.
 
-    Every step uses ``people * images_per_person`` triplets.  ``mining`` is
-    ``"random"`` (random triplets), ``"hard"`` (batch-hard inside a batch of
-    several images per person, with ``mining_function``, by default
-    :func:`hardest_triplets`) or ``"semi-hard"``.  ``step_function`` defaults
-    to :func:`train_step`; pass your own to train with it.
+    ``step_function(encoder, optimizer, anchors, positives, negatives,
+    alpha)`` does one training step and returns its loss: the notebook's
+    ``train_step``.  Every step uses ``people * images_per_person``
+    triplets.  ``mining`` is ``"random"`` (random triplets), ``"hard"``
+    (batch-hard inside a batch of several images per person, chosen by
+    ``mining_function(embeddings, labels)``: the notebook's
+    ``hardest_triplets``) or ``"semi-hard"`` (:func:`semi_hard_triplets`).
     """
     import keras
     from tqdm.auto import tqdm
 
-    if mining not in MINING_CHOICES:
-        raise ValueError(
-            f"mining must be one of {MINING_CHOICES}, got {mining!r}."
-        )
-    step_function = step_function or train_step
-    mining_function = mining_function or hardest_triplets
+    _check_training_functions(mining, step_function, mining_function)
     rng = np.random.default_rng(seed)
     optimizer = keras.optimizers.Adam(learning_rate)
     batch_size = people * images_per_person
