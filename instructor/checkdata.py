@@ -158,10 +158,36 @@ def triplet_data():
     }
 
 
+def pair_features_data():
+    """Expected values of notebook 04's checks."""
+    from helpers.checks.pair_features import F1, F2
+    from instructor.reference import pair_features as reference
+
+    return {
+        "absolute_difference_features": {"F1, F2": case(
+            reference.absolute_difference_features(F1, F2),
+            run_mistakes("pair_features", "absolute_difference_features",
+                         F1, F2))},
+        "chi_square_features": {
+            "epsilon=1e-3": case(
+                reference.chi_square_features(F1, F2, 1e-3),
+                run_mistakes("pair_features", "chi_square_features", F1, F2,
+                             1e-3)),
+            "epsilon=1e-9": case(
+                reference.chi_square_features(F1, F2, 1e-9)),
+        },
+        "concatenation_features": {"F1, F2": case(
+            reference.concatenation_features(F1, F2),
+            run_mistakes("pair_features", "concatenation_features", F1,
+                         F2))},
+    }
+
+
 BUILDERS = {
     "setup": setup_data,
     "one_shot": one_shot_data,
     "triplet": triplet_data,
+    "pair_features": pair_features_data,
 }
 
 

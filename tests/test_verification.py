@@ -188,9 +188,9 @@ def test_check_verify_rejects_the_reference_and_helpers():
     with pytest.raises(AssertionError, match="course module"):
         checks.check_verify(ref.verify)
     wrapper = learner_function("""
-        from helpers.faces.verification import verify as v
+        from helpers.faces.verification import area_under_curve as v
         def verify(encoding, database, name, threshold):
-            return v(encoding, database, name, threshold)
+            return v(encoding, database[name]), True
     """, "verify")
     with pytest.raises(AssertionError, match="helpers"):
         checks.check_verify(wrapper)

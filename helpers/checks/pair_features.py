@@ -1,4 +1,5 @@
-"""Public tests for notebook 04 (face verification as binary classification)."""
+"""Public tests for notebook 04 (face verification as binary classification).
+"""
 
 import numpy as np
 
@@ -6,13 +7,37 @@ from helpers.checks.common import (
     assert_close,
     assert_own_function,
     assert_shape,
+    expected_values,
     passed,
+    same_values,
     to_numpy,
 )
-from helpers.faces import pair_classifier as reference
 
 F1 = np.array([[0.2, -0.1, 0.0, 0.3], [0.05, 0.4, -0.2, -0.1]])
 F2 = np.array([[0.1, 0.1, 0.0, -0.3], [0.05, 0.1, -0.3, 0.2]])
+
+#: Messages for the known wrong versions (instructor/mistakes/pair_features).
+MESSAGES = {
+    "absolute_difference_features": {
+        "squared": ("You squared the difference; this feature is the "
+                    "absolute value |f1 - f2|."),
+    },
+    "chi_square_features": {
+        "|f1 + f2| denominator": (
+            "You divided by |f1 + f2| + epsilon. For encodings of opposite "
+            "signs f1 + f2 is close to 0 and the feature explodes (here to "
+            "{largest:.0f}); use |f1| + |f2| + epsilon."
+        ),
+        "absolute numerator": (
+            "The numerator should be the SQUARED difference (f1 - f2)**2."
+        ),
+    },
+    "concatenation_features": {
+        "reversed order": (
+            "The order is reversed: the first n features are f1, then f2."
+        ),
+    },
+}
 
 
 def _expect_value_error(call, reason):
@@ -25,9 +50,10 @@ def _expect_value_error(call, reason):
 
 def check_absolute_difference_features(absolute_difference_features):
     """Check the learner's ``absolute_difference_features``."""
-    assert_own_function(
-        absolute_difference_features, reference.absolute_difference_features
-    )
+    absolute_difference_features = assert_own_function(
+        absolute_difference_features)
+    case = expected_values("pair_features")[
+        "absolute_difference_features"]["F1, F2"]
     result = to_numpy(absolute_difference_features(F1, F2))
     if result.shape in ((2,), (2, 1)):
         raise AssertionError(
@@ -41,12 +67,10 @@ def check_absolute_difference_features(absolute_difference_features):
             "Some features are negative: take the absolute value of the "
             "difference, |f1 - f2|."
         )
-    if np.allclose(result, (F1 - F2) ** 2):
+    if same_values(result, case["mistakes"]["squared"]):
         raise AssertionError(
-            "You squared the difference; this feature is the absolute "
-            "value |f1 - f2|."
-        )
-    assert_close(result, np.abs(F1 - F2), "|f1 - f2|")
+            MESSAGES["absolute_difference_features"]["squared"])
+    assert_close(result, case["expected"], "|f1 - f2|")
     single = to_numpy(absolute_difference_features(F1[0], F2[0]))
     assert_shape(single, (4,), "the features of one pair of (4,) encodings")
     swapped = to_numpy(absolute_difference_features(F2, F1))
@@ -61,7 +85,10 @@ def check_absolute_difference_features(absolute_difference_features):
 
 def check_chi_square_features(chi_square_features):
     """Check the learner's ``chi_square_features``."""
-    assert_own_function(chi_square_features, reference.chi_square_features)
+    chi_square_features = assert_own_function(chi_square_features)
+    cases = expected_values("pair_features")["chi_square_features"]
+    mistakes = cases["epsilon=1e-3"]["mistakes"]
+    messages = MESSAGES["chi_square_features"]
     epsilon = 1e-3
     result = to_numpy(chi_square_features(F1, F2, epsilon))
     if result.shape in ((2,), (2, 1)):
@@ -80,30 +107,24 @@ def check_chi_square_features(chi_square_features):
             "Some features are negative: the denominator must be positive, "
             "|f1| + |f2| + epsilon (raw encodings can be negative)."
         )
-    no_abs = (F1 - F2) ** 2 / (np.abs(F1 + F2) + epsilon)
-    if np.allclose(result, no_abs, rtol=1e-4):
-        raise AssertionError(
-            "You divided by |f1 + f2| + epsilon. For encodings of opposite "
-            "signs f1 + f2 is close to 0 and the feature explodes (here to "
-            f"{no_abs.max():.0f}); use |f1| + |f2| + epsilon."
-        )
+    no_abs = mistakes["|f1 + f2| denominator"]
+    if same_values(result, no_abs, rtol=1e-4):
+        raise AssertionError(messages["|f1 + f2| denominator"].format(
+            largest=np.max(no_abs)))
     if np.max(result) > 10:
         raise AssertionError(
             f"A feature is as large as {np.max(result):.0f}: a denominator "
             "built from f1 + f2 nearly vanishes for encodings of opposite "
             "signs. Use |f1| + |f2| + epsilon."
         )
-    if np.allclose(result, np.abs(F1 - F2) / (np.abs(F1) + np.abs(F2)
-                                               + epsilon), rtol=1e-4):
-        raise AssertionError(
-            "The numerator should be the SQUARED difference (f1 - f2)**2."
-        )
-    expected = reference.chi_square_features(F1, F2, epsilon)
-    assert_close(result, expected, "(f1 - f2)^2 / (|f1| + |f2| + epsilon)",
+    if same_values(result, mistakes["absolute numerator"], rtol=1e-4):
+        raise AssertionError(messages["absolute numerator"])
+    assert_close(result, cases["epsilon=1e-3"]["expected"],
+                 "(f1 - f2)^2 / (|f1| + |f2| + epsilon)",
                  rtol=1e-4, hint="Check where epsilon goes: only in the "
                  "denominator, added once.")
     small = to_numpy(chi_square_features(F1, F2, 1e-9))
-    assert_close(small, reference.chi_square_features(F1, F2, 1e-9),
+    assert_close(small, cases["epsilon=1e-9"]["expected"],
                  "the features with epsilon=1e-9", rtol=1e-4,
                  hint="Use the epsilon argument instead of a fixed number.")
     single = to_numpy(chi_square_features(F1[1], F2[1], epsilon))
@@ -116,9 +137,9 @@ def check_chi_square_features(chi_square_features):
 
 def check_concatenation_features(concatenation_features):
     """Check the learner's ``concatenation_features``."""
-    assert_own_function(
-        concatenation_features, reference.concatenation_features
-    )
+    concatenation_features = assert_own_function(concatenation_features)
+    case = expected_values("pair_features")[
+        "concatenation_features"]["F1, F2"]
     result = to_numpy(concatenation_features(F1, F2))
     if result.shape == (4, 4):
         raise AssertionError(
@@ -132,11 +153,10 @@ def check_concatenation_features(concatenation_features):
             "on a new axis. Concatenate them along the last axis: (2, 8)."
         )
     assert_shape(result, (2, 8), "the features of two pairs")
-    if np.allclose(result, np.concatenate([F2, F1], axis=-1)):
+    if same_values(result, case["mistakes"]["reversed order"]):
         raise AssertionError(
-            "The order is reversed: the first n features are f1, then f2."
-        )
-    assert_close(result, np.concatenate([F1, F2], axis=-1), "[f1, f2]",
+            MESSAGES["concatenation_features"]["reversed order"])
+    assert_close(result, case["expected"], "[f1, f2]",
                  hint="Put f1 first, then f2, and do not change the values.")
     single = to_numpy(concatenation_features(F1[0], F2[0]))
     if single.shape == (2, 4):
@@ -159,9 +179,7 @@ def check_build_pair_classifier(build_pair_classifier):
     """Check the learner's ``build_pair_classifier``."""
     import keras
 
-    assert_own_function(
-        build_pair_classifier, reference.build_pair_classifier
-    )
+    build_pair_classifier = assert_own_function(build_pair_classifier)
     model = build_pair_classifier(7, learning_rate=0.05)
     if not isinstance(model, keras.Model):
         raise AssertionError(
@@ -233,9 +251,7 @@ def check_build_pair_classifier(build_pair_classifier):
 
 def check_best_distance_threshold(best_distance_threshold):
     """Check the learner's ``best_distance_threshold``."""
-    assert_own_function(
-        best_distance_threshold, reference.best_distance_threshold
-    )
+    best_distance_threshold = assert_own_function(best_distance_threshold)
     distances = np.array([0.9, 0.3, 0.7, 0.5])
     labels = np.array([0, 1, 0, 1])
     threshold = best_distance_threshold(distances, labels)

@@ -1,26 +1,18 @@
-"""Reference versions of the verification exercises (notebooks 01 and 02).
+"""Error figures of a face verifier: ROC curve, its area, and how errors
+compound when one verifier is used for recognition (notebooks 01 and 02).
 
-Everything works on encodings (NumPy arrays of shape ``(n,)`` or
-``(k, n)``) and on plain-dict databases ``{name: encodings (k, n)}``, so it
-is fast and exact; ``helpers.faces.FaceDatabase`` is the photo-level
-version of the same ideas.
-
-Conventions (the same as ``FaceDatabase``):
-
-- the distance between two encodings is the Euclidean norm of their
-  difference; the distance to a person is the smallest distance to any of
-  that person's stored encodings;
-- two faces "match" when the distance is strictly below the threshold.
+The verification exercises themselves (distance, verify, identify, choosing
+a threshold, error rates) are the notebooks' exercises; their references
+are in ``instructor.reference.verification``.
 
 The error-compounding functions give, for a verifier with per-comparison
 false-accept rate ``p`` and false-reject rate ``q``, the chance of an error
 when the same verifier is used for recognition against ``K`` people,
-assuming the comparisons fail independently.
+assuming the comparisons fail independently.  A pair "matches" when its
+distance is strictly below the threshold.
 """
 
 import numpy as np
-
-NOT_RECOGNIZED = "not recognized"
 
 
 def _as_float_array(values, what):
@@ -31,67 +23,6 @@ def _as_float_array(values, what):
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
         raise ValueError(f"{what} must be numbers, got dtype {array.dtype}.")
     return array.astype(np.float64)
-
-
-def embedding_distance(encoding_a, encoding_b):
-    """Return the Euclidean distance between encodings along the last axis.
-
-    Shapes ``(n,)`` and ``(n,)`` give a number; ``(k, n)`` and ``(k, n)``
-    give ``k`` distances, row by row; ``(n,)`` and ``(k, n)`` compare one
-    encoding with each of ``k`` others.
-    """
-    a = _as_float_array(encoding_a, "encoding_a")
-    b = _as_float_array(encoding_b, "encoding_b")
-    if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-1]:
-        raise ValueError(
-            f"Encodings of shapes {a.shape} and {b.shape} cannot be "
-            "compared: their last axes (the encoding size) must be equal.")
-    return np.sqrt(np.sum((a - b) ** 2, axis=-1))
-
-
-def _check_threshold(threshold):
-    """Return ``threshold`` as a float; ValueError unless positive."""
-    value = float(threshold)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"threshold must be positive, got {threshold!r}.")
-    return value
-
-
-def verify(encoding, database, name, threshold):
-    """Return ``(distance, match)`` for the claim "``encoding`` is ``name``".
-
-    ``distance`` is the smallest distance between ``encoding`` and the
-    stored encodings of ``name``; ``match`` is ``distance < threshold``.
-    An unknown name raises KeyError.
-    """
-    threshold = _check_threshold(threshold)
-    if name not in database:
-        raise KeyError(
-            f"{name!r} is not in the database; known people: "
-            f"{', '.join(sorted(database))}.")
-    stored = np.atleast_2d(_as_float_array(database[name], name))
-    distance = float(np.min(embedding_distance(encoding, stored)))
-    return distance, distance < threshold
-
-
-def identify(encoding, database, threshold):
-    """Return ``(name, distance)`` of the nearest person in ``database``.
-
-    When even the nearest person is at ``threshold`` or farther, the name
-    is ``"not recognized"`` (the distance is still the smallest one).
-    """
-    threshold = _check_threshold(threshold)
-    if not database:
-        raise ValueError("The database is empty: add people first.")
-    best_name, best_distance = None, np.inf
-    for name, stored in database.items():
-        stored = np.atleast_2d(_as_float_array(stored, name))
-        distance = float(np.min(embedding_distance(encoding, stored)))
-        if distance < best_distance:
-            best_name, best_distance = name, distance
-    if best_distance >= threshold:
-        return NOT_RECOGNIZED, best_distance
-    return best_name, best_distance
 
 
 def _check_pairs(distances, labels):
@@ -107,59 +38,28 @@ def _check_pairs(distances, labels):
     return distances, labels.astype(np.int64)
 
 
-def accuracy_at(distances, labels, threshold):
-    """Return the fraction of pairs classified correctly at ``threshold``."""
-    distances, labels = _check_pairs(distances, labels)
-    return float(np.mean((distances < threshold) == (labels == 1)))
+def candidate_thresholds(distances):
+    """Return every threshold that splits the sorted distances differently.
 
-
-def choose_threshold(distances, labels):
-    """Return ``(threshold, accuracy)`` maximising accuracy on the pairs.
-
-    Candidates are the midpoints between consecutive distinct sorted
-    distances, plus one below the smallest and one above the largest; a
-    pair is "same" when its distance is strictly below the threshold.  On a
-    tie the smallest such threshold wins.
+    One below the smallest distance, the midpoints between consecutive
+    distinct distances, one above the largest: increasing.
     """
-    distances, labels = _check_pairs(distances, labels)
     values = np.unique(distances)
-    candidates = np.concatenate([
-        [values[0] - 1.0], (values[:-1] + values[1:]) / 2, [values[-1] + 1.0]])
-    accepted = distances[None, :] < candidates[:, None]
-    accuracies = np.mean(accepted == (labels[None, :] == 1), axis=1)
-    best = int(np.argmax(accuracies))
-    return float(candidates[best]), float(accuracies[best])
-
-
-def error_rates(distances, labels, threshold):
-    """Return ``(false_accept_rate, false_reject_rate)`` at ``threshold``.
-
-    False-accept rate: the fraction of different-person pairs (label 0)
-    whose distance is below the threshold.  False-reject rate: the
-    fraction of same-person pairs (label 1) at or above it.
-    """
-    distances, labels = _check_pairs(distances, labels)
-    if labels.min() == labels.max():
-        raise ValueError("Error rates need both same and different pairs.")
-    accepted = distances < threshold
-    false_accept = float(np.mean(accepted[labels == 0]))
-    false_reject = float(np.mean(~accepted[labels == 1]))
-    return false_accept, false_reject
+    middle = np.convolve(values, [0.5, 0.5], mode="valid")
+    return np.hstack([values[:1] - 1.0, middle, values[-1:] + 1.0])
 
 
 def roc_points(distances, labels):
     """Return ``(false_accept_rates, true_accept_rates, thresholds)``.
 
-    One point per candidate threshold (as in ``choose_threshold``), from
+    One point per candidate threshold (:func:`candidate_thresholds`), from
     the strictest (nothing accepted) to the loosest (everything accepted).
     """
     distances, labels = _check_pairs(distances, labels)
     if labels.min() == labels.max():
         raise ValueError("A ROC curve needs both same and different pairs.")
-    values = np.unique(distances)
-    thresholds = np.concatenate([
-        [values[0] - 1.0], (values[:-1] + values[1:]) / 2, [values[-1] + 1.0]])
-    accepted = distances[None, :] < thresholds[:, None]
+    thresholds = candidate_thresholds(distances)
+    accepted = np.greater.outer(thresholds, distances)
     false_accept = accepted[:, labels == 0].mean(axis=1)
     true_accept = accepted[:, labels == 1].mean(axis=1)
     return false_accept, true_accept, thresholds
