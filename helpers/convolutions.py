@@ -1,12 +1,11 @@
 """Convolutions in one, two and three dimensions: shapes and synthetic data.
 
-``conv_output_shape`` is the reference for the exercise of notebook 06 and
-``keras_conv_output_shape`` measures the same thing with Keras layers on a
-real tensor.  ``synthetic_ekg`` and ``synthetic_volumes`` make small labelled
-datasets to train a Conv1D and a Conv3D network on.
+``keras_conv_output_shape`` measures the output shape of a convolution with
+Keras layers on a real tensor (computing it from the formula is notebook
+06's exercise).  ``synthetic_ekg`` and ``synthetic_volumes`` make small
+labelled datasets to train a Conv1D and a Conv3D network on.
 """
 
-import math
 
 import numpy as np
 
@@ -75,41 +74,6 @@ def _spatial_axes(input_shape):
     if min(shape) < 1:
         raise ValueError(f"input_shape has an empty axis: {input_shape!r}")
     return tuple(int(n) for n in shape)
-
-
-def conv_output_shape(input_shape, kernel_size, filters, strides=1,
-                      padding="valid"):
-    """Return the output shape (no batch axis) of a channels-last convolution.
-
-    ``padding`` is ``"valid"``, ``"same"`` or the number of zeros added at
-    both ends of every spatial axis (an integer or one per axis).
-    """
-    shape = _spatial_axes(input_shape)
-    axes = len(shape) - 1
-    kernel = _per_axis(kernel_size, axes, "kernel_size", 1)
-    stride = _per_axis(strides, axes, "strides", 1)
-    if not _is_integer(filters) or filters < 1:
-        raise ValueError(f"filters must be a positive integer, got {filters!r}")
-    if isinstance(padding, str):
-        if padding.lower() not in ("valid", "same"):
-            raise ValueError(
-                f"padding must be 'valid', 'same' or an integer, got {padding!r}"
-            )
-        if padding.lower() == "same":
-            spatial = [math.ceil(n / s) for n, s in zip(shape[:-1], stride)]
-            return (*spatial, int(filters))
-        pads = (0,) * axes
-    else:
-        pads = _per_axis(padding, axes, "padding", 0)
-    spatial = []
-    for size, width, step, pad in zip(shape[:-1], kernel, stride, pads):
-        if size + 2 * pad < width:
-            raise ValueError(
-                f"a kernel of width {width} does not fit in an axis of size "
-                f"{size} padded with {pad} zeros on each side"
-            )
-        spatial.append((size + 2 * pad - width) // step + 1)
-    return (*spatial, int(filters))
 
 
 def keras_conv_output_shape(input_shape, kernel_size, filters, strides=1,

@@ -11,7 +11,8 @@ wrong versions in ``instructor.mistakes`` (``mistakes``)::
 
 File format: ``{"about": ..., "<function>": {"<case>": {"expected": value,
 "mistakes": {"<mistake>": value, ...}, ...}}}``; values are numbers or
-nested lists of numbers (arrays), or dicts of them.
+nested lists of numbers (arrays), or dicts of them.  A mistake that gives
+the expected value on a case is left out of that case.
 """
 
 import argparse
@@ -47,11 +48,17 @@ def plain(value):
 
 
 def case(expected, mistakes=None, **extra):
-    """Return one case: the expected value, the mistakes' values, extras."""
+    """Return one case: the expected value, the mistakes' values, extras.
+
+    A mistake whose value equals the expected one on this case cannot be
+    recognised there, so it is left out.
+    """
     result = {"expected": plain(expected)}
-    if mistakes:
-        result["mistakes"] = {name: plain(value)
-                              for name, value in mistakes.items()}
+    wrong = {name: plain(value) for name, value in (mistakes or {}).items()}
+    wrong = {name: value for name, value in wrong.items()
+             if differences(value, result["expected"])}
+    if wrong:
+        result["mistakes"] = wrong
     result.update({key: plain(value) for key, value in extra.items()})
     return result
 
@@ -183,11 +190,35 @@ def pair_features_data():
     }
 
 
+def convolutions_data():
+    """Expected shapes of notebook 06's check, confirmed with Keras."""
+    from helpers.checks.convolutions import CASES
+    from instructor.reference.convolutions import (
+        conv_output_shape,
+        keras_conv_output_shape,
+    )
+
+    cases = {}
+    for args in CASES:
+        expected = conv_output_shape(*args)
+        measured = keras_conv_output_shape(*args)
+        if expected != measured:
+            raise AssertionError(
+                f"conv_output_shape{args} = {expected}, Keras: {measured}")
+        mistakes = {}
+        if len(args) > 4 and not isinstance(args[4], str):
+            mistakes = run_mistakes("convolutions", "conv_output_shape",
+                                    *args)
+        cases[repr(args)] = case(expected, mistakes)
+    return {"conv_output_shape": cases}
+
+
 BUILDERS = {
     "setup": setup_data,
     "one_shot": one_shot_data,
     "triplet": triplet_data,
     "pair_features": pair_features_data,
+    "convolutions": convolutions_data,
 }
 
 

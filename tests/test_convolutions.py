@@ -8,11 +8,11 @@ import pytest
 from helpers.checks.convolutions import check_conv_output_shape
 from helpers.convolutions import (
     VOLUME_CLASSES,
-    conv_output_shape,
     keras_conv_output_shape,
     synthetic_ekg,
     synthetic_volumes,
 )
+from instructor.reference.convolutions import conv_output_shape
 
 CONFIGURATIONS = [
     ((100, 1), 7, 8, 1, "valid"),
@@ -110,8 +110,17 @@ def test_check_names_the_classic_mistakes(mistake, message):
 
 
 def test_check_rejects_the_reference():
-    with pytest.raises(AssertionError, match="reference implementation"):
+    with pytest.raises(AssertionError, match="course module"):
         check_conv_output_shape(conv_output_shape)
+
+
+def test_check_rejects_a_wrapper_of_the_keras_measurement():
+    wrapper = _learner(
+        "def conv_output_shape(*args):\n"
+        "    return keras_conv_output_shape(*args)\n")
+    wrapper.__globals__["keras_conv_output_shape"] = keras_conv_output_shape
+    with pytest.raises(AssertionError, match="course package 'helpers'"):
+        check_conv_output_shape(wrapper)
 
 
 def test_synthetic_ekg_shapes_and_labels():

@@ -1,12 +1,20 @@
 """Public tests for notebook 06: output shapes of 1D, 2D and 3D convolutions.
 
-Every expected shape is measured with Keras' Conv1D/Conv2D/Conv3D on a real
-tensor (ZeroPadding layers stand in for integer padding).
+The expected shapes come from helpers/checks/expected/convolutions.json:
+each was computed by the reference and measured with Keras' Conv1D, Conv2D
+or Conv3D on a real tensor (ZeroPadding layers standing in for integer
+padding) when the file was generated.
 """
 
-from helpers.checks.common import assert_own_function, passed
-from helpers.convolutions import conv_output_shape as reference
-from helpers.convolutions import keras_conv_output_shape
+from helpers.checks.common import assert_own_function, expected_values, passed
+
+#: Messages for the known wrong versions (instructor/mistakes/convolutions).
+MESSAGES = {
+    "conv_output_shape": {
+        "padded at one end": ("The p zeros are added at BOTH ends of an "
+                              "axis: the padded size is n + 2p."),
+    },
+}
 
 
 def _as_shape(result, call):
@@ -32,25 +40,9 @@ def _call(function, args):
     return f"{function.__name__}({', '.join(parts)})"
 
 
-def _per_axis(value, axes):
-    """Return an int-or-tuple argument as one value per spatial axis."""
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * axes
-
-
-def _sizes_padded_once(input_shape, kernel_size, strides, padding):
-    """Return the spatial sizes a learner gets by padding one end only."""
-    axes = len(input_shape) - 1
-    return tuple(
-        (n + p - f) // s + 1
-        for n, f, s, p in zip(input_shape[:-1], _per_axis(kernel_size, axes),
-                              _per_axis(strides, axes),
-                              _per_axis(padding, axes))
-    )
-
-
-def _mistake_hint(args, got, expected):
+def _mistake_hint(args, got, expected, mistakes):
     """Name the classic mistake that turns ``expected`` into ``got``."""
-    input_shape, kernel_size, filters = args[:3]
+    input_shape = args[0]
     strides = args[3] if len(args) > 3 else 1
     padding = args[4] if len(args) > 4 else "valid"
     if len(got) != len(expected):
@@ -72,10 +64,9 @@ def _mistake_hint(args, got, expected):
         return ("'same' pads the input so that the output size is "
                 "ceil(n / s), whatever the kernel size.")
     if not isinstance(padding, str):
-        once = _sizes_padded_once(input_shape, kernel_size, strides, padding)
-        if got[:-1] == once:
-            return ("The p zeros are added at BOTH ends of an axis: the "
-                    "padded size is n + 2p.")
+        once = mistakes.get("padded at one end")
+        if once is not None and list(got[:-1]) == once[:-1]:
+            return MESSAGES["conv_output_shape"]["padded at one end"]
         return "Integer padding p makes an axis of size n into n + 2p."
     if strides != 1:
         return ("With stride s the kernel jumps s positions at a time: "
@@ -99,16 +90,19 @@ CASES = [
 
 
 def check_conv_output_shape(conv_output_shape):
-    """Check the learner's ``conv_output_shape`` against Keras."""
-    assert_own_function(conv_output_shape, reference)
+    """Check the learner's ``conv_output_shape`` against Keras' shapes."""
+    conv_output_shape = assert_own_function(conv_output_shape)
+    cases = expected_values("convolutions")["conv_output_shape"]
     for args in CASES:
-        expected = keras_conv_output_shape(*args)
+        case = cases[repr(args)]
+        expected = tuple(case["expected"])
         call = _call(conv_output_shape, args)
         got = _as_shape(conv_output_shape(*args), call)
         if got != expected:
             raise AssertionError(
                 f"{call} returned {got}; Keras gives {expected}. "
-                + _mistake_hint(args, got, expected)
+                + _mistake_hint(args, got, expected,
+                                case.get("mistakes", {}))
             )
     for args in [((4, 1), 7, 8), ((6, 6, 3), 9, 2, 1, 1)]:
         call = _call(conv_output_shape, args)
