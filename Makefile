@@ -32,19 +32,19 @@ test: $(STAMP)
 
 # Regenerate notebooks/ from solutions/ (all assignments, or ASSIGNMENT=...).
 release: $(STAMP)
-	$(BIN)/python -m helpers.course release $(ASSIGNMENT)
+	$(BIN)/python -m instructor.course release $(ASSIGNMENT)
 
 # Re-run the solution notebooks in the quick configuration and keep the
 # outputs that nbval compares.
 execute-solutions: $(STAMP)
-	$(BIN)/python -m helpers.course execute-solutions $(ASSIGNMENT)
+	$(BIN)/python -m instructor.course execute-solutions $(ASSIGNMENT)
 
 # Grade every submission in submitted/ (ASSIGNMENT=... for one assignment).
 autograde: $(STAMP)
-	$(BIN)/python -m helpers.course autograde $(ASSIGNMENT)
+	$(BIN)/python -m instructor.course autograde $(ASSIGNMENT)
 
 feedback: $(STAMP)
-	$(BIN)/python -m helpers.course feedback $(ASSIGNMENT)
+	$(BIN)/python -m instructor.course feedback $(ASSIGNMENT)
 
 export: $(STAMP)
 	$(BIN)/nbgrader export

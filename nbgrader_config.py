@@ -31,7 +31,6 @@ c.ClearSolutions.code_stub = {
 CELL_TIMEOUT_SECONDS = int(os.environ.get("FACES_STYLES_CELL_TIMEOUT", "300"))
 c.Execute.timeout = CELL_TIMEOUT_SECONDS
 c.Execute.interrupt_on_timeout = True
-c.Execute.allow_errors = True
 c.ExecutePreprocessor.timeout = CELL_TIMEOUT_SECONDS
 
 # Pin the kernel: whatever kernel name a student's notebook records, it is
@@ -48,10 +47,25 @@ if GRADING_COMMANDS.intersection(sys.argv[1:3]):
     for key, value in REPRODUCIBLE_ENV.items():
         os.environ.setdefault(key, value)
 
+# Grading: every submission's kernel runs in a bubblewrap sandbox
+# (instructor/grading/), and scores come from the hidden tests, which the
+# trusted grader runs outside the submission's process.  An execute_result
+# in a test cell is never read as a partial score.
+c.Autograde.autograde_preprocessors = [
+    "instructor.grading.preprocessors.SandboxedExecute",
+    "instructor.grading.preprocessors.HiddenTests",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Feedback never shows hidden test source.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "helpers.course.feedback.HideHiddenTests",
+    "instructor.course.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 

@@ -1,7 +1,7 @@
 """Measure autograding throughput for the whole course at class scale.
 
 Builds a temporary course, releases every assignment, submits the completed
-solution for N students, and grades them with ``helpers.course`` using W
+solution for N students, and grades them with ``instructor.course`` using W
 parallel worker processes (nbgrader itself grades one student at a time).
 Prints students per minute for the whole course (all assignments).
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 
 from helpers.config import REPO_ROOT
-from helpers.course import manage
+from instructor.course import manage
 
 
 def build_class(root, names, students):

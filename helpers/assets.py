@@ -135,14 +135,36 @@ def _download(asset, destination):
             )
 
 
+READONLY_DATA_ENV = "FACES_STYLES_READONLY_DATA"
+
+
+def data_home_is_read_only():
+    """Return True when the data cache is shared read-only (e.g. grading)."""
+    value = os.environ.get(READONLY_DATA_ENV, "").strip().lower()
+    return value not in ("", "0", "false", "no", "off")
+
+
+def _in_read_only_data_home(path):
+    if not data_home_is_read_only():
+        return False
+    home = Path(os.environ.get(DATA_ENV) or REPO_ROOT / "data" / "cache")
+    try:
+        Path(path).resolve().relative_to(home.resolve())
+    except ValueError:
+        return False
+    return True
+
+
 def set_aside(path):
     """Rename a corrupt file to ``*.corrupt`` so it is kept but never used.
 
     Returns the new path, or None when the file is already gone (another
-    process set it aside first).
+    process set it aside first) or the cache is read-only.
     """
     path = Path(path)
     aside = path.with_name(path.name + ".corrupt")
+    if _in_read_only_data_home(path):
+        return None
     try:
         os.replace(path, aside)
     except FileNotFoundError:
@@ -158,8 +180,15 @@ def replaced_atomically(path, suffix=".part"):
     may require, e.g. ".weights.h5"), so processes writing the same cache at
     once cannot mix their bytes and readers only ever see a complete file.
     On an exception the temporary file is removed and ``path`` is untouched.
+    With ``FACES_STYLES_READONLY_DATA=1`` a path inside the data cache is
+    left untouched: the writer gets a throwaway file instead.
     """
     path = Path(path)
+    if _in_read_only_data_home(path):
+        # A shared read-only cache: the result is computed but not kept.
+        with tempfile.TemporaryDirectory() as private:
+            yield Path(private) / f"{path.name}{suffix}"
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
@@ -248,7 +277,12 @@ def lfw_data_home(asset_dir=None, data_home=None):
     """
     home = get_data_home(data_home)
     if _lfw_extracted(home):
-        return home
+        return _private_mirror(home) if data_home_is_read_only() else home
+    if data_home_is_read_only():
+        raise AssetError(
+            f"The shared, read-only data cache {home} holds no extracted LFW. "
+            "Whoever manages it must prepare it once (for grading: "
+            "`python -m instructor.course prepare`).")
     tarball = find_local_asset("lfw_home", asset_dir, data_home=home)
     if tarball is None:
         return home
@@ -269,6 +303,32 @@ def lfw_data_home(asset_dir=None, data_home=None):
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return home
+
+
+def _private_mirror(home):
+    """Return a writable data home whose LFW files link to a read-only one.
+
+    scikit-learn keeps a joblib cache inside ``lfw_home``; with a shared
+    read-only cache it gets a private copy of the folder tree whose files
+    are links to the shared ones, so it can read old entries and add new
+    ones of its own.
+    """
+    mirror = Path(tempfile.gettempdir()) / f"faces-styles-data-{os.getuid()}"
+    source = home / "lfw_home"
+    target = mirror / "lfw_home"
+    for folder, subfolders, files in os.walk(source):
+        relative = Path(folder).relative_to(source)
+        (target / relative).mkdir(parents=True, exist_ok=True)
+        names = list(files)
+        if relative == Path("."):
+            # The images are only read: one link for the whole folder.
+            names += [name for name in subfolders if name == "lfw_funneled"]
+            subfolders[:] = [n for n in subfolders if n != "lfw_funneled"]
+        for name in names:
+            link = target / relative / name
+            if not link.exists() and not link.is_symlink():
+                link.symlink_to(Path(folder) / name)
+    return mirror
 
 
 def asset_report(asset_dir=None, data_home=None):

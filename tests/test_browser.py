@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.course.manage import fill_in_answers
+from instructor.course.manage import fill_in_answers
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts"

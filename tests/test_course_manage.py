@@ -3,7 +3,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from helpers.course import manage
+from instructor.course import manage
 
 
 def test_assignments_are_the_solution_folders():

@@ -26,7 +26,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from helpers.course.manage import (
+from instructor.course.manage import (
     assignments,
     fill_in_answers,
     write_course_config,

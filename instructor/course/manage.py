@@ -5,6 +5,7 @@ course root so that ``nbgrader_config.py`` applies.
 """
 
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -163,7 +164,108 @@ def _grade_one(assignment, student, root):
     log = result.stdout + result.stderr
     errors = [line for line in log.splitlines() if "[ERROR]" in line
               or "| ERROR]" in line]
+    # nbgrader's own note when a cell hits the per-cell timeout.
+    errors = [line for line in errors if "Interrupting kernel" not in line]
     return result.returncode, errors
+
+
+def grading_report(assignment, student, root=REPO_ROOT):
+    """Return the grader's report of one autograded submission (or {})."""
+    from instructor.grading.preprocessors import REPORT_NAME
+
+    path = Path(root) / "autograded" / student / assignment / REPORT_NAME
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def report_problems(report):
+    """Return the flags a grading report raises, as readable lines."""
+    problems = []
+    for notebook, entry in sorted(report.items()):
+        execution = entry.get("execution") or {}
+        sandbox = execution.get("sandbox") or ""
+        if sandbox.startswith("UNSAFE"):
+            problems.append(f"WARNING {notebook}: {sandbox}")
+        if execution.get("time_limit_in") is not None:
+            problems.append(
+                f"{notebook}: the notebook time limit was reached in cell "
+                f"{execution['time_limit_in']}; later cells did not run")
+        elif execution.get("out_of_memory"):
+            problems.append(
+                f"{notebook}: the kernel hit the memory limit in cell "
+                f"{execution.get('kernel_died_in')}; later cells did not run")
+        elif execution.get("kernel_died_in") is not None:
+            problems.append(
+                f"{notebook}: the kernel died in cell "
+                f"{execution['kernel_died_in']} (exit, crash or killed); "
+                "later cells did not run")
+        if execution.get("truncated_cells"):
+            problems.append(f"{notebook}: output truncated in cells "
+                            f"{execution['truncated_cells']}")
+        for label, routes in sorted((entry.get("findings") or {}).items()):
+            problems.append(f"{notebook}: answer {label!r} reaches for "
+                            f"course code: {'; '.join(routes)}")
+        for label, error in sorted((entry.get("cell_errors") or {}).items()):
+            problems.append(f"{notebook}: answer {label!r} failed when run "
+                            f"on its own: {error[:200]}")
+        for grade_id, verdict in sorted((entry.get("verdicts") or {}).items()):
+            if verdict.get("grader_error"):
+                problems.append(f"{notebook}: GRADER ERROR in {grade_id}: "
+                                f"{verdict.get('message', '')[:300]}")
+    return problems
+
+
+def check_sandbox():
+    """Stop with instructions when the sandbox tool is missing (unless unsafe)."""
+    from instructor.grading.sandbox import bwrap_path, unsafe_requested
+
+    if unsafe_requested():
+        print("WARNING: grading WITHOUT a sandbox (FACES_STYLES_UNSAFE_GRADING"
+              " is set): student code runs with your permissions.")
+        return
+    bwrap_path()
+
+
+def prepare(root=REPO_ROOT):
+    """Fill the shared data cache that sandboxed notebooks read, once.
+
+    Sandboxed kernels see the data cache read-only and have no network, so
+    everything they load must be there first: LFW extracted, the face
+    encoder converted, VGG16's weights and the paintings downloaded.
+    """
+    from helpers.assets import AssetError, fetch_asset, load_registry
+    from helpers.data.lfw import lfw_image_dir
+
+    problems = []
+    try:
+        lfw_image_dir()
+    except AssetError as error:
+        problems.append(str(error))
+    for name in load_registry():
+        if name in ("lfw_home", "vgg16_notop"):
+            continue
+        try:
+            fetch_asset(name)
+        except AssetError as error:
+            problems.append(str(error))
+    from helpers.assets import find_local_asset
+
+    if find_local_asset("vgg16_notop") is None:
+        try:
+            from helpers.style.vgg import load_vgg16
+
+            load_vgg16()
+        except Exception as error:  # noqa: BLE001 - reported, not fatal
+            problems.append(f"VGG16 weights: {error}")
+    from helpers.faces.encoder import _cache_path, load_keras_model
+
+    if not _cache_path().is_file():
+        load_keras_model()
+    for problem in problems:
+        print(f"prepare: {problem}")
+    return problems
 
 
 def scores(assignment, root=REPO_ROOT):
@@ -191,6 +293,8 @@ def autograde(names=None, root=REPO_ROOT, workers=None):
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    check_sandbox()
+    prepare(root)
     workers = workers or os.cpu_count() or 1
     reports = {}
     for name in names or assignments(root):
@@ -202,7 +306,8 @@ def autograde(names=None, root=REPO_ROOT, workers=None):
         reports[name] = {}
         for student in students:
             returncode, errors = results[student]
-            problems = submission_problems(name, student, root) + errors
+            problems = (submission_problems(name, student, root) + errors
+                        + report_problems(grading_report(name, student, root)))
             score = totals.get(student)
             reports[name][student] = {
                 "graded": returncode == 0 and score is not None,
@@ -233,15 +338,22 @@ COMMANDS = {
     "execute-solutions": execute_solutions,
     "autograde": autograde,
     "feedback": feedback,
+    "prepare": lambda names=None: prepare(),
 }
 
 
 def main(argv=None):
-    """Command line: ``python -m helpers.course TASK [ASSIGNMENT ...]``."""
+    """Command line: ``python -m instructor.course TASK [ASSIGNMENT ...]``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in COMMANDS:
-        print(f"usage: python -m helpers.course {{{','.join(COMMANDS)}}} "
+        print(f"usage: python -m instructor.course {{{','.join(COMMANDS)}}} "
               "[ASSIGNMENT ...]")
         return 2
-    COMMANDS[argv[0]](argv[1:] or None)
+    from instructor.grading.sandbox import SandboxUnavailable
+
+    try:
+        COMMANDS[argv[0]](argv[1:] or None)
+    except SandboxUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return 0

@@ -1,7 +1,0 @@
-"""Entry point for ``python -m helpers.course``."""
-
-import sys
-
-from helpers.course.manage import main
-
-sys.exit(main())

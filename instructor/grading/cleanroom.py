@@ -1,0 +1,301 @@
+"""The clean room: a fresh sandboxed Python that holds only a submission's answers.
+
+Hidden tests never run student code in the notebook's kernel.  The grader
+starts this separate process in the sandbox with no course code at all
+(``helpers`` and ``instructor`` are absent), executes the submission's
+answer cells in it, and then asks it, one request at a time, to call a
+function with given inputs and send the result back as plain data
+(:mod:`instructor.grading.protocol`).  Every comparison happens in the
+grader's own process.  A call that crashes the process, exits or runs past
+its time limit fails that call only: the room is started again for the next.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+import uuid
+
+from instructor.grading import protocol
+from instructor.grading.sandbox import Limits, Sandbox, package_dir
+
+MAX_REPLY_BYTES = 64 << 20
+
+RUNNER = protocol.ENCODER_SOURCE + r'''
+import builtins as _builtins, json as _json, os as _os, sys as _sys
+import traceback as _traceback, types as _types
+
+_requests = _os.fdopen(int(_sys.argv[1]), "r")
+_replies = _os.fdopen(int(_sys.argv[2]), "w")
+_main = _types.ModuleType("__main__")
+_sys.modules["__main__"] = _main
+_namespace = _main.__dict__
+
+
+def _error(error):
+    try:
+        text = str(error)
+    except BaseException:
+        text = "(the exception's message could not be read)"
+    frames = [line for line in _traceback.format_exception(
+        type(error), error, error.__traceback__)]
+    return {"ename": type(error).__name__,
+            "mro": [cls.__name__ for cls in type(error).__mro__],
+            "evalue": text[:4000], "traceback": "".join(frames)[-4000:]}
+
+
+def _handle(request):
+    op = request["op"]
+    if op == "exec":
+        code = compile(request["code"], request["label"], "exec")
+        exec(code, _namespace)
+        return None
+    if op == "call":
+        name = request["name"]
+        if name not in _namespace:
+            raise NameError(f"name {name!r} is not defined by your answers")
+        function = _namespace[name]
+        args = _decode(request["args"])
+        kwargs = _decode(request["kwargs"])
+        return function(*args, **kwargs)
+    if op == "run":
+        scope = dict(_namespace)
+        scope.update(_decode(request["inputs"]))
+        exec(compile(request["code"], "<hidden test>", "exec"), scope)
+        return scope.get("result")
+    if op == "value":
+        name = request["name"]
+        if name not in _namespace:
+            raise NameError(f"name {name!r} is not defined by your answers")
+        return _namespace[name]
+    raise ValueError(f"unknown request {op!r}")
+
+
+for _line in _requests:
+    _request = _json.loads(_line)
+    try:
+        _value = _handle(_request)
+        _reply = {"id": _request["id"], "ok": True, "value": _encode(_value)}
+    except BaseException as _exception:
+        _reply = {"id": _request["id"], "ok": False,
+                  "error": _error(_exception)}
+    _replies.write(_json.dumps(_reply) + "\n")
+    _replies.flush()
+'''
+
+
+class StudentError(Exception):
+    """The submission's code raised, exited, crashed or timed out."""
+
+    def __init__(self, ename, evalue, mro=(), traceback=""):
+        super().__init__(f"{ename}: {evalue}" if evalue else ename)
+        self.ename = ename
+        self.evalue = evalue
+        self.mro = tuple(mro) or (ename,)
+        self.traceback = traceback
+
+    def is_a(self, name):
+        """Return True when the student's exception class is (a subclass of) ``name``."""
+        return name in self.mro
+
+
+class CleanRoom:
+    """A sandboxed process holding the answers of one submission.
+
+    ``prelude`` (e.g. ``import numpy as np``) runs first, then each of
+    ``cells`` (``(label, source)`` pairs).  Failures of the cells are kept
+    in :attr:`cell_errors`; a failing cell does not stop the others.
+    """
+
+    def __init__(self, cells, prelude="", limits=None, call_timeout=60.0,
+                 cell_timeout=30.0, env=None):
+        self.cells = list(cells)
+        self.prelude = prelude
+        self.limits = limits or Limits()
+        self.call_timeout = call_timeout
+        self.cell_timeout = cell_timeout
+        self.env = dict(env or {})
+        self.cell_errors = {}
+        self._skipped = set()  # cells that ended the process: never rerun
+        self.restarts = 0
+        self.process = None
+        self.sandbox = None
+
+    # -- process life ------------------------------------------------------
+
+    def _hidden_packages(self):
+        hidden = []
+        python = [os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)]
+        for name in ("helpers", "instructor"):
+            path = package_dir(name)
+            if path and any(path.startswith(p + os.sep) for p in python):
+                hidden.append(path)
+        return hidden
+
+    def start(self):
+        """Start the process and run the prelude and the answer cells.
+
+        A cell that raises is recorded in :attr:`cell_errors`; a cell that
+        ends the process or runs past ``cell_timeout`` is recorded too and
+        left out from then on, and the room starts again without it.
+        """
+        while not self._start_once():
+            pass
+
+    def _start_once(self):
+        self.stop()
+        env = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
+               "PYTHONHASHSEED": "0", "CUDA_VISIBLE_DEVICES": ""}
+        env.update(self.env)
+        self.sandbox = Sandbox(limits=self.limits, env=env,
+                               hide=self._hidden_packages()).__enter__()
+        request_read, self._request_write = os.pipe()
+        self._reply_read, reply_write = os.pipe()
+        command = self.sandbox.command(
+            [sys.executable, "-I", "-c", RUNNER, str(request_read),
+             str(reply_write)])
+        self.process = subprocess.Popen(
+            command, env=self.sandbox.environment(), cwd=self.sandbox.scratch,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, pass_fds=(request_read, reply_write),
+            start_new_session=True)
+        os.close(request_read)
+        os.close(reply_write)
+        self._buffer = b""
+        if self.prelude:
+            self._request({"op": "exec", "code": self.prelude,
+                           "label": "<grader prelude>"}, timeout=120)
+        for index, (label, source) in enumerate(self.cells):
+            if index in self._skipped:
+                continue
+            try:
+                self._request({"op": "exec", "code": source,
+                               "label": f"<answer cell {label}>"},
+                              timeout=self.cell_timeout)
+            except StudentError as error:
+                self.cell_errors[label] = error
+                if self.process is None:  # it ended the process
+                    self._skipped.add(index)
+                    return False
+        return True
+
+    def stop(self):
+        """End the process (and everything it started)."""
+        if self.process is not None:
+            for handle in (self._request_write, self._reply_read):
+                try:
+                    os.close(handle)
+                except OSError:
+                    pass
+            if self.process.poll() is None:
+                try:
+                    os.killpg(self.process.pid, 9)
+                except OSError:
+                    pass
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            self.process = None
+        if self.sandbox is not None:
+            self.sandbox.__exit__(None, None, None)
+            self.sandbox = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+        return False
+
+    # -- requests ----------------------------------------------------------
+
+    def _read_reply(self, deadline):
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([self._reply_read], [], [],
+                                        min(remaining, 1.0))
+            if not ready:
+                continue
+            chunk = os.read(self._reply_read, 1 << 20)
+            if not chunk:
+                raise EOFError
+            self._buffer += chunk
+            if len(self._buffer) > MAX_REPLY_BYTES:
+                raise protocol.ProtocolError("reply larger than 64 MiB")
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode("utf-8", errors="replace")
+
+    def _died(self, what):
+        oom = self.sandbox is not None and self.sandbox.out_of_memory()
+        self.stop()
+        reason = ("the memory limit was reached" if oom else
+                  "it exited (exit(), os._exit), crashed or was killed")
+        return StudentError("ProcessEnded",
+                            f"the grading process ended during {what}: "
+                            f"{reason}")
+
+    def _request(self, request, timeout=None):
+        if self.process is None:
+            if request["op"] == "exec":
+                raise StudentError("ProcessEnded", "the process had ended")
+            self.restarts += 1
+            self.start()
+        request = dict(request, id=uuid.uuid4().hex)
+        what = request.get("name") or request.get("label") or request["op"]
+        try:
+            os.write(self._request_write,
+                     (json.dumps(request) + "\n").encode())
+            deadline = time.monotonic() + (timeout or self.call_timeout)
+            while True:
+                reply = protocol.loads(self._read_reply(deadline))
+                if isinstance(reply, dict) and reply.get("id") == request["id"]:
+                    break
+        except TimeoutError:
+            self.stop()
+            raise StudentError(
+                "TimeoutError", f"{what} did not finish within "
+                f"{timeout or self.call_timeout:g} s") from None
+        except (EOFError, BrokenPipeError, OSError):
+            raise self._died(what) from None
+        except protocol.ProtocolError as error:
+            self.stop()
+            raise StudentError("ProtocolError", str(error)) from None
+        if not reply.get("ok"):
+            error = reply.get("error") or {}
+            if not isinstance(error, dict):
+                error = {}
+            mro = error.get("mro") if isinstance(error.get("mro"), list) else ()
+            raise StudentError(str(error.get("ename", "Error"))[:100],
+                               str(error.get("evalue", ""))[:4000],
+                               [str(name)[:100] for name in mro][:50],
+                               str(error.get("traceback", ""))[:4000])
+        try:
+            return protocol.decode(reply.get("value"))
+        except protocol.ProtocolError as error:
+            raise StudentError(
+                "ProtocolError", f"{what} returned data the grader cannot "
+                f"read: {error}") from None
+
+    def call(self, name, *args, **kwargs):
+        """Call the submission's ``name`` with plain-data arguments."""
+        return self._request({"op": "call", "name": name,
+                              "args": protocol.encode(list(args)),
+                              "kwargs": protocol.encode(kwargs)})
+
+    def run(self, code, timeout=None, **inputs):
+        """Run grader code beside the answers; return its ``result`` variable."""
+        return self._request({"op": "run", "code": code,
+                              "inputs": protocol.encode(inputs)},
+                             timeout=timeout)
+
+    def value(self, name):
+        """Return the value of a variable the answers define."""
+        return self._request({"op": "value", "name": name})

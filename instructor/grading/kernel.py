@@ -1,0 +1,126 @@
+"""A Jupyter kernel manager that starts every kernel inside the sandbox.
+
+The kernel talks to the grader over IPC sockets in the sandbox's private
+scratch directory (it has no network), runs as the sandbox's own user, sees
+the course's ``helpers`` package, the asset registry and the data cache
+read-only, and nothing else of the course: not ``solutions/``, not the
+gradebook, not anybody's submission.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+
+from instructor.grading.sandbox import Limits, Sandbox, package_dir
+
+#: Settings passed from the grader's environment into the kernel.
+PASSED_ENV = ("FACES_STYLES_QUICK", "TF_ENABLE_ONEDNN_OPTS",
+              "TF_CPP_MIN_LOG_LEVEL", "PYTHONHASHSEED")
+
+
+def course_read_only_paths():
+    """Return the course paths a learner's notebook needs, read-only."""
+    from helpers.assets import REGISTRY_PATH, get_data_home
+
+    paths = [package_dir("helpers"), str(REGISTRY_PATH),
+             str(get_data_home().resolve())]
+    assets = os.environ.get("FACES_STYLES_ASSETS")
+    if assets and Path(assets).is_dir():
+        paths.append(str(Path(assets).resolve()))
+    return [path for path in paths if path]
+
+
+def notebook_environment():
+    """Return the environment variables a sandboxed notebook gets."""
+    from helpers.assets import get_data_home
+
+    env = {key: os.environ[key] for key in PASSED_ENV if key in os.environ}
+    env["FACES_STYLES_DATA"] = str(get_data_home().resolve())
+    env["FACES_STYLES_READONLY_DATA"] = "1"
+    # HDF5's file locks fail on a read-only mount (the encoder cache).
+    env["HDF5_USE_FILE_LOCKING"] = "FALSE"
+    assets = os.environ.get("FACES_STYLES_ASSETS")
+    if assets and Path(assets).is_dir():
+        env["FACES_STYLES_ASSETS"] = str(Path(assets).resolve())
+    return env
+
+
+def submission_files(folder):
+    """Return {name: path} of the plain files beside a submitted notebook."""
+    if not folder or not Path(folder).is_dir():
+        return {}
+    return {
+        path.name: str(path) for path in sorted(Path(folder).iterdir())
+        if path.is_file() and not path.is_symlink()
+        and path.suffix != ".ipynb" and not path.name.startswith(".")
+    }
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """Start the course's Python kernel in a bubblewrap sandbox."""
+
+    limits = None  # a Limits instance; None means the defaults
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.transport = "ipc"
+        self.sandbox = None
+
+    @property
+    def kernel_spec(self):
+        if self._kernel_spec is None:
+            self._kernel_spec = KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
+                      "{connection_file}"],
+                display_name="Python 3 (sandboxed grading)",
+                language="python",
+                # Interrupt with a control message: a signal from outside
+                # would not reach a kernel in its own session.
+                interrupt_mode="message",
+                metadata={"debugger": False},
+            )
+        return self._kernel_spec
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.sandbox is None:
+            self.sandbox = Sandbox(
+                limits=self.limits or Limits(),
+                read_only=course_read_only_paths(),
+                files=submission_files(kw.get("cwd")),
+                env=notebook_environment(),
+            ).__enter__()
+        scratch = self.sandbox.scratch
+        self.ip = str(scratch / "kernel")
+        self.connection_file = str(scratch / "connection.json")
+        kw["env"] = self.sandbox.environment()
+        kw["cwd"] = str(scratch)
+        # What the sandboxed process writes to its own stdout/stderr never
+        # reaches the grader (outputs travel as kernel messages).
+        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
+        kw["stdin"] = subprocess.DEVNULL
+        command, kw = await super()._async_pre_start_kernel(**kw)
+        # The kernel runs as the sandbox's user: let it read its ports/key.
+        os.chmod(self.connection_file, 0o644)
+        return command, kw
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        return self.sandbox.command(command)
+
+    def out_of_memory(self):
+        """Return True when the kernel hit the sandbox's memory limit."""
+        return bool(self.sandbox and self.sandbox.out_of_memory())
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        if self.sandbox is not None and not restart:
+            self.sandbox.__exit__(None, None, None)
+            self.sandbox = None
+
+    cleanup_resources = _async_cleanup_resources

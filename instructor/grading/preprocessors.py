@@ -1,0 +1,220 @@
+"""nbgrader preprocessors: sandboxed execution and the harness's verdicts.
+
+``SandboxedExecute`` replaces nbgrader's ``Execute``: the kernel runs in the
+sandbox, outputs are capped while they arrive, a whole notebook has a
+wall-clock limit on top of the per-cell timeout, and a kernel that dies
+(exit, crash, memory limit) ends execution without ending the grading.
+
+``HiddenTests`` then runs the hidden tests in the clean room and writes
+their verdicts into the grade cells: a grade cell keeps its points only if
+its own code ran without error in the kernel AND its hidden tests passed.
+Outputs that nbgrader would read as a partial score (``execute_result``)
+are turned into plain displays, so a submission cannot print its grade.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+from nbclient.exceptions import DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Float, Integer, Unicode
+
+from instructor.grading import harness
+from instructor.grading.sandbox import unsafe_requested
+
+REPORT_NAME = "grading_report.json"
+
+
+def _error_output(ename, evalue):
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue,
+                        traceback=[f"{ename}: {evalue}"])
+
+
+def _stream_output(text):
+    return NotebookNode(output_type="stream", name="stdout", text=text)
+
+
+def _output_size(output):
+    """Return roughly how many bytes an output holds."""
+    size = len(output.get("text", "") or "")
+    for value in (output.get("data") or {}).values():
+        size += len(value) if isinstance(value, str) else len(
+            json.dumps(value))
+    size += sum(len(line) for line in output.get("traceback", []) or [])
+    return size
+
+
+class SandboxedExecute(Execute):
+    """Execute a submission with its kernel in the bubblewrap sandbox."""
+
+    notebook_timeout = Float(
+        float(os.environ.get("FACES_STYLES_NOTEBOOK_TIMEOUT", "1800")),
+        help="Wall-clock limit for a whole notebook, in seconds.",
+    ).tag(config=True)
+    max_cell_output_bytes = Integer(
+        1 << 20, help="Outputs of one cell beyond this are dropped.",
+    ).tag(config=True)
+    max_notebook_output_bytes = Integer(
+        8 << 20, help="Outputs of a notebook beyond this are dropped.",
+    ).tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not unsafe_requested():
+            from instructor.grading.kernel import SandboxKernelManager
+
+            self.kernel_manager_class = SandboxKernelManager
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._events = {"kernel_died_in": None, "out_of_memory": False,
+                        "time_limit_in": None, "truncated_cells": [],
+                        "sandbox": None}
+        self._cell_bytes = {}
+        self._total_bytes = 0
+        self._dead = False
+        self._deadline = time.monotonic() + self.notebook_timeout
+        self._expired = threading.Event()
+        self._watchdog_stop = threading.Event()
+        watchdog = threading.Thread(target=self._watchdog, daemon=True)
+        watchdog.start()
+        try:
+            nb, resources = super().preprocess(nb, resources, km=km)
+        finally:
+            self._watchdog_stop.set()
+        resources.setdefault("faces_styles", {})["execution"] = self._events
+        return nb, resources
+
+    def _watchdog(self):
+        """Kill the kernel when the notebook's wall-clock limit passes."""
+        while not self._watchdog_stop.wait(0.5):
+            if time.monotonic() > self._deadline:
+                self._expired.set()
+                manager = getattr(self, "km", None)
+                process = getattr(getattr(manager, "provisioner", None),
+                                  "process", None)
+                if process is not None and process.poll() is None:
+                    process.kill()
+                return
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        if self._events["sandbox"] is None and getattr(self, "km", None):
+            sandbox = getattr(self.km, "sandbox", None)
+            self._events["sandbox"] = (sandbox.describe() if sandbox else
+                                       "UNSAFE: no sandbox")
+        if self._dead:
+            cell.outputs = [_error_output(
+                "NotRun", "not run: " + self._dead)]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            if self._expired.is_set():
+                reason = (f"the notebook ran past its {self.notebook_timeout:g}"
+                          " s time limit")
+                self._events["time_limit_in"] = index
+            elif getattr(self.km, "out_of_memory", lambda: False)():
+                reason = "the kernel ran out of its memory limit"
+                self._events["out_of_memory"] = True
+            else:
+                reason = ("the kernel died (exit(), os._exit, a crash or a "
+                          "killed process)")
+            self._events["kernel_died_in"] = index
+            cell.outputs.append(_error_output("KernelDied", reason))
+            self._dead = f"{reason} in an earlier cell"
+            return cell, resources
+
+    def output(self, outs, msg, display_id, cell_index):
+        out = super().output(outs, msg, display_id, cell_index)
+        if out is None:
+            return out
+        size = _output_size(out)
+        used = self._cell_bytes.get(cell_index, 0)
+        if (used + size > self.max_cell_output_bytes
+                or self._total_bytes + size > self.max_notebook_output_bytes):
+            if outs and outs[-1] is out:
+                outs.pop()
+            if cell_index not in self._events["truncated_cells"]:
+                self._events["truncated_cells"].append(cell_index)
+                outs.append(_stream_output(
+                    "[output truncated: this cell printed more than the "
+                    "grader keeps]\n"))
+            return None
+        self._cell_bytes[cell_index] = used + size
+        self._total_bytes += size
+        return out
+
+
+class HiddenTests(NbGraderPreprocessor):
+    """Run the hidden tests outside the kernel and record their verdicts."""
+
+    cache_dir = Unicode(
+        "", help="Where expensive test fixtures are cached (default: "
+        ".grading_cache in the course root).",
+    ).tag(config=True)
+    call_timeout = Float(
+        60.0, help="Time limit of one call into the submission, seconds.",
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        assignment = info.get("assignment")
+        harness.set_fixture_dir(self.cache_dir or
+                                Path.cwd() / ".grading_cache")
+        grade_ids = [cell.metadata.nbgrader["grade_id"]
+                     for cell in nb.cells if utils.is_grade(cell)]
+        verdicts, report = harness.run_hidden_tests(
+            nb, assignment, grade_ids, call_timeout=self.call_timeout)
+        for cell in nb.cells:
+            if not utils.is_grade(cell) or cell.cell_type != "code":
+                continue
+            self._apply(cell, verdicts.get(cell.metadata.nbgrader["grade_id"]))
+        report = {
+            "student": info.get("student"), "assignment": assignment,
+            "notebook": info.get("notebook"),
+            "execution": resources.get("faces_styles", {}).get("execution"),
+            "verdicts": harness.verdicts_to_json(verdicts), **report,
+        }
+        self._write_report(resources, report)
+        return nb, resources
+
+    def _apply(self, cell, verdict):
+        # Only the grader decides scores: no execute_result may act as a
+        # partial score, and failures come first.
+        for output in cell.outputs:
+            if output.output_type == "execute_result":
+                output.output_type = "display_data"
+                output.pop("execution_count", None)
+        if verdict is None:
+            verdict = harness.Verdict(False, "no verdict (grader error)",
+                                      grader_error=True)
+        extra = [_stream_output(note.rstrip("\n") + "\n")
+                 for note in verdict.notes]
+        if verdict.passed:
+            cell.outputs.extend(
+                extra + [_stream_output("Hidden tests: passed.\n")])
+        else:
+            cell.outputs[:0] = [_error_output("HiddenTestFailed",
+                                              verdict.message)] + extra
+
+    def _write_report(self, resources, report):
+        folder = resources.get("metadata", {}).get("path")
+        if not folder:
+            return
+        path = Path(folder) / REPORT_NAME
+        existing = {}
+        if path.is_file():
+            try:
+                existing = json.loads(path.read_text())
+            except ValueError:
+                existing = {}
+        existing[report.get("notebook") or "notebook"] = report
+        path.write_text(json.dumps(existing, indent=1, default=str))

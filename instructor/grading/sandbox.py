@@ -1,0 +1,434 @@
+"""Operating-system sandbox for student code: bubblewrap plus limits.
+
+Every process that runs student code (the notebook's kernel and the
+clean-room process that the hidden tests call) is started through
+:func:`sandbox_command`.  Inside it the student sees the Python
+environment and the system directories read-only, a private scratch
+directory, and only what the caller lists in ``read_only``; there is no
+network, no view of other processes, and the process runs as a user of
+its own with limits on memory, processes, file size and open files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GIB = 1 << 30
+MIB = 1 << 20
+
+#: Environment variable that lets an instructor grade without a sandbox.
+UNSAFE_ENV = "FACES_STYLES_UNSAFE_GRADING"
+#: First user id handed to sandboxes when grading runs as root.
+UID_BASE = int(os.environ.get("FACES_STYLES_SANDBOX_UID_BASE", "61000"))
+UID_SLOTS = 1000
+SLOT_DIR = Path(tempfile.gettempdir()) / "faces-styles-sandbox-slots"
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+#: Where the private scratch directory appears inside the sandbox.
+HOME = "/home/learner"
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox tool is missing or does not work on this machine."""
+
+
+def unsafe_requested():
+    """Return True when the instructor asked to grade without a sandbox."""
+    value = os.environ.get(UNSAFE_ENV, "").strip().lower()
+    return value not in ("", "0", "false", "no", "off")
+
+
+@dataclass
+class Limits:
+    """Resource limits of one sandbox (bytes, counts and seconds)."""
+
+    memory: int = int(float(os.environ.get(
+        "FACES_STYLES_SANDBOX_MEMORY_GIB", "4")) * GIB)
+    address_space: int | None = None
+    processes: int = 1024
+    file_size: int = 100 * MIB
+    scratch_size: int = 512 * MIB
+    open_files: int = 1024
+
+    def __post_init__(self):
+        for name in ("memory", "processes", "file_size", "scratch_size",
+                     "open_files"):
+            if int(getattr(self, name)) <= 0:
+                raise ValueError(f"Limits.{name} must be positive, got "
+                                 f"{getattr(self, name)!r}")
+        if self.address_space is None:
+            # TensorFlow reserves far more address space than it touches
+            # (about 3.6 GB for a quick notebook that uses 1.6 GB): the
+            # resident limit is the cgroup's, this only stops huge mallocs.
+            self.address_space = max(2 * self.memory, self.memory + 4 * GIB)
+
+
+def bwrap_path():
+    """Return the path of ``bwrap`` or raise SandboxUnavailable."""
+    path = shutil.which("bwrap")
+    if path is None:
+        raise SandboxUnavailable(
+            "Grading runs every submission in a bubblewrap sandbox, but "
+            "'bwrap' is not installed. Install it (Debian/Ubuntu: "
+            "'apt-get install bubblewrap'; Fedora: 'dnf install bubblewrap'),"
+            f" or set {UNSAFE_ENV}=1 to grade WITHOUT isolation (student "
+            "code can then read solutions and the gradebook; the report "
+            "says so)."
+        )
+    return path
+
+
+def python_dirs():
+    """Return the real directories the running Python needs, read-only."""
+    dirs = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
+    executable = os.path.realpath(sys.executable)
+    dirs.add(os.path.dirname(os.path.dirname(executable)))
+    return sorted(dirs)
+
+
+def package_dir(name):
+    """Return the directory of an importable package, or None."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.realpath(list(spec.submodule_search_locations)[0])
+
+
+def _inside(path, parents):
+    """Return True when ``path`` lies in one of ``parents``."""
+    path = os.path.realpath(path)
+    return any(os.path.commonpath([path, parent]) == parent
+               for parent in parents)
+
+
+@contextlib.contextmanager
+def uid_slot():
+    """Yield a user id that no other running sandbox uses (root only)."""
+    SLOT_DIR.mkdir(mode=0o700, exist_ok=True)
+    start = (os.getpid() * 7919) % UID_SLOTS
+    for offset in range(UID_SLOTS):
+        slot = (start + offset) % UID_SLOTS
+        handle = open(SLOT_DIR / f"slot-{slot}.lock", "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            yield UID_BASE + slot
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
+    raise SandboxUnavailable(f"all {UID_SLOTS} sandbox user ids are in use")
+
+
+class Cgroup:
+    """A memory and pids cgroup (v1 or v2) for one sandbox, when allowed.
+
+    ``enter_command`` returns a shell prefix that moves the process into the
+    cgroup before it starts the sandbox, so no child escapes the limit.
+    ``available`` is False when this machine does not let us create one;
+    the address-space and process rlimits still apply then.
+    """
+
+    def __init__(self, limits, root="/sys/fs/cgroup"):
+        self.limits = limits
+        self.root = Path(root)
+        self.paths = []
+        self.name = f"faces-styles-{uuid.uuid4().hex[:12]}"
+        try:
+            self._create()
+        except OSError:
+            self.remove()
+            self.paths = []
+
+    @property
+    def available(self):
+        return bool(self.paths)
+
+    def _own(self, controller):
+        """Return this process's cgroup path for a v1 controller ('' = v2)."""
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controller in controllers.split(","):
+                return path
+        return None
+
+    def _create(self):
+        memory_v1 = self.root / "memory"
+        if (memory_v1 / "memory.limit_in_bytes").exists() or (
+                memory_v1.is_dir() and (self.root / "pids").is_dir()):
+            for controller, settings in (
+                ("memory", {"memory.limit_in_bytes": self.limits.memory}),
+                ("pids", {"pids.max": self.limits.processes}),
+            ):
+                parent = self.root / controller / (
+                    self._own(controller) or "/").lstrip("/")
+                path = parent / self.name
+                path.mkdir()
+                self.paths.append(path)
+                for key, value in settings.items():
+                    (path / key).write_text(str(value))
+            return
+        unified = self.root
+        if not (unified / "cgroup.controllers").exists():
+            unified = self.root / "unified"
+        controllers = (unified / "cgroup.controllers").read_text().split()
+        if not {"memory", "pids"} <= set(controllers):
+            raise OSError("cgroup v2 without memory and pids controllers")
+        parent = unified / (self._own("") or "/").lstrip("/")
+        path = parent / self.name
+        path.mkdir()
+        self.paths.append(path)
+        (path / "memory.max").write_text(str(self.limits.memory))
+        (path / "memory.swap.max").write_text("0")
+        (path / "pids.max").write_text(str(self.limits.processes))
+
+    def enter_command(self):
+        """Return argv that joins the cgroup(s) and then runs its arguments."""
+        if not self.paths:
+            return []
+        joins = " && ".join(
+            f"echo $$ > {str(path / 'cgroup.procs')!r}" for path in self.paths)
+        return ["/bin/sh", "-c", f'{joins} && exec "$@"', "sandbox"]
+
+    def out_of_memory(self):
+        """Return True when the kernel OOM-killed something in the cgroup."""
+        for path in self.paths:
+            for name, key in (("memory.events", "oom_kill"),
+                              ("memory.oom_control", "oom_kill")):
+                try:
+                    text = (path / name).read_text()
+                except OSError:
+                    continue
+                for line in text.splitlines():
+                    parts = line.split()
+                    if len(parts) == 2 and parts[0] == key and int(parts[1]):
+                        return True
+            try:
+                if int((path / "memory.failcnt").read_text()) > 0:
+                    return True
+            except (OSError, ValueError):
+                pass
+        return False
+
+    def kill_all(self):
+        """SIGKILL every process still in the cgroup."""
+        for path in self.paths:
+            try:
+                pids = (path / "cgroup.procs").read_text().split()
+            except OSError:
+                continue
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(int(pid), 9)
+
+    def remove(self):
+        """Kill what is left and delete the cgroup directories."""
+        self.kill_all()
+        for path in reversed(self.paths):
+            for _ in range(50):
+                try:
+                    path.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    import time
+
+                    self.kill_all()
+                    time.sleep(0.05)
+
+
+@dataclass
+class Sandbox:
+    """One sandboxed process tree: its scratch directory, user and cgroup.
+
+    Use as a context manager; :meth:`command` wraps an argv so that it runs
+    inside the sandbox.  ``read_only`` lists host paths made visible at the
+    same path; ``files`` maps names in the scratch work directory to host
+    files bound read-only there (a submission's extra files).
+    """
+
+    limits: Limits = field(default_factory=Limits)
+    read_only: list = field(default_factory=list)
+    writable: list = field(default_factory=list)
+    hide: list = field(default_factory=list)
+    files: dict = field(default_factory=dict)
+    env: dict = field(default_factory=dict)
+    unsafe: bool = field(default_factory=unsafe_requested)
+
+    def __enter__(self):
+        self._stack = contextlib.ExitStack()
+        self.uid = None
+        self.cgroup = None
+        if self.unsafe:
+            self.scratch = Path(tempfile.mkdtemp(prefix="faces-styles-unsafe-"))
+            self._stack.callback(shutil.rmtree, self.scratch, True)
+            return self
+        self.bwrap = bwrap_path()
+        if os.geteuid() == 0:
+            self.uid = self._stack.enter_context(uid_slot())
+        self.cgroup = Cgroup(self.limits)
+        self._stack.callback(self.cgroup.remove)
+        # Host directory for what must be shared with the grader (sockets).
+        self.scratch = Path(tempfile.mkdtemp(prefix="faces-styles-sandbox-"))
+        self._stack.callback(shutil.rmtree, self.scratch, True)
+        if self.uid is not None:
+            os.chown(self.scratch, self.uid, self.uid)
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stack.close()
+        return False
+
+    @property
+    def work_dir(self):
+        """The working directory of the sandboxed process (inside path)."""
+        if self.unsafe:
+            return str(self.scratch)
+        return f"{HOME}/work"
+
+    def _mounts(self):
+        args = ["--tmpfs", "/tmp"]  # first: later binds under /tmp stay
+        for directory in SYSTEM_DIRS:
+            if os.path.islink(directory):
+                args += ["--symlink", os.readlink(directory), directory]
+            elif os.path.isdir(directory):
+                args += ["--ro-bind", directory, directory]
+        made = set(SYSTEM_DIRS) | {"/", "/tmp"}
+
+        def parents(path):
+            # bwrap would create missing parents with mode 0700, which the
+            # sandbox's own user could not enter.
+            found = []
+            for parent in reversed(Path(path).parents):
+                if str(parent) not in made:
+                    made.add(str(parent))
+                    found += ["--perms", "0755", "--dir", str(parent)]
+            return found
+
+        for directory in python_dirs():
+            args += parents(directory) + ["--ro-bind", directory, directory]
+        for path in self.read_only:
+            args += parents(path) + ["--ro-bind", str(path), str(path)]
+        for path in self.hide:
+            args += ["--tmpfs", str(path)]
+        args += parents(self.scratch)
+        args += ["--bind", str(self.scratch), str(self.scratch)]
+        for path in self.writable:
+            args += parents(path) + ["--bind", str(path), str(path)]
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--perms", "1777", "--tmpfs", "/dev/shm",
+                 "--ro-bind-try", "/sys/devices/system/cpu",
+                 "/sys/devices/system/cpu"]
+        args += ["--perms", "0777", "--size", str(self.limits.scratch_size),
+                 "--tmpfs", HOME]
+        args += ["--perms", "0777", "--dir", f"{HOME}/work"]
+        for name, source in sorted(self.files.items()):
+            if "/" in name or name in ("", ".", ".."):
+                raise ValueError(f"not a plain file name: {name!r}")
+            args += ["--ro-bind", str(source), f"{HOME}/work/{name}"]
+        return args
+
+    def _environment(self):
+        env = {
+            "PATH": os.pathsep.join([os.path.dirname(sys.executable),
+                                     "/usr/local/bin", "/usr/bin", "/bin"]),
+            "HOME": HOME,
+            "USER": "learner",
+            "LOGNAME": "learner",
+            "LANG": "C.UTF-8",
+            "MPLCONFIGDIR": f"{HOME}/.matplotlib",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONNOUSERSITE": "1",
+        }
+        env.update({key: str(value) for key, value in self.env.items()})
+        return env
+
+    def _limit_command(self):
+        limits = self.limits
+        nproc = limits.processes
+        if self.uid is None:
+            # Without a user of its own the process limit counts every
+            # process of this user; leave room for those already running.
+            nproc += _processes_of_current_user()
+        command = []
+        if self.uid is not None:
+            command += ["setpriv", f"--reuid={self.uid}",
+                        f"--regid={self.uid}", "--clear-groups",
+                        "--inh-caps=-all", "--bounding-set=-all",
+                        "--no-new-privs", "--"]
+        command += ["prlimit", f"--as={limits.address_space}",
+                    f"--nproc={nproc}", f"--fsize={limits.file_size}",
+                    f"--nofile={limits.open_files}", "--core=0", "--"]
+        return command
+
+    def command(self, argv):
+        """Return the argv that runs ``argv`` inside this sandbox."""
+        argv = [str(arg) for arg in argv]
+        if self.unsafe:
+            return argv
+        # Not --unshare-all: as root that adds a user namespace in which
+        # the sandbox's own user id does not exist.
+        sandbox = [self.bwrap, "--unshare-pid", "--unshare-net",
+                   "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                   "--die-with-parent",
+                   "--new-session", "--hostname", "sandbox",
+                   *self._mounts(), "--chdir", self.work_dir,
+                   "--clearenv"]
+        for key, value in sorted(self._environment().items()):
+            sandbox += ["--setenv", key, value]
+        enter = self.cgroup.enter_command() if self.cgroup else []
+        return [*enter, *sandbox, "--", *self._limit_command(), *argv]
+
+    def environment(self):
+        """Return the host environment to start the command with."""
+        if self.unsafe:
+            env = dict(os.environ)
+            env.update(self._environment())
+            env["HOME"] = str(self.scratch)
+            env["MPLCONFIGDIR"] = str(self.scratch / ".matplotlib")
+            return env
+        return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+    def out_of_memory(self):
+        """Return True when the memory limit killed a process."""
+        return bool(self.cgroup and self.cgroup.out_of_memory())
+
+    def describe(self):
+        """Return one line saying how this sandbox isolates and limits."""
+        if self.unsafe:
+            return (f"UNSAFE: no sandbox ({UNSAFE_ENV} is set); student code "
+                    "ran with the grader's permissions")
+        limits = self.limits
+        memory = (f"memory {limits.memory / GIB:g} GiB (cgroup)"
+                  if self.cgroup and self.cgroup.available else
+                  f"address space {limits.address_space / GIB:g} GiB "
+                  "(no cgroup available)")
+        user = f"uid {self.uid}" if self.uid is not None else "user namespace"
+        return (f"bubblewrap, no network, {user}, {memory}, "
+                f"{limits.processes} processes, files up to "
+                f"{limits.file_size / MIB:g} MiB")
+
+
+def _processes_of_current_user():
+    """Return how many processes the current user runs now."""
+    uid = os.getuid()
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == uid:
+                    count += 1
+    return count
