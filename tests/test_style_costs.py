@@ -1,10 +1,12 @@
-"""The reference cost functions against plain NumPy, and classic mistakes."""
+"""The reference costs (instructor.reference.style) against plain NumPy,
+classic mistakes, and the engine's own formulation (helpers.style.costs)."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers.style import costs
+from helpers.style import costs as engine
+from instructor.reference import style as costs
 
 SHAPES = [(1, 4, 4, 3), (1, 5, 7, 8), (1, 11, 6, 16), (1, 3, 9, 1)]
 
@@ -137,8 +139,58 @@ def test_total_variation_loss():
     image = _rand((1, 6, 5, 3), 12)
     expected = (np.mean((image[:, 1:] - image[:, :-1]) ** 2)
                 + np.mean((image[:, :, 1:] - image[:, :, :-1]) ** 2))
-    assert float(costs.total_variation_loss(image)) == pytest.approx(expected, rel=1e-5)
-    assert float(costs.total_variation_loss(np.ones((1, 6, 5, 3), np.float32))) == 0.0
+    assert float(engine.total_variation_loss(image)) == pytest.approx(
+        expected, rel=1e-5)
+    flat = np.ones((1, 6, 5, 3), np.float32)
+    assert float(engine.total_variation_loss(flat)) == 0.0
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_engine_content_distance_is_the_lecture_cost(shape):
+    a_C, a_G = _rand(shape, 15), _rand(shape, 16)
+    assert float(engine.content_distance(a_C, a_G)) == pytest.approx(
+        float(costs.compute_content_cost(a_C, a_G)), rel=1e-5)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_engine_gram_statistics_are_the_gram_matrices(shape):
+    a = _rand(shape, 17)
+    gram = engine.gram_statistics(a).numpy()
+    assert gram.shape == (1, shape[-1], shape[-1])
+    np.testing.assert_allclose(gram[0], np_unroll(a) @ np_unroll(a).T,
+                               rtol=1e-5, atol=1e-4)
+
+
+def test_engine_style_distance_is_the_lecture_cost():
+    shapes = {"a": (1, 8, 8, 4), "b": (1, 4, 5, 6), "c": (1, 3, 2, 9)}
+    layers = [("a", 0.5), ("c", 0.2), ("b", 0.3)]
+    a_S = {name: _rand(shape, i)
+           for i, (name, shape) in enumerate(shapes.items())}
+    a_G = {name: _rand(shape, 20 + i)
+           for i, (name, shape) in enumerate(shapes.items())}
+    grams = {name: engine.gram_statistics(a) for name, a in a_S.items()}
+    for name in shapes:
+        assert float(engine.style_distance(grams[name], a_G[name])) == \
+            pytest.approx(float(costs.compute_layer_style_cost(
+                a_S[name], a_G[name])), rel=1e-4)
+    assert float(engine.weighted_style_distance(grams, a_G, layers)) == \
+        pytest.approx(float(costs.compute_style_cost(a_S, a_G, layers)),
+                      rel=1e-4)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: engine.content_distance(np.zeros((4, 4, 3)), np.zeros((4, 4, 3))),
+     "(batch, n_H, n_W, n_C)"),
+    (lambda: engine.content_distance(np.zeros((1, 4, 4, 3)),
+                                     np.zeros((1, 4, 5, 3))), "same shape"),
+    (lambda: engine.weighted_style_distance({}, {}, []), "empty"),
+    (lambda: engine.weighted_style_distance({}, {}, [("x", 1.0)]),
+     "no Gram target"),
+])
+def test_engine_rejects_bad_inputs(call, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(
+            ")", r"\)")):
+        call()
 
 
 def test_costs_are_differentiable():

@@ -75,20 +75,22 @@ def test_unknown_layer_names():
         vgg.FeatureExtractor([])
 
 
-def test_style_cost_uses_reference_costs(content, style):
-    from helpers.style import costs
+def test_style_cost_is_the_lecture_cost(content, style):
+    from instructor.reference import style as reference
 
     cost = transfer.StyleCost(content, style)
     generated = np.clip(content + 0.1, 0, 1)
     parts = cost.parts(generated)
     acts = cost.extractor(generated[None])
-    expected_content = float(costs.compute_content_cost(cost.a_C, acts[cost.content_layer]))
-    expected_style = float(costs.compute_style_cost(cost.a_S, acts, cost.style_layers))
+    expected_content = float(reference.compute_content_cost(
+        cost.a_C, acts[cost.content_layer]))
+    expected_style = float(reference.compute_style_cost(
+        cost.a_S, acts, cost.style_layers))
     assert parts["content"] == pytest.approx(expected_content, rel=1e-4)
     assert parts["style"] == pytest.approx(expected_style, rel=1e-4)
     assert parts["total"] == pytest.approx(
-        transfer.DEFAULT_ALPHA * expected_content + transfer.DEFAULT_BETA * expected_style,
-        rel=1e-4)
+        transfer.DEFAULT_ALPHA * expected_content
+        + transfer.DEFAULT_BETA * expected_style, rel=1e-4)
     assert cost.style.shape == content.shape  # style fitted to the content's size
     assert cost.parts(content)["content"] == pytest.approx(0.0, abs=1e-6)
     value, grad = cost.value_and_grad(generated[None])

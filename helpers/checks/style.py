@@ -1,9 +1,10 @@
 """Public tests for notebook 05 (neural style transfer).
 
-Each check compares the learner's function with the lecture's definition on
-small activations shaped ``(1, n_H, n_W, n_C)`` (with n_H, n_W and n_C all
-different, so that mixed-up axes show), recognises the classic wrong
-versions by their values and names the mistake, and runs the function
+Each check runs the learner's function on small activations shaped
+``(1, n_H, n_W, n_C)`` (with n_H, n_W and n_C all different, so that
+mixed-up axes show), compares the result with the lecture's definition (the
+values in helpers/checks/expected/style.json), recognises the classic wrong
+versions by their stored values and names the mistake, and runs the function
 inside a ``tf.function`` so that NumPy calls on symbolic tensors are caught.
 """
 
@@ -14,7 +15,10 @@ import numpy as np
 from helpers.checks.common import (
     assert_close,
     assert_own_function,
+    expected_values,
+    find_mistake,
     passed,
+    same_values,
     to_numpy,
 )
 
@@ -27,23 +31,195 @@ NUMPY_IN_GRAPH = (
     "(tf.reduce_sum, tf.square, tf.reshape, tf.transpose, tf.matmul)."
 )
 
+FIX_LAYER_COST = (
+    "compute_style_cost combines the layers correctly, but your "
+    "compute_layer_style_cost gives wrong values: fix it first."
+)
 
-def _activations(seed, shape=SHAPE):
+#: Messages for the known wrong versions (instructor/mistakes/style.py).
+MESSAGES = {
+    "compute_content_cost": {
+        "no normalisation": (
+            "the normalisation factor is missing: divide the sum of "
+            "squares by 4 * n_H * n_W * n_C."),
+        "one half": (
+            "you used the 1/2 of the lecture's first sketch; this "
+            "notebook's cost divides by 4 * n_H * n_W * n_C."),
+        "mean": (
+            "you took the mean of the squares; divide by "
+            "4 * n_H * n_W * n_C (four times the number of entries)."),
+        "factor 2": "the factor is 4 * n_H * n_W * n_C, not 2 * ...",
+        "not squared": "square the differences before summing.",
+        "absolute values": "use squared differences, not absolute values.",
+        "square root": (
+            "do not take the square root: the cost uses the SQUARED norm."),
+        "no n_C": (
+            "the normalisation must include n_C: divide by "
+            "4 * n_H * n_W * n_C."),
+    },
+    "gram_matrix": {
+        "divided by n_H * n_W": (
+            "gram_matrix divided by n_H * n_W: the Gram matrix is the plain "
+            "product A A^T; the normalisation belongs to the style cost."),
+        "divided by n_C * n_H * n_W": (
+            "gram_matrix divided by n_C * n_H * n_W: the Gram matrix is the "
+            "plain product A A^T; the normalisation belongs to the style "
+            "cost."),
+    },
+    "compute_layer_style_cost": {
+        "reshaped directly": (
+            "you reshaped (1, n_H, n_W, n_C) directly to (n_C, n_H * n_W). "
+            "That mixes channels and positions: reshape to "
+            "(n_H * n_W, n_C) first, then transpose to (n_C, n_H * n_W)."),
+        "A^T A": (
+            "your Gram matrices are A^T A (positions x positions); the "
+            "style matrix is A A^T, shaped (n_C, n_C). Check gram_matrix."),
+        "no normalisation": (
+            "the normalisation factor is missing: divide by "
+            "(2 * n_H * n_W * n_C)**2."),
+        "factor not squared": (
+            "the factor must be SQUARED: divide by "
+            "(2 * n_H * n_W * n_C)**2, not 2 * n_H * n_W * n_C."),
+        "4 n": (
+            "the factor must be (2 * n_H * n_W * n_C)**2 = "
+            "4 * (n_H * n_W * n_C)**2."),
+        "no 2": (
+            "the factor is (2 * n_H * n_W * n_C)**2: the 2 is missing."),
+        "mean over the Gram entries": (
+            "you took the mean over the (n_C, n_C) entries; divide by "
+            "(2 * n_H * n_W * n_C)**2."),
+        "wrong dimensions": (
+            "the normalisation uses the wrong dimensions: read "
+            "m, n_H, n_W, n_C = a_G.shape (n_C is the LAST axis)."),
+    },
+    "compute_style_cost": {
+        "no weights": (
+            "the weights lambda are missing: multiply each layer's cost by "
+            "its weight from style_layers."),
+        "average": (
+            "you averaged the layer costs; use the weighted sum with the "
+            "weights lambda from style_layers."),
+        "last layer only": (
+            "only the last layer counts: accumulate with J_style += ... "
+            "instead of overwriting J_style in the loop."),
+        "all keys": (
+            "you summed over every key of the activation dicts; loop over "
+            "style_layers: the dicts may hold other layers (e.g. the "
+            "content layer)."),
+        "weights paired wrongly": (
+            "the weights are paired with the wrong layers: use the (layer, "
+            "weight) pairs of style_layers together."),
+    },
+    "train_step": {
+        "gradient ascent": (
+            "The image moved UP the gradient: pass the gradient of J itself "
+            "to optimizer.apply_gradients, which subtracts it (we minimise "
+            "J)."),
+    },
+}
+#: A right combination of a wrong layer cost gives these values too.
+MESSAGES["compute_style_cost"].update({
+    f"wrong layer cost ({mistake})": FIX_LAYER_COST
+    for mistake in MESSAGES["compute_layer_style_cost"]})
+
+
+# --------------------------------------------------------------------------
+# Fixtures: the fixed inputs the expected values were computed on
+# --------------------------------------------------------------------------
+
+
+def activations(seed, shape=SHAPE):
     """ReLU-like activations (non-negative floats) of a given shape."""
     rng = np.random.default_rng(seed)
     values = rng.uniform(-0.5, 2.0, size=shape)
     return np.maximum(values, 0.0).astype(np.float32)
 
 
-def _call(function, *args, name=None):
-    """Call the learner's function eagerly, wrapping errors in a clear message."""
+def gram_input():
+    """An unrolled activation A shaped (n_C, n_H * n_W) = (3, 7)."""
+    return np.random.default_rng(3).normal(size=(3, 7)).astype(np.float32)
+
+
+STYLE_CHECK_LAYERS = [("conv_a", 0.5), ("conv_b", 0.3), ("conv_c", 0.2)]
+STYLE_CHECK_SHAPES = {"conv_a": (1, 6, 4, 2), "conv_b": (1, 3, 2, 5),
+                      "conv_c": (1, 2, 3, 7), "content": (1, 3, 2, 5)}
+
+
+def style_dicts(seed):
+    """Style and generated activations keyed by layer (one extra layer)."""
+    layers = STYLE_CHECK_SHAPES.items()
+    style = {layer: activations(seed + k, shape)
+             for k, (layer, shape) in enumerate(layers)}
+    generated = {layer: activations(seed + 10 + k, shape)
+                 for k, (layer, shape) in enumerate(layers)}
+    return style, generated
+
+
+def tiny_extractor(seed=0, channels=(4, 6, 8)):
+    """A small fixed ConvNet standing in for VGG16: image -> {layer: act}.
+
+    Layers ``conv1``, ``conv2`` (after 2x2 average pooling) and ``conv3``;
+    3x3 kernels with fixed random weights, ReLU.  Fast and deterministic.
+    """
     import tensorflow as tf
 
+    rng = np.random.default_rng(seed)
+    kernels, previous = [], 3
+    for count in channels:
+        kernels.append(tf.constant(rng.normal(
+            0, 0.5, size=(3, 3, previous, count)).astype(np.float32)))
+        previous = count
+
+    def extractor(image):
+        outputs = {}
+        x = tf.convert_to_tensor(image, tf.float32)
+        for index, kernel in enumerate(kernels):
+            if index == 1:
+                x = tf.nn.avg_pool2d(x, 2, 2, "VALID")
+            x = tf.nn.relu(tf.nn.conv2d(x, kernel, 1, "SAME"))
+            outputs[f"conv{index + 1}"] = x
+        return outputs
+
+    return extractor
+
+
+TINY_CONTENT_LAYER = "conv3"
+TINY_STYLE_LAYERS = [("conv1", 0.4), ("conv2", 0.3), ("conv3", 0.3)]
+STEP_RATE = 0.5
+
+
+def step_problem(seed=0, shape=(1, 12, 10, 3)):
+    """Content and style targets for the tiny extractor, and a start image."""
+    import tensorflow as tf
+
+    extractor = tiny_extractor(seed)
+    rng = np.random.default_rng(seed + 100)
+    content = rng.uniform(0, 1, size=shape).astype(np.float32)
+    style = rng.uniform(0, 1, size=shape).astype(np.float32)
+    start = np.clip(content + rng.normal(0, 0.2, size=shape), 0.02, 0.98)
+    a_C = tf.constant(extractor(content)[TINY_CONTENT_LAYER])
+    a_S = {k: tf.constant(v) for k, v in extractor(style).items()}
+    return extractor, a_C, a_S, start.astype(np.float32)
+
+
+# --------------------------------------------------------------------------
+# Calling the learner's functions
+# --------------------------------------------------------------------------
+
+
+def _tensors(args):
+    """Turn NumPy arrays among ``args`` into TensorFlow constants."""
+    import tensorflow as tf
+
+    return [tf.constant(a) if isinstance(a, np.ndarray) else a for a in args]
+
+
+def _call(function, *args, name=None):
+    """Call the learner's function eagerly, wrapping errors clearly."""
     name = name or function.__name__
-    tensors = [tf.constant(a) if isinstance(a, np.ndarray) else a for a in args]
     try:
-        return function(*tensors)
-    except NotImplementedError:
+        return function(*_tensors(args))
+    except (NotImplementedError, AssertionError):
         raise
     except Exception as error:  # report the learner's error with context
         raise AssertionError(
@@ -53,33 +229,43 @@ def _call(function, *args, name=None):
 
 
 def _call_in_graph(function, *args, name=None):
-    """Call the function inside a tf.function; explain NumPy-on-tensor errors."""
+    """Call the function inside a tf.function; explain NumPy errors."""
     import tensorflow as tf
 
     name = name or function.__name__
-    tensors = [tf.constant(a) if isinstance(a, np.ndarray) else a for a in args]
     try:
-        return tf.function(function)(*tensors)
-    except Exception as error:  # any failure in graph mode has the same cause
+        return function.call(tf.function(function.function),
+                             *_tensors(args))
+    except AssertionError:
+        raise
+    except Exception as error:  # any failure in graph mode has this cause
         raise AssertionError(NUMPY_IN_GRAPH.format(
-            name=name, error=f"{type(error).__name__}: {str(error)[:200]}")) from error
+            name=name, error=f"{type(error).__name__}: {str(error)[:200]}")
+        ) from error
 
 
 def _scalar(value, name):
+    """Return a one-number result as a float, or fail with a hint."""
     array = to_numpy(value)
     if array.size != 1:
         raise AssertionError(
-            f"{name} returned an array of shape {array.shape}; it must return "
-            "one number (a scalar tensor): sum over all entries."
+            f"{name} returned an array of shape {array.shape}; it must "
+            "return one number (a scalar tensor): sum over all entries."
         )
     return float(array.reshape(()))
 
 
-def _match_mistake(value, candidates, name, tolerance=1e-4):
-    """Raise with the message of the first wrong version ``value`` matches."""
-    for expected, message in candidates:
-        if np.isclose(value, expected, rtol=tolerance, atol=1e-9):
-            raise AssertionError(f"{name}: {message}")
+def _diagnose(value, case, name, hint):
+    """Fail with the named mistake or the hint unless ``value`` is right."""
+    if same_values(value, case["expected"], rtol=1e-4, atol=1e-9):
+        return
+    mistake = find_mistake(value, case.get("mistakes", {}), rtol=1e-4,
+                           atol=1e-9)
+    if mistake:
+        message = MESSAGES[name][mistake]
+        raise AssertionError(message if message.startswith(name)
+                             else f"{name}: {message}")
+    assert_close(value, case["expected"], name, rtol=1e-4, hint=hint)
 
 
 def _assert_differentiable(function, args, wrt, name):
@@ -99,67 +285,22 @@ def _assert_differentiable(function, args, wrt, name):
 
 
 # --------------------------------------------------------------------------
-# NumPy versions (float64) of the costs and their classic wrong variants
-# --------------------------------------------------------------------------
-
-
-def np_unroll(a):
-    """(1, n_H, n_W, n_C) -> (n_C, n_H * n_W), position index h * n_W + w."""
-    _, n_H, n_W, n_C = a.shape
-    return np.asarray(a, np.float64).reshape(n_H * n_W, n_C).T
-
-
-def np_layer_style_cost(a_S, a_G, unroll=np_unroll, gram=lambda A: A @ A.T,
-                        norm=None):
-    """J_style_layer in NumPy with replaceable unrolling, Gram and norm."""
-    _, n_H, n_W, n_C = a_G.shape
-    G_S, G_G = gram(unroll(a_S)), gram(unroll(a_G))
-    norm = (2 * n_H * n_W * n_C) ** 2 if norm is None else norm
-    return float(np.sum((G_S - G_G) ** 2) / norm)
-
-
-def _reshape_only(a):
-    _, n_H, n_W, n_C = a.shape
-    return np.asarray(a, np.float64).reshape(n_C, n_H * n_W)
-
-
-# --------------------------------------------------------------------------
 # Exercise checks
 # --------------------------------------------------------------------------
 
 
 def check_compute_content_cost(compute_content_cost):
     """Check the learner's ``compute_content_cost(a_C, a_G)``."""
-    from helpers.style import costs
-
-    assert_own_function(compute_content_cost, costs.compute_content_cost)
+    compute_content_cost = assert_own_function(compute_content_cost)
     name = "compute_content_cost"
-    a_C, a_G = _activations(1), _activations(2)
+    case = expected_values("style")[name]["seeds 1, 2"]
+    a_C, a_G = activations(1), activations(2)
     value = _scalar(_call(compute_content_cost, a_C, a_G), name)
-    diff = a_C.astype(np.float64) - a_G
-    count = np.prod(SHAPE[1:])
-    squares = np.sum(diff ** 2)
-    _match_mistake(value, [
-        (squares, "the normalisation factor is missing: divide the sum of "
-                  "squares by 4 * n_H * n_W * n_C."),
-        (squares / 2, "you used the 1/2 of the lecture's first sketch; this "
-                      "notebook's cost divides by 4 * n_H * n_W * n_C."),
-        (squares / count, "you took the mean of the squares; divide by "
-                          "4 * n_H * n_W * n_C (four times the number of "
-                          "entries)."),
-        (squares / (2 * count), "the factor is 4 * n_H * n_W * n_C, not 2 * ..."),
-        (np.sum(diff) / (4 * count), "square the differences before summing."),
-        (np.sum(np.abs(diff)) / (4 * count),
-         "use squared differences, not absolute values."),
-        (np.sqrt(squares) / (4 * count),
-         "do not take the square root: the cost uses the SQUARED norm."),
-        (squares / (4 * 3 * 5), "the normalisation must include n_C: divide "
-                                "by 4 * n_H * n_W * n_C."),
-    ], name)
-    assert_close(value, squares / (4 * count), name, rtol=1e-4,
-                 hint="J_content = sum((a_C - a_G)**2) / (4 n_H n_W n_C).")
+    _diagnose(value, case, name,
+              "J_content = sum((a_C - a_G)**2) / (4 n_H n_W n_C).")
     if _scalar(_call(compute_content_cost, a_C, a_C), name) != 0.0:
-        raise AssertionError(f"{name}(a, a) must be 0 for identical activations.")
+        raise AssertionError(
+            f"{name}(a, a) must be 0 for identical activations.")
     graph = _scalar(_call_in_graph(compute_content_cost, a_C, a_G), name)
     assert_close(graph, value, f"{name} inside a tf.function", rtol=1e-4)
     _assert_differentiable(compute_content_cost, (a_C, a_G), 1, name)
@@ -168,17 +309,17 @@ def check_compute_content_cost(compute_content_cost):
 
 def check_gram_matrix(gram_matrix):
     """Check the learner's ``gram_matrix(A)`` for A shaped (n_C, n_H*n_W)."""
-    from helpers.style import costs
-
-    assert_own_function(gram_matrix, costs.gram_matrix)
+    gram_matrix = assert_own_function(gram_matrix)
     name = "gram_matrix"
-    A = np.random.default_rng(3).normal(size=(3, 7)).astype(np.float32)
+    case = expected_values("style")[name]["A (3, 7)"]
+    A = gram_input()
     result = to_numpy(_call(gram_matrix, A))
     if result.shape == (7, 7):
         raise AssertionError(
             "gram_matrix of an A shaped (3, 7) returned (7, 7): you computed "
             "A^T A. The Gram matrix is A A^T, shaped (n_C, n_C): "
-            "tf.matmul(A, A, transpose_b=True) or tf.matmul(A, tf.transpose(A))."
+            "tf.matmul(A, A, transpose_b=True) or "
+            "tf.matmul(A, tf.transpose(A))."
         )
     if result.shape == (3, 7):
         raise AssertionError(
@@ -187,144 +328,96 @@ def check_gram_matrix(gram_matrix):
         )
     if result.shape != (3, 3):
         raise AssertionError(
-            f"gram_matrix of an A shaped (3, 7) returned shape {result.shape}; "
-            "expected (3, 3), i.e. (n_C, n_C)."
+            f"gram_matrix of an A shaped (3, 7) returned shape "
+            f"{result.shape}; expected (3, 3), i.e. (n_C, n_C)."
         )
-    expected = A.astype(np.float64) @ A.T
-    for factor, what in ((7, "n_H * n_W"), (21, "n_C * n_H * n_W")):
-        if np.allclose(result, expected / factor, rtol=1e-4):
-            raise AssertionError(
-                f"gram_matrix divided by {what}: the Gram matrix is the plain "
-                "product A A^T; the normalisation belongs to the style cost."
-            )
-    assert_close(result, expected, name, rtol=1e-4,
+    mistake = find_mistake(result, case["mistakes"], rtol=1e-4)
+    if mistake:
+        raise AssertionError(MESSAGES[name][mistake])
+    assert_close(result, case["expected"], name, rtol=1e-4,
                  hint="G[k, k'] = sum over positions of A[k, p] * A[k', p].")
     graph = to_numpy(_call_in_graph(gram_matrix, A))
-    assert_close(graph, expected, f"{name} inside a tf.function", rtol=1e-4)
+    assert_close(graph, case["expected"], f"{name} inside a tf.function",
+                 rtol=1e-4)
     passed(name)
 
 
 def check_compute_layer_style_cost(compute_layer_style_cost):
     """Check the learner's ``compute_layer_style_cost(a_S, a_G)``."""
-    from helpers.style import costs
-
-    assert_own_function(compute_layer_style_cost, costs.compute_layer_style_cost)
+    compute_layer_style_cost = assert_own_function(compute_layer_style_cost)
     name = "compute_layer_style_cost"
-    a_S, a_G = _activations(4), _activations(5)
+    case = expected_values("style")[name]["seeds 4, 5"]
+    a_S, a_G = activations(4), activations(5)
     value = _scalar(_call(compute_layer_style_cost, a_S, a_G), name)
-    n = int(np.prod(SHAPE[1:]))
-    correct = np_layer_style_cost(a_S, a_G)
-    squares = correct * (2 * n) ** 2
-    _match_mistake(value, [
-        (np_layer_style_cost(a_S, a_G, unroll=_reshape_only),
-         "you reshaped (1, n_H, n_W, n_C) directly to (n_C, n_H * n_W). That "
-         "mixes channels and positions: reshape to (n_H * n_W, n_C) first, "
-         "then transpose to (n_C, n_H * n_W)."),
-        (np_layer_style_cost(a_S, a_G, gram=lambda A: A.T @ A),
-         "your Gram matrices are A^T A (positions x positions); the style "
-         "matrix is A A^T, shaped (n_C, n_C). Check gram_matrix."),
-        (squares, "the normalisation factor is missing: divide by "
-                  "(2 * n_H * n_W * n_C)**2."),
-        (squares / (2 * n), "the factor must be SQUARED: divide by "
-                            "(2 * n_H * n_W * n_C)**2, not 2 * n_H * n_W * n_C."),
-        (squares / (4 * n), "the factor must be (2 * n_H * n_W * n_C)**2 = "
-                            "4 * (n_H * n_W * n_C)**2."),
-        (squares / n ** 2, "the factor is (2 * n_H * n_W * n_C)**2: the 2 is "
-                           "missing."),
-        (squares / SHAPE[3] ** 2, "you took the mean over the (n_C, n_C) "
-                                  "entries; divide by (2 * n_H * n_W * n_C)**2."),
-        (squares / (2 * 1 * 3 * 5) ** 2,
-         "the normalisation uses the wrong dimensions: read "
-         "m, n_H, n_W, n_C = a_G.shape (n_C is the LAST axis)."),
-    ], name)
-    assert_close(value, correct, name, rtol=1e-4,
-                 hint="J = sum((G_S - G_G)**2) / (2 n_H n_W n_C)**2 with "
-                      "G = A A^T, A the unrolled (n_C, n_H*n_W) activation.")
+    _diagnose(value, case, name,
+              "J = sum((G_S - G_G)**2) / (2 n_H n_W n_C)**2 with G = A A^T, "
+              "A the unrolled (n_C, n_H*n_W) activation.")
     if _scalar(_call(compute_layer_style_cost, a_S, a_S), name) != 0.0:
-        raise AssertionError(f"{name}(a, a) must be 0 for identical activations.")
+        raise AssertionError(
+            f"{name}(a, a) must be 0 for identical activations.")
     graph = _scalar(_call_in_graph(compute_layer_style_cost, a_S, a_G), name)
     assert_close(graph, value, f"{name} inside a tf.function", rtol=1e-4)
     _assert_differentiable(compute_layer_style_cost, (a_S, a_G), 1, name)
     passed(name)
 
 
-STYLE_CHECK_LAYERS = [("conv_a", 0.5), ("conv_b", 0.3), ("conv_c", 0.2)]
-STYLE_CHECK_SHAPES = {"conv_a": (1, 6, 4, 2), "conv_b": (1, 3, 2, 5),
-                      "conv_c": (1, 2, 3, 7), "content": (1, 3, 2, 5)}
-
-
-def _style_dicts(seed):
-    style = {layer: _activations(seed + k, shape)
-             for k, (layer, shape) in enumerate(STYLE_CHECK_SHAPES.items())}
-    generated = {layer: _activations(seed + 10 + k, shape)
-                 for k, (layer, shape) in enumerate(STYLE_CHECK_SHAPES.items())}
-    return style, generated
+def _wrong_layer_costs(compute_layer_style_cost, style, generated, case):
+    """Return the style layers whose cost differs from the stored one."""
+    return [layer for layer, _ in STYLE_CHECK_LAYERS
+            if not same_values(
+                _scalar(compute_layer_style_cost(style[layer],
+                                                 generated[layer]),
+                        "compute_layer_style_cost"),
+                case["layer costs"][layer], rtol=1e-4, atol=1e-9)]
 
 
 def check_compute_style_cost(compute_style_cost, compute_layer_style_cost):
-    """Check ``compute_style_cost(style_activations, generated_activations, style_layers)``."""
+    """Check ``compute_style_cost(style_acts, generated_acts, layers)``."""
     import tensorflow as tf
 
-    from helpers.style import costs
-
-    assert_own_function(compute_style_cost, costs.compute_style_cost)
+    compute_style_cost = assert_own_function(compute_style_cost)
+    compute_layer_style_cost = assert_own_function(compute_layer_style_cost)
     name = "compute_style_cost"
-    style, generated = _style_dicts(20)
+    case = expected_values("style")[name]["seed 20"]
+    style, generated = style_dicts(20)
     tensors_S = {k: tf.constant(v) for k, v in style.items()}
     tensors_G = {k: tf.constant(v) for k, v in generated.items()}
     value = _scalar(_call(compute_style_cost, tensors_S, tensors_G,
                           STYLE_CHECK_LAYERS), name)
-    layer_costs = {k: np_layer_style_cost(style[k], generated[k]) for k in style}
-    weights = [w for _, w in STYLE_CHECK_LAYERS]
-    names = [layer for layer, _ in STYLE_CHECK_LAYERS]
-    per_layer = [layer_costs[k] for k in names]
-    correct = float(np.dot(weights, per_layer))
-    own = sum(w * _scalar(compute_layer_style_cost(tensors_S[k], tensors_G[k]),
-                          "compute_layer_style_cost")
-              for k, w in STYLE_CHECK_LAYERS)
-    if not np.isclose(own, correct, rtol=1e-4) and np.isclose(value, own, rtol=1e-4):
+    if find_mistake(value, case["mistakes"], rtol=1e-4, atol=1e-9) is None \
+            and not same_values(value, case["expected"], rtol=1e-4,
+                                atol=1e-9) \
+            and _wrong_layer_costs(compute_layer_style_cost, tensors_S,
+                                   tensors_G, case):
         raise AssertionError(
-            "compute_style_cost combines the layers correctly, but your "
-            "compute_layer_style_cost gives wrong values: fix it first.")
-    _match_mistake(value, [
-        (sum(per_layer), "the weights lambda are missing: multiply each "
-                         "layer's cost by its weight from style_layers."),
-        (sum(per_layer) / len(per_layer),
-         "you averaged the layer costs; use the weighted sum with the "
-         "weights lambda from style_layers."),
-        (weights[-1] * per_layer[-1],
-         "only the last layer counts: accumulate with J_style += ... instead "
-         "of overwriting J_style in the loop."),
-        (correct + 0.2 * layer_costs["content"],
-         "you summed over every key of the activation dicts; loop over "
-         "style_layers: the dicts may hold other layers (e.g. the content "
-         "layer)."),
-        (float(np.dot(weights[::-1], per_layer)),
-         "the weights are paired with the wrong layers: use the (layer, "
-         "weight) pairs of style_layers together."),
-    ], name)
-    assert_close(value, correct, name, rtol=1e-4,
-                 hint="J_style = sum over (layer, lambda) in style_layers of "
-                      "lambda * compute_layer_style_cost(a_S[layer], a_G[layer]).")
-    graph = tf.function(compute_style_cost)
+            "Your compute_layer_style_cost gives wrong values for these "
+            "layers, so compute_style_cost cannot be right: fix "
+            "compute_layer_style_cost first.")
+    _diagnose(value, case, name,
+              "J_style = sum over (layer, lambda) in style_layers of lambda "
+              "* compute_layer_style_cost(a_S[layer], a_G[layer]).")
     try:
-        in_graph = _scalar(graph(tensors_S, tensors_G, STYLE_CHECK_LAYERS), name)
+        in_graph = _scalar(compute_style_cost.call(
+            tf.function(compute_style_cost.function), tensors_S, tensors_G,
+            STYLE_CHECK_LAYERS), name)
+    except AssertionError:
+        raise
     except Exception as error:
         raise AssertionError(NUMPY_IN_GRAPH.format(
-            name=name, error=f"{type(error).__name__}: {str(error)[:200]}")) from error
+            name=name, error=f"{type(error).__name__}: {str(error)[:200]}")
+        ) from error
     assert_close(in_graph, value, f"{name} inside a tf.function", rtol=1e-4)
     passed(name)
 
 
 def check_total_cost(total_cost):
-    """Check the learner's ``total_cost(J_content, J_style, alpha=10, beta=40)``."""
+    """Check ``total_cost(J_content, J_style, alpha=10, beta=40)``."""
     import tensorflow as tf
 
-    from helpers.style import costs
-
-    assert_own_function(total_cost, costs.total_cost)
+    total_cost = assert_own_function(total_cost)
     name = "total_cost"
-    defaults = {k: p.default for k, p in inspect.signature(total_cost).parameters.items()}
+    defaults = {k: p.default
+                for k, p in inspect.signature(total_cost).parameters.items()}
     if defaults.get("alpha") != 10 or defaults.get("beta") != 40:
         raise AssertionError(
             "total_cost must keep the defaults alpha=10 and beta=40 of its "
@@ -333,16 +426,20 @@ def check_total_cost(total_cost):
     value = float(to_numpy(total_cost(3.0, 5.0)))
     if np.isclose(value, 10 * 5 + 40 * 3):
         raise AssertionError(
-            "alpha and beta are swapped: alpha weighs J_content, beta J_style.")
+            "alpha and beta are swapped: alpha weighs J_content, beta "
+            "J_style.")
     if np.isclose(value, 8.0):
-        raise AssertionError("multiply J_content by alpha and J_style by beta.")
+        raise AssertionError(
+            "multiply J_content by alpha and J_style by beta.")
     assert_close(value, 230.0, "total_cost(3.0, 5.0)",
                  hint="J = alpha * J_content + beta * J_style.")
     value = float(to_numpy(total_cost(2.0, 0.5, alpha=1, beta=100)))
-    if np.isclose(value, 230.0 * 0 + 10 * 2 + 40 * 0.5):
-        raise AssertionError("total_cost ignores the alpha and beta it is given.")
+    if np.isclose(value, 10 * 2 + 40 * 0.5):
+        raise AssertionError(
+            "total_cost ignores the alpha and beta it is given.")
     assert_close(value, 52.0, "total_cost(2.0, 0.5, alpha=1, beta=100)")
-    tensor = total_cost(tf.constant(1.5), tf.constant(0.25), alpha=2.0, beta=4.0)
+    tensor = total_cost(tf.constant(1.5), tf.constant(0.25), alpha=2.0,
+                        beta=4.0)
     assert_close(tensor, 4.0, "total_cost on tensors")
     passed(name)
 
@@ -352,140 +449,74 @@ def check_total_cost(total_cost):
 # --------------------------------------------------------------------------
 
 
-def tiny_extractor(seed=0, channels=(4, 6, 8)):
-    """A small fixed ConvNet standing in for VGG16: image -> {layer: activation}.
-
-    Layers ``conv1``, ``conv2`` (after 2x2 average pooling) and ``conv3``;
-    3x3 kernels with fixed random weights, ReLU.  Fast and deterministic.
-    """
-    import tensorflow as tf
-
-    rng = np.random.default_rng(seed)
-    kernels, previous = [], 3
-    for count in channels:
-        kernels.append(tf.constant(
-            rng.normal(0, 0.5, size=(3, 3, previous, count)).astype(np.float32)))
-        previous = count
-
-    def extractor(image):
-        outputs = {}
-        x = tf.convert_to_tensor(image, tf.float32)
-        for index, kernel in enumerate(kernels):
-            if index == 1:
-                x = tf.nn.avg_pool2d(x, 2, 2, "VALID")
-            x = tf.nn.relu(tf.nn.conv2d(x, kernel, 1, "SAME"))
-            outputs[f"conv{index + 1}"] = x
-        return outputs
-
-    return extractor
-
-
-TINY_CONTENT_LAYER = "conv3"
-TINY_STYLE_LAYERS = [("conv1", 0.4), ("conv2", 0.3), ("conv3", 0.3)]
-
-
-def train_step(generated_image, extractor, a_C, a_S, optimizer,
-               content_layer, style_layers, alpha=10, beta=40):
-    """Reference step: J(G) with the reference costs, one optimiser step, clip."""
-    import tensorflow as tf
-
-    from helpers.style import costs
-
-    with tf.GradientTape() as tape:
-        a_G = extractor(generated_image)
-        J_content = costs.compute_content_cost(a_C, a_G[content_layer])
-        J_style = costs.compute_style_cost(a_S, a_G, style_layers)
-        J = costs.total_cost(J_content, J_style, alpha, beta)
-    gradient = tape.gradient(J, generated_image)
-    optimizer.apply_gradients([(gradient, generated_image)])
-    generated_image.assign(tf.clip_by_value(generated_image, 0.0, 1.0))
-    return J
-
-
-def step_problem(seed=0, shape=(1, 12, 10, 3)):
-    """Content and style targets for the tiny extractor, and a start image G."""
-    import tensorflow as tf
-
-    extractor = tiny_extractor(seed)
-    rng = np.random.default_rng(seed + 100)
-    content = rng.uniform(0, 1, size=shape).astype(np.float32)
-    style = rng.uniform(0, 1, size=shape).astype(np.float32)
-    start = np.clip(content + rng.normal(0, 0.2, size=shape), 0.02, 0.98)
-    a_C = tf.constant(extractor(content)[TINY_CONTENT_LAYER])
-    a_S = {k: tf.constant(v) for k, v in extractor(style).items()}
-    return extractor, a_C, a_S, start.astype(np.float32)
-
-
 def check_train_step(train_step_function):
     """Check the learner's ``train_step`` on a tiny ConvNet with plain SGD."""
     import tensorflow as tf
 
-    from helpers.style import costs
-
-    assert_own_function(train_step_function, train_step)
+    train_step = assert_own_function(train_step_function)
     name = "train_step"
+    case = expected_values("style")[name]["tiny problem, SGD(0.5)"]
+    expected_image = case["expected"]["image"]
     extractor, a_C, a_S, start = step_problem(0)
-    rate = 0.5
     args = (extractor, a_C, a_S)
-    kwargs = dict(content_layer=TINY_CONTENT_LAYER, style_layers=TINY_STYLE_LAYERS,
-                  alpha=10, beta=40)
-
-    image = tf.Variable(start)
-    with tf.GradientTape() as tape:
-        a_G = extractor(image)
-        expected_J = costs.total_cost(
-            costs.compute_content_cost(a_C, a_G[TINY_CONTENT_LAYER]),
-            costs.compute_style_cost(a_S, a_G, TINY_STYLE_LAYERS), 10, 40)
-    gradient = tape.gradient(expected_J, image).numpy()
-    descent = start - rate * gradient
-    expected_image = np.clip(descent, 0.0, 1.0)
+    kwargs = dict(content_layer=TINY_CONTENT_LAYER,
+                  style_layers=TINY_STYLE_LAYERS, alpha=10, beta=40)
 
     learner_image = tf.Variable(start)
     try:
-        J = train_step_function(learner_image, *args,
-                                tf.keras.optimizers.SGD(learning_rate=rate), **kwargs)
-    except NotImplementedError:
+        J = train_step(learner_image, *args,
+                       tf.keras.optimizers.SGD(learning_rate=STEP_RATE),
+                       **kwargs)
+    except (NotImplementedError, AssertionError):
         raise
     except Exception as error:
-        raise AssertionError(f"{name} raised {type(error).__name__}: {error}") from error
+        raise AssertionError(
+            f"{name} raised {type(error).__name__}: {error}") from error
     if J is None:
-        raise AssertionError(f"{name} must return the cost J (it returned None).")
+        raise AssertionError(
+            f"{name} must return the cost J (it returned None).")
     J = _scalar(J, name)
-    assert_close(J, float(expected_J), "the cost J returned by train_step",
-                 rtol=1e-4,
-                 hint="Return total_cost(J_content, J_style, alpha, beta) of the "
-                      "image BEFORE the update, computed inside the GradientTape "
-                      "with a_G = extractor(generated_image) and your cost "
-                      "functions (which must pass their own tests first).")
+    assert_close(J, case["expected"]["J"], "the cost J returned by "
+                 "train_step", rtol=1e-4,
+                 hint="Return total_cost(J_content, J_style, alpha, beta) "
+                      "of the image BEFORE the update, computed inside the "
+                      "GradientTape with a_G = extractor(generated_image) "
+                      "and your cost functions (which must pass their own "
+                      "tests first).")
     updated = learner_image.numpy()
     if np.allclose(updated, start):
         raise AssertionError(
-            "generated_image did not change. Update the image variable itself: "
-            "optimizer.apply_gradients([(gradient, generated_image)]) with the "
-            "gradient of J with respect to generated_image (we optimise the "
-            "pixels of G, not the network's weights).")
-    if np.allclose(updated, np.clip(start + rate * gradient, 0, 1), atol=1e-5):
-        raise AssertionError(
-            "The image moved UP the gradient: pass the gradient of J itself to "
-            "optimizer.apply_gradients, which subtracts it (we minimise J).")
+            "generated_image did not change. Update the image variable "
+            "itself: optimizer.apply_gradients([(gradient, "
+            "generated_image)]) with the gradient of J with respect to "
+            "generated_image (we optimise the pixels of G, not the "
+            "network's weights).")
+    if same_values(updated, case["mistakes"]["gradient ascent"]["image"],
+                   rtol=0.0, atol=1e-5):
+        raise AssertionError(MESSAGES[name]["gradient ascent"])
     if updated.min() < -1e-6 or updated.max() > 1 + 1e-6:
         raise AssertionError(
-            f"The image has values in [{updated.min():.3f}, {updated.max():.3f}]: "
-            "after the update, clip it back to [0, 1] with "
-            "generated_image.assign(tf.clip_by_value(generated_image, 0.0, 1.0)).")
+            f"The image has values in [{updated.min():.3f}, "
+            f"{updated.max():.3f}]: after the update, clip it back to "
+            "[0, 1] with generated_image.assign(tf.clip_by_value("
+            "generated_image, 0.0, 1.0)).")
     assert_close(updated, expected_image, "the image after one train_step",
                  rtol=1e-4, atol=1e-5,
-                 hint="One step: J and its gradient with respect to the image "
-                      "(tf.GradientTape), optimizer.apply_gradients, then clip.")
+                 hint="One step: J and its gradient with respect to the "
+                      "image (tf.GradientTape), optimizer.apply_gradients, "
+                      "then clip.")
 
     graph_image = tf.Variable(start)
-    graph_step = tf.function(train_step_function)
     try:
-        graph_step(graph_image, *args, tf.keras.optimizers.SGD(learning_rate=rate),
-                   **kwargs)
+        optimizer = tf.keras.optimizers.SGD(learning_rate=STEP_RATE)
+        train_step.call(tf.function(train_step.function), graph_image,
+                        *args, optimizer, **kwargs)
+    except AssertionError:
+        raise
     except Exception as error:
         raise AssertionError(NUMPY_IN_GRAPH.format(
-            name=name, error=f"{type(error).__name__}: {str(error)[:200]}")) from error
+            name=name, error=f"{type(error).__name__}: {str(error)[:200]}")
+        ) from error
     assert_close(graph_image.numpy(), expected_image,
                  "the image after train_step inside a tf.function",
                  rtol=1e-4, atol=1e-5)

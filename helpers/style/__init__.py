@@ -2,10 +2,10 @@
 
 Public API (see ``docs/style_api.md``):
 
-* costs (reference implementations of the exercises, activations shaped
-  ``(1, n_H, n_W, n_C)``): :func:`compute_content_cost`, :func:`gram_matrix`,
-  :func:`compute_layer_style_cost`, :func:`compute_style_cost`,
-  :func:`total_variation_loss`, :func:`total_cost`;
+* cost terms (the engine's batched formulation; writing the lecture's
+  per-layer costs is the notebook's exercise): :func:`content_distance`,
+  :func:`gram_statistics`, :func:`style_distance`,
+  :func:`weighted_style_distance`, :func:`total_variation_loss`;
 * VGG16: :func:`load_vgg16`, :func:`preprocess`, :class:`FeatureExtractor`,
   :class:`Bfloat16FeatureExtractor`;
 * images: :func:`load_content_image`, :func:`load_style_image`,
@@ -20,12 +20,11 @@ costs imports TensorFlow, so importing this package loads it.
 """
 
 from helpers.style.costs import (
-    compute_content_cost,
-    compute_layer_style_cost,
-    compute_style_cost,
-    gram_matrix,
-    total_cost,
+    content_distance,
+    gram_statistics,
+    style_distance,
     total_variation_loss,
+    weighted_style_distance,
 )
 from helpers.style.images import (
     CONTENT_IMAGES,
@@ -61,8 +60,8 @@ from helpers.style.vgg import (
 )
 
 __all__ = [
-    "compute_content_cost", "gram_matrix", "compute_layer_style_cost",
-    "compute_style_cost", "total_variation_loss", "total_cost",
+    "content_distance", "gram_statistics", "style_distance",
+    "weighted_style_distance", "total_variation_loss",
     "CONTENT_IMAGES", "STYLE_IMAGES", "load_content_image", "load_style_image",
     "load_image", "to_float_image", "resize_long_side",
     "show_transfer", "show_results", "show_snapshots", "plot_losses", "match_colours",

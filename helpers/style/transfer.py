@@ -1,7 +1,7 @@
 """Optimising the pixels: a baseline Adam loop and a fast coarse-to-fine L-BFGS.
 
-Both methods minimise the same cost, built from the reference functions in
-:mod:`helpers.style.costs`::
+Both methods minimise the same cost, built from the engine's cost terms in
+:mod:`helpers.style.costs` (Gram statistics by ``tf.einsum``)::
 
     J(G) = alpha * J_content(C, G) + beta * J_style(S, G) + tv_weight * TV(G)
 
@@ -127,14 +127,18 @@ class StyleCost:
         a_S = self.extractor(self.style[None])
         self.a_C = tf.constant(a_C[content_layer])
         self.a_S = {name: tf.constant(a_S[name]) for name, _ in self.style_layers}
+        self.gram_S = {name: costs.gram_statistics(a)
+                       for name, a in self.a_S.items()}
         self._value_and_grad = {}  # dtype -> tf.function
 
     def _terms(self, image, extractor=None):
         a_G = (extractor or self.extractor)(image)
-        J_content = costs.compute_content_cost(self.a_C, a_G[self.content_layer])
-        J_style = costs.compute_style_cost(self.a_S, a_G, self.style_layers)
+        J_content = costs.content_distance(self.a_C,
+                                           a_G[self.content_layer])
+        J_style = costs.weighted_style_distance(self.gram_S, a_G,
+                                                self.style_layers)
         J_tv = costs.total_variation_loss(image)
-        total = costs.total_cost(J_content, J_style, self.alpha, self.beta)
+        total = self.alpha * J_content + self.beta * J_style
         if self.tv_weight:
             total = total + self.tv_weight * J_tv
         return total, J_content, J_style, J_tv
