@@ -6,7 +6,6 @@ Keras layers on a real tensor (computing it from the formula is notebook
 labelled datasets to train a Conv1D and a Conv3D network on.
 """
 
-
 import numpy as np
 
 VOLUME_CLASSES = ("ball", "rod", "plate")

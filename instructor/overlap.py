@@ -17,7 +17,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_LENGTH = 30
-IDIOMS = frozenset({"with tf.GradientTape() as tape:"})
+IDIOMS = frozenset({
+    "with tf.GradientTape() as tape:",
+    "height, width = image.shape[:2]",
+})
 TEXT_SUFFIXES = (".py", ".json", ".md", ".txt", ".cfg", ".toml")
 
 

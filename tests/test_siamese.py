@@ -245,7 +245,7 @@ def test_project_2d_keeps_the_main_direction():
 
 
 def as_learner(source, name, **names):
-    """Define ``source`` as if typed in a notebook; return function ``name``."""
+    """Define ``source`` as if typed in a notebook; return ``name``."""
     namespace = {"__name__": "__main__", "np": np, "tf": tf, **names}
     exec(source, namespace)
     return namespace[name]

@@ -14,7 +14,7 @@ __all__ = [
     "expected_values", "find_mistake", "passed", "same_values", "to_numpy",
 ]
 
-#: Expected values of the checks, written by ``python -m instructor.checkdata``.
+#: Expected values of the checks (``python -m instructor.checkdata``).
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
 
 
@@ -95,7 +95,7 @@ def same_values(actual, expected, rtol=1e-5, atol=1e-6):
 
 
 def find_mistake(value, mistakes, rtol=1e-4, atol=1e-6):
-    """Return the name of the first known mistake ``value`` matches, or None."""
+    """Return the first known mistake that ``value`` matches, or None."""
     for name, wrong in mistakes.items():
         if same_values(value, wrong, rtol=rtol, atol=atol):
             return name

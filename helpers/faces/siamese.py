@@ -215,7 +215,7 @@ def squared_distance_matrix(embeddings):
     Uses |x - y|² = |x|² + |y|² - 2 x·y (one matrix product), clipped at 0
     against round-off.
     """
-    embeddings = np.asarray(embeddings, dtype=np.float64)
+    embeddings = np.asarray(embeddings, dtype=float)
     if embeddings.ndim != 2:
         raise ValueError(
             f"embeddings must be 2-D (batch, size), got {embeddings.shape}."
@@ -395,7 +395,7 @@ def evaluate_verification(encoder, split, pair_count=1000, seed=1):
 
 def project_2d(embeddings):
     """Project embeddings on their two principal components (PCA)."""
-    embeddings = np.asarray(embeddings, dtype=np.float64)
+    embeddings = np.asarray(embeddings, dtype=float)
     if embeddings.ndim != 2 or len(embeddings) < 2:
         raise ValueError(
             "project_2d needs a (n >= 2, size) array, got shape "

@@ -5,7 +5,9 @@ import math
 
 def _each(value, axes):
     """Return an int-or-tuple argument as one value per spatial axis."""
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * axes
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    return (value,) * axes
 
 
 def shape_padded_at_one_end(input_shape, kernel_size, filters, strides=1,
