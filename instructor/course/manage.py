@@ -207,6 +207,10 @@ def report_problems(report):
         for label, routes in sorted((entry.get("findings") or {}).items()):
             problems.append(f"{notebook}: answer {label!r} reaches for "
                             f"course code: {'; '.join(routes)}")
+        if entry.get("outside_names"):
+            problems.append(
+                f"{notebook}: answers use names that no answer cell defines "
+                f"(they fail when graded): {', '.join(entry['outside_names'])}")
         for label, error in sorted((entry.get("cell_errors") or {}).items()):
             problems.append(f"{notebook}: answer {label!r} failed when run "
                             f"on its own: {error[:200]}")
@@ -339,7 +343,17 @@ COMMANDS = {
     "autograde": autograde,
     "feedback": feedback,
     "prepare": lambda names=None: prepare(),
+    "student-bundle": lambda names=None: student_bundle(),
 }
+
+
+def student_bundle(root=REPO_ROOT):
+    """Build the learner bundle under dist/ and say where it is."""
+    from instructor.course.bundle import build_bundle
+
+    folder, archive = build_bundle(root=root)
+    print(f"learner bundle: {folder}\n           zip: {archive}")
+    return folder, archive
 
 
 def main(argv=None):

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from instructor.grading.cleanroom import CleanRoom, StudentError
-from instructor.grading.own_work import find_routes
+from instructor.grading.own_work import find_routes, outside_names
 
 _TESTS = {}      # assignment -> {grade_id: function}
 _SETTINGS = {}   # assignment -> {"prelude": ..., "module": ...}
@@ -167,7 +167,10 @@ def run_hidden_tests(notebook, assignment, grade_ids=None, call_timeout=None):
             "instructor error): it scores 0 until one is added.",
             grader_error=True)
     runnable = [g for g in wanted if g in tests]
-    report = {"findings": findings, "cell_errors": {}, "restarts": 0}
+    report = {"findings": findings, "cell_errors": {}, "restarts": 0,
+              "outside_names": outside_names(
+                  [source for _, source in cells],
+                  settings.get("prelude", ""))}
     if not runnable:
         return verdicts, report
     room = CleanRoom(cells, prelude=settings.get("prelude", ""),
@@ -195,11 +198,15 @@ def _run_one(test, student, routes, cell_error):
     if cell_error is not None:
         notes.append(f"Your answer cell raised {cell_error} when it was run "
                      "on its own.")
+    unanswered = cell_error is not None and cell_error.ename == \
+        "NotImplementedError"
     try:
         outcome = test(student)
     except AssertionError as error:
         return Verdict(False, str(error) or "a hidden test failed", notes)
     except StudentError as error:
+        if unanswered:
+            return Verdict(False, "Not answered yet (NotImplementedError).")
         return Verdict(False, _student_failure(error), notes)
     except Exception:  # noqa: BLE001 - a bug in the hidden test itself
         return Verdict(False, "The hidden test itself failed (an instructor "
@@ -259,6 +266,24 @@ def fixture(function):
         return value
     cached.__name__ = function.__name__
     return cached
+
+
+def trusted_run(code, functions, **inputs):
+    """Run a hidden test's clean-room snippet in the grader, on references.
+
+    ``functions`` maps the names the snippet calls to the instructor's
+    reference implementations; returns the snippet's ``result``.  Used to
+    compute the expected value of a stateful test (e.g. one training step)
+    with exactly the code the student's answer is run with.
+    """
+    import logging
+
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    scope = {"np": np, "__name__": "__hidden_test__"}
+    scope.update(functions)
+    scope.update(inputs)
+    exec(compile(code, "<hidden test, reference run>", "exec"), scope)
+    return scope.get("result")
 
 
 def verdicts_to_json(verdicts):

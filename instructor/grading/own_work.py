@@ -97,3 +97,33 @@ def find_routes(source):
                 if text == package or text.startswith(package + "."):
                     found.add(f"the string {text!r}")
     return sorted(found)
+
+
+def outside_names(sources, prelude=""):
+    """Return names the answer cells read but no answer cell (or prelude) binds.
+
+    In the clean room such a name does not exist: a function that reads it
+    fails with NameError.  Reported so the instructor sees why.
+    """
+    import builtins
+
+    bound, read = set(dir(builtins)), set()
+    for source in [prelude, *sources]:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                   ast.ClassDef)):
+                bound.add(node.name)
+            elif isinstance(node, ast.arg):
+                bound.add(node.arg)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    bound.add((alias.asname or alias.name).split(".")[0])
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                bound.add(node.name)
+    return sorted(read - bound)

@@ -161,14 +161,16 @@ class HiddenTests(NbGraderPreprocessor):
         ".grading_cache in the course root).",
     ).tag(config=True)
     call_timeout = Float(
-        60.0, help="Time limit of one call into the submission, seconds.",
+        float(os.environ.get("FACES_STYLES_CALL_TIMEOUT", "60")),
+        help="Time limit of one call into the submission, seconds.",
     ).tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
         assignment = info.get("assignment")
-        harness.set_fixture_dir(self.cache_dir or
-                                Path.cwd() / ".grading_cache")
+        harness.set_fixture_dir(
+            self.cache_dir or os.environ.get("FACES_STYLES_GRADING_CACHE")
+            or Path.cwd() / ".grading_cache")
         grade_ids = [cell.metadata.nbgrader["grade_id"]
                      for cell in nb.cells if utils.is_grade(cell)]
         verdicts, report = harness.run_hidden_tests(

@@ -38,7 +38,7 @@ class Tensor:
 
 
 def _array(value, tag="__ndarray__"):
-    array = np.ascontiguousarray(value)
+    array = np.array(value, order="C")
     if array.dtype.kind not in ALLOWED_KINDS:
         raise TypeError(f"arrays of dtype {array.dtype} cannot be sent")
     return {tag: base64.b64encode(array.tobytes()).decode("ascii"),
@@ -87,7 +87,7 @@ def _decode_array(data):
     count = math.prod(shape)
     if len(raw) != count * dtype.itemsize:
         raise ProtocolError("array bytes do not match its shape")
-    array = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    array = np.frombuffer(raw, dtype=dtype).reshape(tuple(shape)).copy()
     return array
 
 
@@ -153,7 +153,7 @@ import numpy as _np
 def _to_array(value):
     if hasattr(value, "numpy") and callable(value.numpy):
         value = value.numpy()
-    array = _np.ascontiguousarray(value)
+    array = _np.array(value, order="C")
     if array.dtype.kind not in "biufc":
         raise TypeError(
             f"returned {type(value).__name__!s} data that is not numbers "
@@ -196,7 +196,7 @@ def _decode(value):
     if "__ndarray__" in value or "__tensor__" in value:
         raw = _b64.b64decode(value.get("__ndarray__", value.get("__tensor__")))
         array = _np.frombuffer(raw, dtype=_np.dtype(value["dtype"]))
-        array = array.reshape(value["shape"]).copy()
+        array = array.reshape(tuple(value["shape"])).copy()
         if "__tensor__" in value:
             import tensorflow as _tf
             return _tf.constant(array)

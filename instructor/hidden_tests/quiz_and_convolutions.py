@@ -1,0 +1,136 @@
+"""Hidden tests of 06_quiz_and_convolutions: conv_output_shape and the quiz key."""
+
+import numpy as np
+
+from helpers.quiz import normalise_answer
+from helpers.checks.quiz import QUESTIONS
+from instructor.grading.harness import hidden_test
+from instructor.reference import convolutions as reference
+
+ASSIGNMENT = "06_quiz_and_convolutions"
+PRELUDE = "import numpy as np"
+
+
+@hidden_test("test_conv_output_shape")
+def test_conv_output_shape(student):
+    cases = [
+        ((100, 1), 7, 8), ((100, 1), 7, 8, 1, 0), ((32, 32, 32, 16), 3, 32),
+        ((28, 28, 3), 5, 6, 2), ((28, 28, 3), 5, 6, 1, 2),
+        ((100, 1), 7, 8, 2, "same"), ((15, 17, 4), 4, 5, 1, "same"),
+        ((27, 27, 3), 3, 4, 2, "same"),
+        ((9, 10, 11, 2), (3, 2, 1), 4, (2, 1, 3), (1, 0, 2)),
+        ((20, 24, 1), (5, 3), 2, (3, 2), 1),
+    ]
+    rng = np.random.default_rng(2024)
+    for trial in range(12):
+        axes = 1 + trial % 3
+        size = tuple(int(n) for n in rng.integers(6, 19, size=axes))
+        kernel = tuple(int(f) for f in rng.integers(1, 6, size=axes))
+        strides = tuple(int(s) for s in rng.integers(1, 4, size=axes))
+        padding = ["valid", "same", int(rng.integers(0, 3)),
+                   tuple(int(p) for p in rng.integers(0, 3, size=axes))][
+                       trial % 4]
+        filters = int(rng.integers(1, 9))
+        cases.append(((*size, int(rng.integers(1, 4))), kernel, filters,
+                      strides, padding))
+    for args in cases:
+        expected = reference.conv_output_shape(*args)
+        got = student.conv_output_shape(*args)
+        if not isinstance(got, (tuple, list)) or not all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                for n in got):
+            raise AssertionError(
+                f"conv_output_shape{args} should return a tuple of whole "
+                f"numbers, got {got!r}")
+        if tuple(int(n) for n in got) != expected:
+            raise AssertionError(
+                f"conv_output_shape{args} returned {tuple(got)}, not "
+                f"{expected}")
+    for args in [((3, 3, 3, 1), 5, 2), ((5, 2), 8, 1, 1, 1), ((4, 1), 7, 8)]:
+        assert student.raises("ValueError", "conv_output_shape", *args), \
+            f"no ValueError for conv_output_shape{args}"
+
+
+KEY = {
+    "Q1": (True, """\
+True. Verification answers "is this person who they claim to be?" with one
+comparison (1:1). Recognition answers "who is this, if anyone we know?" and
+compares the photo with every one of the K people (1:K). Recognition is the
+harder problem: each comparison can produce a false match, so with K people an
+error rate that is fine for verification is multiplied roughly K times."""),
+    "Q2": ({"b", "c"}, """\
+{'b', 'c'}. A face system usually has one photo (or very few) per person, so
+it must solve one-shot learning (b): a classifier with one output per person
+cannot be trained from one example each, and it would have to be retrained
+whenever someone joins. A learned d(img1, img2) compares any two faces, so
+enrolling a new person just means storing one photo or encoding (c). Transfer
+learning (a) often helps, but it is not why d is learned. A softmax over the
+people plus an "unknown" class (d) is precisely the classifier that the
+similarity function replaces."""),
+    "Q3": (False, """\
+False. Every triplet needs an anchor and a positive that show the SAME person,
+so the training set needs several photos of each person. With one photo per
+person there are no positive pairs and the triplet loss cannot be formed.
+(Once the encoder is trained, one photo per person is enough to enrol people
+in a database.)"""),
+    "Q4": ("b", """\
+b. The loss should be zero as soon as the negative is farther from the anchor
+than the positive by at least the margin: d(A, P) + alpha <= d(A, N), i.e.
+d(A, P) - d(A, N) + alpha <= 0. The hinge max(., 0) penalises only triplets
+that violate this. With - alpha (c) the encoder f = 0, which maps every face
+to the same point, already has zero loss: the margin is what rules that out.
+(a) and (d) reward a positive that is farther away than the negative."""),
+    "Q5": (True, """\
+True. Shared weights mean both photos are encoded by the same function f, so
+the distance between f(x1) and f(x2) compares like with like, and there is
+only one set of weights to train and to store."""),
+    "Q6": (True, """\
+True. Units of the first layer see a few pixels and respond to edges, colours
+and simple textures. Each later layer combines the previous one over a larger
+part of the image, into textures, object parts and finally whole objects, so a
+unit that is selective for cats is far more likely in a deep layer."""),
+    "Q7": (False, """\
+False. No network is trained and there are no labelled pairs (x, y). The
+pretrained network keeps its weights and is only used to measure content and
+style. The generated image G is found by minimising
+J(G) = alpha * J_content(C, G) + beta * J_style(S, G) over the pixels of G."""),
+    "Q8": (True, """\
+True. G[k, k'] = sum over positions (i, j) of a[i, j, k] * a[i, j, k']. It is
+large when channels k and k' are active at the same places, whatever those
+places are. Comparing the Gram matrices of the style image and the generated
+image gives the style cost."""),
+    "Q9": ("d", """\
+d. Gradient descent (or L-BFGS) updates the pixels of G: the gradient of J(G)
+is taken with respect to the image, not the weights. The network is frozen, C
+and S are fixed inputs, and alpha and beta are settings you choose before the
+optimisation starts."""),
+    "Q10": ("c", """\
+c. Every filter automatically spans all input channels, so each one is
+5 x 5 x 5 x 8 (a is wrong). Without padding and with stride 1 every spatial
+axis becomes 20 - 5 + 1 = 16, and the 16 filters give 16 output channels, not
+the 8 input channels (b). 20 x 20 x 20 x 16 (d) is what 'same' padding would
+give."""),
+}
+
+
+def _quiz_test(question):
+    """Return the hidden test of one quiz question."""
+    def test(student):
+        kind, options = QUESTIONS[question]
+        try:
+            answer = normalise_answer(
+                question, student.value(f"ANSWER_{question}"), kind, options)
+        except ValueError as error:
+            raise AssertionError(f"{question}: {error}") from None
+        correct, explanation = KEY[question]
+        text = f"Explanation of {question}:\n{explanation}"
+        if answer != correct:
+            raise AssertionError(
+                f"{question}: this is not the expected answer.\n{text}")
+        return text
+    test.__name__ = f"test_quiz_{question.lower()}"
+    return test
+
+
+for _question in KEY:
+    hidden_test(f"test_quiz_{_question.lower()}")(_quiz_test(_question))

@@ -1,0 +1,200 @@
+"""Hidden tests of 05_style_transfer."""
+
+import numpy as np
+
+from instructor.grading.harness import fixture, hidden_test, trusted_run
+from instructor.grading.protocol import Tensor
+from instructor.hidden_tests import _expect as expect
+
+ASSIGNMENT = "05_style_transfer"
+PRELUDE = "import numpy as np\nimport tensorflow as tf"
+CALL_TIMEOUT = 120.0
+
+IN_GRAPH = """
+function = globals()[name]
+args = [tf.constant(a) for a in arrays]
+graph_value = tf.function(function)(*args)
+variables = [tf.Variable(a) for a in arrays]
+with tf.GradientTape() as tape:
+    value = function(*variables)
+gradient = tape.gradient(value, variables[-1])
+result = {"graph": graph_value,
+          "differentiable": gradient is not None}
+"""
+
+
+def _activations(rng, shape):
+    return np.maximum(rng.uniform(-0.5, 2.0, size=shape), 0).astype(
+        np.float32)
+
+
+def _content(a_C, a_G):
+    _, h, w, c = a_G.shape
+    return np.sum((a_C.astype(np.float64) - a_G) ** 2) / (4 * h * w * c)
+
+
+def _unroll(a):
+    _, h, w, c = a.shape
+    return a.astype(np.float64).reshape(h * w, c).T
+
+
+def _layer_style(a_S, a_G):
+    _, h, w, c = a_G.shape
+    gram_S, gram_G = (_unroll(a) @ _unroll(a).T for a in (a_S, a_G))
+    return np.sum((gram_S - gram_G) ** 2) / (2 * h * w * c) ** 2
+
+
+def _graph_check(student, name, arrays, want, what):
+    facts = student.run(IN_GRAPH, name=name, arrays=arrays)
+    expect.close(expect.scalar(facts["graph"], what), want,
+                 f"{what} inside a tf.function", rtol=1e-4)
+    assert facts["differentiable"], (
+        f"{name} is not differentiable: use TensorFlow operations only")
+
+
+@hidden_test("test_compute_content_cost")
+def test_compute_content_cost(student):
+    rng = np.random.default_rng(11)
+    for shape in [(1, 7, 2, 9), (1, 1, 1, 1), (1, 16, 12, 32), (1, 3, 5, 4)]:
+        a_C, a_G = _activations(rng, shape), _activations(rng, shape)
+        got = student.compute_content_cost(Tensor(a_C), Tensor(a_G))
+        expect.close(expect.scalar(got, "the content cost"),
+                     _content(a_C, a_G), f"the content cost for {shape}",
+                     rtol=1e-4)
+    _graph_check(student, "compute_content_cost", [a_C, a_G],
+                 _content(a_C, a_G), "the content cost")
+    same = student.compute_content_cost(Tensor(a_C), Tensor(a_C))
+    expect.close(expect.scalar(same, "the content cost"), 0.0,
+                 "the content cost of identical activations")
+
+
+@hidden_test("test_gram_matrix")
+def test_gram_matrix(student):
+    rng = np.random.default_rng(12)
+    for shape in [(5, 2), (1, 9), (8, 30), (3, 7)]:
+        A = rng.normal(size=shape).astype(np.float32)
+        expect.close(student.gram_matrix(Tensor(A)),
+                     A.astype(np.float64) @ A.T, f"the Gram matrix of a "
+                     f"{shape} matrix", rtol=1e-4, atol=1e-4)
+    facts = student.run("result = tf.function(gram_matrix)(tf.constant(A))",
+                        A=A)
+    expect.close(facts, A.astype(np.float64) @ A.T,
+                 "the Gram matrix inside a tf.function", rtol=1e-4,
+                 atol=1e-4)
+
+
+@hidden_test("test_compute_layer_style_cost")
+def test_compute_layer_style_cost(student):
+    rng = np.random.default_rng(13)
+    for shape in [(1, 2, 9, 6), (1, 1, 1, 3), (1, 12, 10, 24), (1, 3, 5, 4)]:
+        a_S, a_G = _activations(rng, shape), _activations(rng, shape)
+        got = student.compute_layer_style_cost(Tensor(a_S), Tensor(a_G))
+        expect.close(expect.scalar(got, "the layer style cost"),
+                     _layer_style(a_S, a_G),
+                     f"the layer style cost for {shape}", rtol=1e-4)
+    _graph_check(student, "compute_layer_style_cost", [a_S, a_G],
+                 _layer_style(a_S, a_G), "the layer style cost")
+
+
+@hidden_test("test_compute_style_cost")
+def test_compute_style_cost(student):
+    rng = np.random.default_rng(14)
+    shapes = {"x": (1, 4, 3, 5), "y": (1, 2, 2, 8), "z": (1, 3, 1, 2),
+              "content": (1, 3, 2, 5)}
+    a_S = {k: _activations(rng, s) for k, s in shapes.items()}
+    a_G = {k: _activations(rng, s) for k, s in shapes.items()}
+    tensors_S = {k: Tensor(v) for k, v in a_S.items()}
+    tensors_G = {k: Tensor(v) for k, v in a_G.items()}
+    for layers in ([("y", 1.0)], [("z", 0.7), ("x", 0.1)],
+                   [("x", 0.25), ("y", 2.0), ("z", 0.0)]):
+        want = sum(w * _layer_style(a_S[k], a_G[k]) for k, w in layers)
+        got = student.compute_style_cost(tensors_S, tensors_G, layers)
+        expect.close(expect.scalar(got, "the style cost"), want,
+                     f"the style cost with layers {layers}", rtol=1e-4)
+
+
+@hidden_test("test_total_cost")
+def test_total_cost(student):
+    for args, kwargs, want in [((0.0, 1.0), {}, 40.0), ((1.0, 0.0), {}, 10.0),
+                               ((Tensor(2.0, np.float32),
+                                 Tensor(3.0, np.float32)),
+                                {"alpha": 1e4, "beta": 1.0}, 20003.0),
+                               ((0.5, 0.25), {"beta": 4.0}, 6.0)]:
+        got = student.total_cost(*args, **kwargs)
+        expect.close(expect.scalar(got, "the total cost"), want,
+                     f"total_cost{tuple(args)} with {kwargs or 'defaults'}",
+                     rtol=1e-5)
+
+
+STEP = """
+import tensorflow as tf
+
+
+def extractor(image):
+    outputs, x = {}, tf.convert_to_tensor(image, tf.float32)
+    for index, kernel in enumerate(kernels):
+        if index == 1:
+            x = tf.nn.avg_pool2d(x, 2, 2, "VALID")
+        x = tf.nn.relu(tf.nn.conv2d(x, tf.constant(kernel), 1, "SAME"))
+        outputs[f"conv{index + 1}"] = x
+    return outputs
+
+
+a_C = extractor(content)["conv3"]
+a_S = {key: tf.constant(value) for key, value in extractor(style).items()}
+image = tf.Variable(start)
+optimizer = tf.keras.optimizers.Adam(learning_rate=0.05)
+costs = [train_step(image, extractor, a_C, a_S, optimizer, "conv3", layers,
+                    1.0, 5.0) for _ in range(3)]
+graph_image = tf.Variable(start)
+tf.function(train_step)(graph_image, extractor, a_C, a_S,
+                        tf.keras.optimizers.SGD(learning_rate=0.5), "conv3",
+                        layers, 1.0, 5.0)
+result = {"costs": costs, "image": image.numpy(),
+          "graph_image": graph_image.numpy()}
+"""
+
+
+def _step_inputs():
+    rng = np.random.default_rng(3)
+    kernels, previous = [], 3
+    for count in (4, 6, 8):
+        kernels.append(rng.normal(0, 0.5, size=(3, 3, previous, count))
+                       .astype(np.float32))
+        previous = count
+    shape = (1, 9, 14, 3)
+    content = rng.uniform(0, 1, size=shape).astype(np.float32)
+    style = rng.uniform(0, 1, size=shape).astype(np.float32)
+    start = np.clip(content + rng.normal(0, 0.2, size=shape), 0.02, 0.98)
+    return {"kernels": kernels, "content": content, "style": style,
+            "start": start.astype(np.float32),
+            "layers": [("conv1", 0.2), ("conv2", 0.8)]}
+
+
+@fixture
+def step_expected():
+    """Three reference steps from the same start, computed by the grader."""
+    from instructor.reference import style as reference
+
+    result = trusted_run(STEP, {"train_step": reference.train_step},
+                         **_step_inputs())
+    return {"costs": np.array([float(c) for c in result["costs"]]),
+            "image": result["image"], "graph_image": result["graph_image"]}
+
+
+@hidden_test("test_train_step")
+def test_train_step(student):
+    got = student.run(STEP, timeout=120, **_step_inputs())
+    expected = step_expected()
+    costs = [expect.scalar(cost, "the returned cost J")
+             for cost in got["costs"]]
+    expect.close(np.array(costs), expected["costs"],
+                 "the costs J returned by three steps", rtol=1e-4)
+    image = expect.array(got["image"], "the image")
+    assert 0.0 <= image.min() and image.max() <= 1.0, \
+        "the image must stay in [0, 1] (clip it after each step)"
+    expect.close(image, expected["image"], "the image after three steps",
+                 rtol=1e-4, atol=1e-4)
+    expect.close(got["graph_image"], expected["graph_image"],
+                 "the image after a step inside a tf.function",
+                 rtol=1e-4, atol=1e-4)

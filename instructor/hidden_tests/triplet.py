@@ -1,0 +1,163 @@
+"""Hidden tests of 03_siamese_triplet."""
+
+import numpy as np
+
+from instructor.grading.harness import fixture, hidden_test, trusted_run
+from instructor.grading.protocol import Tensor
+from instructor.hidden_tests import _expect as expect
+from instructor.reference import triplet as reference
+
+ASSIGNMENT = "03_siamese_triplet"
+PRELUDE = "import numpy as np\nimport tensorflow as tf"
+
+
+def _loss(anchor, positive, negative, alpha):
+    """The triplet loss in NumPy (float64)."""
+    d_ap = np.sum((anchor - positive) ** 2, axis=-1)
+    d_an = np.sum((anchor - negative) ** 2, axis=-1)
+    return np.mean(np.maximum(d_ap - d_an + alpha, 0.0))
+
+
+def _gradient(anchor, positive, negative, alpha):
+    """d loss / d anchor of :func:`_loss`."""
+    d_ap = np.sum((anchor - positive) ** 2, axis=-1)
+    d_an = np.sum((anchor - negative) ** 2, axis=-1)
+    active = (d_ap - d_an + alpha > 0)[:, None]
+    return active * 2 * (negative - positive) / len(anchor)
+
+
+GRADIENT = """
+variable = tf.Variable(anchor)
+with tf.GradientTape() as tape:
+    loss = triplet_loss(variable, positive, negative, alpha)
+gradient = tape.gradient(loss, variable)
+result = None if gradient is None else gradient.numpy()
+"""
+
+
+@hidden_test("test_triplet_loss")
+def test_triplet_loss(student):
+    rng = np.random.default_rng(2024)
+    for m, d, alpha in [(5, 3, 0.3), (7, 16, 0.2), (1, 2, 0.5),
+                        (32, 128, 1.0)]:
+        a, p, n = (rng.normal(size=(m, d)).astype(np.float32)
+                   for _ in range(3))
+        got = student.triplet_loss(Tensor(a), Tensor(p), Tensor(n), alpha)
+        expect.close(expect.scalar(got, f"the loss of {m} triplets"),
+                     _loss(a, p, n, alpha), f"the loss of {m} triplets of "
+                     f"size {d} with alpha={alpha}", rtol=1e-4, atol=1e-5)
+        if np.asarray(got).shape != ():
+            raise AssertionError("triplet_loss must return a scalar")
+    a, p, n = (rng.normal(size=(6, 4)).astype(np.float32) for _ in range(3))
+    got = student.triplet_loss(Tensor(a), Tensor(p), Tensor(n))
+    expect.close(expect.scalar(got, "the loss"), _loss(a, p, n, 0.2),
+                 "the loss with the default alpha (0.2)", rtol=1e-4)
+    far = student.triplet_loss(Tensor(a), Tensor(a), Tensor(a + 5.0), 0.2)
+    expect.close(expect.scalar(far, "the loss"), 0.0,
+                 "the loss when every negative is far away")
+    same = student.triplet_loss(Tensor(a), Tensor(a), Tensor(a), 0.7)
+    expect.close(expect.scalar(same, "the loss"), 0.7,
+                 "the loss of identical embeddings with alpha=0.7")
+    gradient = student.run(GRADIENT, anchor=a, positive=Tensor(p),
+                           negative=Tensor(n), alpha=0.5)
+    if gradient is None:
+        raise AssertionError("no gradient flows through triplet_loss: use "
+                             "TensorFlow operations")
+    expect.close(gradient, _gradient(a, p, n, 0.5),
+                 "the gradient of the loss", rtol=1e-3, atol=1e-5)
+
+
+@hidden_test("test_hardest_triplets")
+def test_hardest_triplets(student):
+    rng = np.random.default_rng(99)
+    cases = [(np.array([0, 1, 0, 2, 1, 2, 3, 0]), 4)]
+    for people, per_person, size in [(5, 3, 8), (2, 6, 32), (10, 2, 3)]:
+        labels = np.repeat(rng.permutation(50)[:people], per_person)
+        cases.append((labels[rng.permutation(len(labels))], size))
+    for labels, size in cases:
+        embeddings = rng.normal(size=(len(labels), size)).astype(np.float32)
+        want = reference.hardest_triplets(embeddings, labels)
+        for given in (embeddings, Tensor(embeddings)):
+            got = student.hardest_triplets(given, labels)
+            if not isinstance(got, (tuple, list)) or len(got) != 3:
+                raise AssertionError("return (anchors, positives, negatives)")
+            for part, expected, name in zip(got, want, ("anchors",
+                                                        "positives",
+                                                        "negatives")):
+                part = np.asarray(part).reshape(-1)
+                if part.size and part.dtype.kind not in "iu":
+                    raise AssertionError(f"{name} must be integer indices")
+                if not np.array_equal(part, expected):
+                    raise AssertionError(
+                        f"{name} differ for a batch of {len(labels)} images "
+                        f"of {len(set(labels.tolist()))} people")
+    alone = student.hardest_triplets(rng.normal(size=(4, 3)),
+                                     np.array([1, 2, 3, 4]))
+    assert all(np.asarray(part).size == 0 for part in alone), \
+        "without positives there are no triplets: return empty arrays"
+    single = student.hardest_triplets(rng.normal(size=(3, 3)),
+                                      np.array([5, 5, 5]))
+    assert all(np.asarray(part).size == 0 for part in single), \
+        "without negatives there are no triplets: return empty arrays"
+
+
+STEP = """
+import keras
+
+model = keras.Sequential([
+    keras.Input(shape=(6,)),
+    keras.layers.Dense(4, kernel_initializer=keras.initializers.GlorotUniform(
+        seed), bias_initializer="zeros"),
+])
+losses = []
+for alpha, rate in [(0.5, 0.1), (1.5, 0.05)]:
+    loss = train_step(model, keras.optimizers.SGD(rate), anchors, positives,
+                      negatives, alpha)
+    losses.append(loss)
+weights = model.get_weights()
+zero = train_step(model, keras.optimizers.SGD(0.5), anchors, anchors,
+                  anchors, 0.0)
+unchanged = all(np.allclose(w, v) for w, v in zip(weights,
+                                                  model.get_weights()))
+result = {"losses": losses, "weights": weights, "zero": zero,
+          "unchanged": unchanged}
+"""
+
+
+def _step_inputs():
+    rng = np.random.default_rng(5)
+    anchors = rng.normal(size=(5, 6)).astype(np.float32)
+    positives = (anchors + rng.normal(size=(5, 6))).astype(np.float32)
+    negatives = (anchors + 0.5 * rng.normal(size=(5, 6))).astype(np.float32)
+    return {"anchors": anchors, "positives": positives,
+            "negatives": negatives, "seed": 7}
+
+
+@fixture
+def step_expected():
+    """One reference step from the same start, computed by the grader."""
+    result = trusted_run(STEP, {"train_step": reference.train_step},
+                         **_step_inputs())
+    expected = {f"weight{k}": w for k, w in enumerate(result["weights"])}
+    expected["losses"] = np.array([float(loss) for loss in result["losses"]])
+    return expected
+
+
+@hidden_test("test_train_step")
+def test_train_step(student):
+    got = student.run(STEP, **_step_inputs())
+    expected = step_expected()
+    losses = [expect.scalar(loss, "the returned loss")
+              for loss in got["losses"]]
+    expect.close(np.array(losses), expected["losses"],
+                 "the losses returned by two steps", rtol=1e-4, atol=1e-6)
+    weights = [value for key, value in sorted(expected.items())
+               if key.startswith("weight")]
+    if len(got["weights"]) != len(weights):
+        raise AssertionError("the model's weights changed in number")
+    for index, (mine, theirs) in enumerate(zip(got["weights"], weights)):
+        expect.close(mine, theirs, "the weights after two optimizer steps",
+                     rtol=1e-4, atol=1e-5)
+    expect.close(expect.scalar(got["zero"], "the loss"), 0.0,
+                 "the loss when every triplet satisfies the margin")
+    assert got["unchanged"], ("with a zero loss the weights must not change")

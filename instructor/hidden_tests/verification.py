@@ -1,0 +1,120 @@
+"""Hidden tests of 01_verification_recognition."""
+
+import numpy as np
+
+from instructor.grading.harness import fixture, hidden_test
+from instructor.hidden_tests import _expect as expect
+from instructor.reference import verification as reference
+
+ASSIGNMENT = "01_verification_recognition"
+PRELUDE = "import numpy as np"
+THRESHOLD = 0.418
+ENROLLED = ["Colin_Powell", "Serena_Williams", "Junichiro_Koizumi",
+            "Vladimir_Putin"]
+PROBES = {"Colin_Powell": 3, "Serena_Williams": 3, "Vladimir_Putin": 3,
+          "Hugo_Chavez": 1, "Jacques_Chirac": 1}
+
+
+@fixture
+def photos():
+    """Encodings of real LFW photos, computed by the grader's own encoder."""
+    from helpers.data.lfw import image_path
+    from helpers.faces import load_encoder
+
+    encoder = load_encoder()
+    result = {}
+    for name in ENROLLED:
+        result[f"database/{name}"] = encoder.encode(
+            [image_path(name, 1), image_path(name, 2)], choose="central")
+    for name, number in PROBES.items():
+        result[f"probe/{name}"] = encoder.encode(
+            [image_path(name, number)], choose="central")[0]
+    return result
+
+
+def _real():
+    data = photos()
+    database = {key.split("/")[1]: value for key, value in data.items()
+                if key.startswith("database/")}
+    probes = {key.split("/")[1]: value for key, value in data.items()
+              if key.startswith("probe/")}
+    return database, probes
+
+
+def _toy():
+    return {"ada": np.array([[0.0, 0, 0, 0], [3.0, 0, 0, 0]]),
+            "bob": np.array([[0.0, 5, 0, 0]]),
+            "cy": np.array([[0.0, 0, 6, 0], [0.0, 0, 9, 0]])}
+
+
+def _check_verify(student, query, database, claimed, tau, what):
+    got = expect.pair(student.verify(query, database, claimed, tau),
+                      "verify")
+    want = reference.verify(query, database, claimed, tau)
+    expect.close(expect.scalar(got[0], f"{what}: the distance"), want[0],
+                 f"{what}: the distance", atol=1e-4)
+    if expect.boolean(got[1], f"{what}: match") != want[1]:
+        raise AssertionError(f"{what}: match should be {want[1]}")
+
+
+@hidden_test("test_verify")
+def test_verify(student):
+    toy = _toy()
+    query = np.array([3.0, 3.0, 4.0, 0.0])
+    for claimed, tau in [("ada", 5.5), ("ada", 5.0), ("ada", 4.0),
+                         ("bob", 10.0), ("cy", 6.0)]:
+        _check_verify(student, query, toy, claimed, tau,
+                      f"a toy database, claim {claimed!r} at {tau}")
+    assert student.raises("KeyError", "verify", query, toy, "zoe", 1.0), \
+        "a name that is not in the database should raise KeyError"
+    rng = np.random.default_rng(3)
+    people = {"p": rng.normal(size=(3, 16)), "q": rng.normal(size=(1, 16))}
+    query = people["p"][1] + 0.01
+    for claimed in people:
+        for tau in (0.05, 1.0, 100.0):
+            _check_verify(student, query, people, claimed, tau,
+                          "random 16-d encodings")
+    database, probes = _real()
+    for photo_of, encoding in probes.items():
+        for claimed in database:
+            _check_verify(student, encoding, database, claimed, THRESHOLD,
+                          f"a photo of {photo_of} claimed as {claimed}")
+    kept = student.run(
+        "db = {k: np.array(v) for k, v in toy.items()}\n"
+        "verify(query, db, 'ada', 5.5)\n"
+        "result = db\n", toy=toy, query=np.array([3.0, 3.0, 4.0, 0.0]))
+    for name in toy:
+        expect.close(kept[name], toy[name], "verify must not change the "
+                     "database")
+
+
+@hidden_test("test_identify")
+def test_identify(student):
+    def check(query, database, tau, what):
+        got = expect.pair(student.identify(query, database, tau),
+                          "identify")
+        want = reference.identify(query, database, tau)
+        if got[0] != want[0]:
+            raise AssertionError(f"{what}: expected {want[0]!r}, got "
+                                 f"{got[0]!r}")
+        expect.close(expect.scalar(got[1], f"{what}: the distance"),
+                     want[1], f"{what}: the distance", atol=1e-4)
+
+    toy = _toy()
+    for query, tau in [(np.array([3.0, 1, 0, 0]), 100.0),
+                       (np.array([3.0, 1, 0, 0]), 1.0),
+                       (np.array([0.0, 4, 2, 0]), 3.0),
+                       (np.array([20.0, 20, 20, 20]), 2.0)]:
+        check(query, toy, tau, f"a toy query at threshold {tau}")
+    check(np.array([0.0, 4, 2, 0]), {"bob": toy["bob"]}, 3.0,
+          "a database of one person")
+    rng = np.random.default_rng(5)
+    people = {f"person_{index}": rng.normal(size=(int(rng.integers(1, 4)),
+                                                  8))
+              for index in range(6)}
+    for query in rng.normal(size=(12, 8)):
+        for tau in (0.5, 3.0, 50.0):
+            check(query, people, tau, "random 8-d encodings")
+    database, probes = _real()
+    for photo_of, encoding in probes.items():
+        check(encoding, database, THRESHOLD, f"a photo of {photo_of}")
