@@ -1,4 +1,5 @@
-# Faces and Styles: the whole set-up is `make lab` (learners) or `make test`.
+# Faces and Styles, instructor and developer set-up: `make lab` or `make test`
+# (learners use the bundle that `make student-bundle` builds).
 # Both create .venv when it is missing and (re)install the project when
 # pyproject.toml changes.
 
@@ -10,7 +11,7 @@ ASSIGNMENT ?=
 PYTEST_ARGS ?=
 
 .PHONY: install lab test release execute-solutions autograde \
-	feedback export grades-parallel clean-grading
+	feedback export student-bundle prepare
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +40,17 @@ release: $(STAMP)
 execute-solutions: $(STAMP)
 	$(BIN)/python -m instructor.course execute-solutions $(ASSIGNMENT)
 
-# Grade every submission in submitted/ (ASSIGNMENT=... for one assignment).
+# The learner bundle: released notebooks, helpers, environment files and a
+# learner README, without solutions or hidden tests (dist/, git-ignored).
+student-bundle: $(STAMP)
+	$(BIN)/python -m instructor.course student-bundle
+
+# Fill the data cache that sandboxed grading reads (autograde does it too).
+prepare: $(STAMP)
+	$(BIN)/python -m instructor.course prepare
+
+# Grade every submission in submitted/ (ASSIGNMENT=... for one assignment),
+# each in its own bubblewrap sandbox.
 autograde: $(STAMP)
 	$(BIN)/python -m instructor.course autograde $(ASSIGNMENT)
 

@@ -1,0 +1,137 @@
+"""The learner bundle: built by one command, free of answers, installable.
+
+The bundle is searched for every line of 30 characters or more of every
+solution region (``solutions/``) and of every hidden test
+(``instructor/hidden_tests/``): at most 5 % may appear (idioms such as
+``with tf.GradientTape() as tape:``), no quiz answer and no explanation.
+Then it is installed into a fresh virtual environment from its own files
+and notebook 00, with the exercises filled in, runs there.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from instructor.course.bundle import BUNDLE_NAME, build_bundle
+from instructor.course.manage import fill_in_answers
+from instructor.overlap import solution_lines
+
+REPO = Path(__file__).resolve().parent.parent
+MIN_LENGTH = 30
+TEXT_SUFFIXES = {".py", ".json", ".md", ".txt", ".toml", ".yml", ".ipynb",
+                 ".cfg", ""}
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    folder, archive = build_bundle(tmp_path_factory.mktemp("dist"))
+    return folder, archive
+
+
+def _bundle_lines(folder):
+    lines = set()
+    for path in folder.rglob("*"):
+        if path.is_file() and path.suffix in TEXT_SUFFIXES:
+            text = path.read_text(encoding="utf-8")
+            if path.suffix == ".ipynb":
+                notebook = nbformat.reads(text, as_version=4)
+                text = "\n".join(cell.source for cell in notebook.cells)
+            lines.update(line.strip() for line in text.splitlines())
+    return lines
+
+
+def _hidden_test_lines():
+    lines = []
+    for path in sorted((REPO / "instructor" / "hidden_tests").glob("*.py")):
+        lines += [line.strip() for line in path.read_text().splitlines()]
+    return lines
+
+
+def test_bundle_holds_what_learners_need_and_nothing_else(bundle):
+    folder, archive = bundle
+    assert sorted(path.name for path in folder.iterdir()) == sorted([
+        ".gitignore", "Makefile", "README.md", "data", "environment.yml",
+        "helpers", "notebooks", "pyproject.toml"])
+    assert [p.name for p in (folder / "data").iterdir()] == ["assets.json"]
+    for name in sorted(p.name for p in (REPO / "notebooks").iterdir()):
+        released = REPO / "notebooks" / name / f"{name}.ipynb"
+        copied = folder / "notebooks" / name / f"{name}.ipynb"
+        assert copied.read_text() == released.read_text()
+    with zipfile.ZipFile(archive) as handle:
+        names = handle.namelist()
+    assert f"{BUNDLE_NAME}/notebooks/00_setup/00_setup.ipynb" in names
+    assert not any("instructor" in name or "solutions" in name
+                   for name in names)
+    readme = (folder / "README.md").read_text()
+    assert "make install" in readme and "make lab" in readme
+
+
+def test_no_solution_or_hidden_test_line_is_in_the_bundle(bundle):
+    folder, _ = bundle
+    shipped = _bundle_lines(folder)
+    counted = [text for _, text in solution_lines(REPO)
+               if len(text) >= MIN_LENGTH]
+    counted += [text for text in _hidden_test_lines()
+                if len(text) >= MIN_LENGTH]
+    assert len(counted) > 200
+    found = [text for text in counted if text in shipped]
+    assert len(found) <= 0.05 * len(counted), found
+
+
+def test_no_quiz_answer_or_explanation_is_in_the_bundle(bundle):
+    from instructor.hidden_tests.quiz_and_convolutions import KEY
+
+    folder, _ = bundle
+    blob = "\n".join(_bundle_lines(folder))
+    for question, (answer, explanation) in KEY.items():
+        for line in explanation.splitlines():
+            if len(line.strip()) >= 20:
+                assert line.strip() not in blob, (question, line)
+        pattern = rf"ANSWER_{question}\s*=\s*[^\n#]*\S"
+        for match in re.findall(pattern, blob):
+            assert "..." in match or "NotImplementedError" in match, match
+
+
+def test_bundle_installs_fresh_and_runs_notebook_00(bundle, tmp_path):
+    folder, _ = bundle
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "-e", str(folder)],
+        capture_output=True, text=True)
+    assert install.returncode == 0, install.stdout + install.stderr
+    release = nbformat.read(folder / "notebooks" / "00_setup" /
+                            "00_setup.ipynb", 4)
+    source = nbformat.read(REPO / "solutions" / "00_setup" / "00_setup.ipynb",
+                           4)
+    answered = folder / "notebooks" / "00_setup" / "answered.ipynb"
+    nbformat.write(fill_in_answers(release, source), answered)
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("PYTHON")}
+    env["FACES_STYLES_QUICK"] = "1"
+    run = subprocess.run(
+        [str(python), "-m", "jupyter", "nbconvert", "--to", "notebook",
+         "--execute", "--output", "executed.ipynb", str(answered)],
+        capture_output=True, text=True, env=env, cwd=answered.parent)
+    assert run.returncode == 0, run.stdout + run.stderr
+    executed = nbformat.read(answered.parent / "executed.ipynb", 4)
+    outputs = [output for cell in executed.cells if cell.cell_type == "code"
+               for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "to_unit_range: all public tests passed." in text
+    assert "center_crop: all public tests passed." in text
+    # The course package came from the bundle, not from this repository.
+    where = subprocess.run(
+        [str(python), "-c", "import helpers, sys; print(helpers.__file__);"
+         "import importlib.util as u; print(u.find_spec('instructor'))"],
+        capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert where.stdout.splitlines() == [
+        str(folder / "helpers" / "__init__.py"), "None"], where.stdout
