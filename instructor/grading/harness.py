@@ -230,13 +230,14 @@ def set_fixture_dir(path):
 
 
 def fixture(function):
-    """Cache the arrays a function returns, keyed by its source code.
+    """Cache the arrays a function returns, keyed by its module's source.
 
     Use it for expensive, deterministic test data (encodings of photos,
     results of a reference training step) that every student's grading
     needs: the first grading computes it, the others read it.
     """
-    source = inspect.getsource(function)
+    # The whole module: the fixture's inputs and snippets live beside it.
+    source = inspect.getsource(inspect.getmodule(function))
     key = hashlib.sha256(source.encode()).hexdigest()[:16]
     memory = {}
 

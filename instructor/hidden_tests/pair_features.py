@@ -121,10 +121,10 @@ def test_build_pair_classifier(student):
 @hidden_test("test_best_distance_threshold")
 def test_best_distance_threshold(student):
     rng = np.random.default_rng(15)
-    labels = rng.integers(0, 2, size=60)
+    labels = rng.integers(0, 2, size=70)
     distances = np.round(rng.normal(0.8 - 0.3 * labels, 0.15), 2)
     for d, y, what in [
-        (distances, labels, "60 pairs with tied distances"),
+        (distances, labels, "70 pairs with tied distances"),
         (np.array([0.9, 0.3, 0.7, 0.5]), np.array([0, 1, 0, 1]),
          "four separable pairs"),
         (np.array([0.4, 0.2]), np.array([0, 0]), "different people only"),

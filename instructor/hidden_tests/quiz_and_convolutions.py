@@ -14,12 +14,12 @@ PRELUDE = "import numpy as np"
 @hidden_test("test_conv_output_shape")
 def test_conv_output_shape(student):
     cases = [
-        ((100, 1), 7, 8), ((100, 1), 7, 8, 1, 0), ((32, 32, 32, 16), 3, 32),
-        ((28, 28, 3), 5, 6, 2), ((28, 28, 3), 5, 6, 1, 2),
-        ((100, 1), 7, 8, 2, "same"), ((15, 17, 4), 4, 5, 1, "same"),
-        ((27, 27, 3), 3, 4, 2, "same"),
-        ((9, 10, 11, 2), (3, 2, 1), 4, (2, 1, 3), (1, 0, 2)),
-        ((20, 24, 1), (5, 3), 2, (3, 2), 1),
+        ((120, 2), 9, 4), ((120, 2), 9, 4, 1, 0), ((24, 24, 24, 8), 5, 16),
+        ((32, 30, 3), 3, 8, 2), ((32, 30, 3), 3, 8, 1, 1),
+        ((99, 1), 5, 3, 3, "same"), ((13, 19, 2), 6, 7, 1, "same"),
+        ((25, 26, 3), 5, 2, 3, "same"), ((12, 7, 3), 9, 2, 1, "same"),
+        ((8, 11, 13, 1), (2, 3, 1), 5, (1, 2, 3), (0, 1, 2)),
+        ((21, 17, 2), (4, 3), 3, (2, 3), 2),
     ]
     rng = np.random.default_rng(2024)
     for trial in range(12):
@@ -116,10 +116,10 @@ give."""),
 def _quiz_test(question):
     """Return the hidden test of one quiz question."""
     def test(student):
-        kind, options = QUESTIONS[question]
         try:
             answer = normalise_answer(
-                question, student.value(f"ANSWER_{question}"), kind, options)
+                question, student.value(f"ANSWER_{question}"),
+                *QUESTIONS[question])
         except ValueError as error:
             raise AssertionError(f"{question}: {error}") from None
         correct, explanation = KEY[question]

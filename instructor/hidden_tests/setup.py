@@ -34,9 +34,9 @@ def test_center_crop(student):
     tall = np.arange(9 * 4).reshape(9, 4)
     got = np.asarray(student.center_crop(tall, 4))
     assert np.array_equal(got, tall[2:6]), "wrong crop of a 9x4 image"
-    image = np.arange(6 * 8 * 3).reshape(6, 8, 3)
-    got = np.asarray(student.center_crop(image, 4))
-    assert np.array_equal(got, image[1:5, 2:6]), "wrong crop of a 6x8 image"
+    image = np.arange(7 * 10 * 3).reshape(7, 10, 3)
+    got = np.asarray(student.center_crop(image, 5))
+    assert np.array_equal(got, image[1:6, 2:7]), "wrong crop of a 7x10 image"
     odd = np.arange(25).reshape(5, 5)
     got = np.asarray(student.center_crop(odd, 2))
     assert np.array_equal(got, odd[1:3, 1:3]), "wrong crop with an odd margin"
@@ -44,5 +44,5 @@ def test_center_crop(student):
     assert same.shape == (5, 5, 3), "cropping the full size changed the shape"
     assert student.raises("ValueError", "center_crop", tall, 5), \
         "no ValueError when size exceeds the width"
-    assert student.raises("ValueError", "center_crop", image, 7), \
+    assert student.raises("ValueError", "center_crop", image, 8), \
         "no ValueError when size exceeds the height"

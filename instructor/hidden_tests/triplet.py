@@ -27,10 +27,10 @@ def _gradient(anchor, positive, negative, alpha):
 
 
 GRADIENT = """
-variable = tf.Variable(anchor)
-with tf.GradientTape() as tape:
-    loss = triplet_loss(variable, positive, negative, alpha)
-gradient = tape.gradient(loss, variable)
+watched = tf.Variable(anchor)
+with tf.GradientTape() as recorder:
+    loss = triplet_loss(watched, positive, negative, alpha)
+gradient = recorder.gradient(loss, watched)
 result = None if gradient is None else gradient.numpy()
 """
 
@@ -125,12 +125,12 @@ result = {"losses": losses, "weights": weights, "zero": zero,
 
 
 def _step_inputs():
-    rng = np.random.default_rng(5)
-    anchors = rng.normal(size=(5, 6)).astype(np.float32)
-    positives = (anchors + rng.normal(size=(5, 6))).astype(np.float32)
-    negatives = (anchors + 0.5 * rng.normal(size=(5, 6))).astype(np.float32)
-    return {"anchors": anchors, "positives": positives,
-            "negatives": negatives, "seed": 7}
+    rng = np.random.default_rng(77)
+    first = rng.normal(size=(7, 6)).astype(np.float32)
+    same = first + rng.normal(scale=0.9, size=first.shape)
+    other = first + rng.normal(scale=0.6, size=first.shape)
+    return {"anchors": first, "positives": same.astype(np.float32),
+            "negatives": other.astype(np.float32), "seed": 7}
 
 
 @fixture
