@@ -43,6 +43,21 @@ def test_stored_mistakes_are_catalogued_and_differ_from_expected(topic):
                     function, name)
 
 
+@pytest.mark.parametrize("topic", checkdata.TOPICS)
+def test_the_mistakes_of_a_case_can_be_told_apart(topic):
+    data = json.loads(checkdata.path_of(topic).read_text())
+    for function, cases in data.items():
+        if function == "about":
+            continue
+        for name, case in cases.items():
+            values = list(case.get("mistakes", {}).items())
+            for index, (first, value) in enumerate(values):
+                for second, other in values[index + 1:]:
+                    assert checkdata.differences(value, other), (
+                        f"{function}, {name}: {first} and {second} give "
+                        "the same value; change the fixture")
+
+
 def test_differences_tolerate_round_off_but_nothing_else():
     old = {"a": [1.0, 2.0], "b": {"c": 3}, "d": "text"}
     assert checkdata.differences(old, {"a": [1.0 + 1e-9, 2.0],

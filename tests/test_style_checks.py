@@ -73,7 +73,8 @@ def test_right_functions_pass(capsys):
 @pytest.mark.parametrize("old, new, message", [
     ("/ (4 * n_H * n_W * n_C)", "", "normalisation factor is missing"),
     ("/ (4 * n_H * n_W * n_C)", "/ 2", "1/2"),
-    ("/ (4 * n_H * n_W * n_C)", "/ (4 * n_H * n_W)", "mean of the squares"),
+    ("/ (4 * n_H * n_W * n_C)", "/ (n_H * n_W * n_C)", "mean of the squares"),
+    ("/ (4 * n_H * n_W * n_C)", "/ (4 * n_H * n_W)", "must include n_C"),
     ("tf.reduce_sum(tf.square(a_C - a_G))",
      "tf.reduce_sum(tf.abs(a_C - a_G))", "not absolute values"),
     ("tf.reduce_sum(tf.square(a_C - a_G))",

@@ -22,7 +22,7 @@ from helpers.checks.common import (
     to_numpy,
 )
 
-SHAPE = (1, 3, 5, 4)  # n_H = 3, n_W = 5, n_C = 4: every axis distinguishable
+SHAPE = (1, 3, 5, 6)  # n_H = 3, n_W = 5, n_C = 6: no size equals another
 
 NUMPY_IN_GRAPH = (
     "{name} fails inside a tf.function ({error}). The optimiser runs your "

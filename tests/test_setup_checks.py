@@ -1,0 +1,72 @@
+"""The public checks of notebook 00 on right and wrong learner functions."""
+
+import textwrap
+
+import numpy as np
+import pytest
+
+from helpers.checks import setup as checks
+
+TO_UNIT_RANGE = """
+def to_unit_range(image):
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        raise ValueError("uint8 pixels only")
+    if image.ndim == 3 and image.shape[-1] != 3:
+        raise ValueError("RGB only")
+    if image.ndim == 2:
+        image = np.stack([image] * 3, axis=-1)
+    return image.astype(np.float32) / 255.0
+"""
+
+CENTER_CROP = """
+def center_crop(image, size):
+    height, width = image.shape[:2]
+    if size > min(height, width):
+        raise ValueError("too large")
+    top, left = (height - size) // 2, (width - size) // 2
+    return image[top:top + size, left:left + size]
+"""
+
+
+def notebook(source, name, **replacements):
+    """Run ``source`` (with text replaced) as a notebook cell."""
+    for old, new in replacements.items():
+        assert old in source, old
+        source = source.replace(old, new)
+    namespace = {"__name__": "__main__", "np": np}
+    exec(textwrap.dedent(source), namespace)
+    return namespace[name]
+
+
+def test_right_functions_pass(capsys):
+    checks.check_to_unit_range(notebook(TO_UNIT_RANGE, "to_unit_range"))
+    checks.check_center_crop(notebook(CENTER_CROP, "center_crop"))
+    assert capsys.readouterr().out.count("all public tests passed") == 2
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("/ 255.0", "/ 256.0", "255/256"),
+    ("image.astype(np.float32) / 255.0", "image.astype(np.float32)",
+     "Values go up to"),
+    ("astype(np.float32)", "astype(np.float64)", "dtype float64"),
+    ("axis=-1", "axis=0", "LAST axis"),
+    ('        raise ValueError("uint8 pixels only")\n', "        pass\n",
+     "float64 pixels"),
+])
+def test_to_unit_range_mistakes_are_named(old, new, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_to_unit_range(
+            notebook(TO_UNIT_RANGE, "to_unit_range", **{old: new}))
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("image[top:top + size, left:left + size]", "image[:size, :size]",
+     "top-left corner"),
+    ("(height - size) // 2, (width - size) // 2",
+     "(height - size + 1) // 2, (width - size + 1) // 2", "odd margin"),
+])
+def test_center_crop_mistakes_are_named(old, new, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_center_crop(
+            notebook(CENTER_CROP, "center_crop", **{old: new}))
