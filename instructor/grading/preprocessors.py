@@ -67,6 +67,11 @@ class SandboxedExecute(Execute):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A flood of output may still be arriving after the cell finished:
+        # wait a while for it, then go on (it is capped anyway) instead of
+        # abandoning the whole submission.
+        self.raise_on_iopub_timeout = False
+        self.iopub_timeout = 30
         if not unsafe_requested():
             from instructor.grading.kernel import SandboxKernelManager
 
