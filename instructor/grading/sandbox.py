@@ -300,7 +300,9 @@ class Sandbox:
         return f"{HOME}/work"
 
     def _mounts(self):
-        args = ["--tmpfs", "/tmp"]  # first: later binds under /tmp stay
+        # First, so that later binds under /tmp stay visible.
+        args = ["--perms", "1777", "--size", str(self.limits.scratch_size),
+                "--tmpfs", "/tmp"]
         for directory in SYSTEM_DIRS:
             if os.path.islink(directory):
                 args += ["--symlink", os.readlink(directory), directory]

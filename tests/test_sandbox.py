@@ -1,0 +1,161 @@
+"""The bubblewrap sandbox: what a sandboxed process can see and use."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from instructor.grading import sandbox
+from instructor.grading.sandbox import GIB, MIB, Limits, Sandbox
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_inside(code, timeout=60, **settings):
+    """Run Python code in a fresh sandbox; return (returncode, stdout)."""
+    with Sandbox(**settings) as box:
+        result = subprocess.run(
+            box.command([sys.executable, "-c", textwrap.dedent(code)]),
+            env=box.environment(), capture_output=True, text=True,
+            timeout=timeout)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_course_material_and_the_gradebook_are_invisible(tmp_path):
+    gradebook = tmp_path / "gradebook.db"
+    gradebook.write_text("secret")
+    code = f"""
+        import os
+        for path in [{str(REPO / 'solutions')!r}, {str(REPO / 'instructor')!r},
+                     {str(gradebook)!r}, {str(tmp_path)!r}, "/root/.ssh"]:
+            print(path, os.path.exists(path))
+        print("helpers", os.path.isdir({str(REPO / 'helpers')!r}))
+    """
+    code_, out = run_inside(code, read_only=[str(REPO / "helpers")])
+    assert code_ == 0, out
+    for line in out.splitlines():
+        if line.startswith("helpers"):
+            assert line.endswith("True")
+        else:
+            assert line.endswith("False"), line
+
+
+def test_no_network_and_no_other_processes():
+    code_, out = run_inside("""
+        import os, socket
+        try:
+            socket.create_connection(("1.1.1.1", 53), timeout=3)
+            print("network: reachable")
+        except OSError as error:
+            print("network:", type(error).__name__)
+        print("processes:", sorted(int(p) for p in os.listdir("/proc")
+                                   if p.isdigit()))
+    """)
+    assert code_ == 0, out
+    assert "network: reachable" not in out
+    processes = eval(out.split("processes:")[1])
+    assert max(processes) < 10, processes  # only the sandbox's own
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="own user ids need root")
+def test_runs_as_an_unprivileged_user_of_its_own():
+    code_, out = run_inside("import os; print(os.getuid(), os.getgid())")
+    uid, gid = map(int, out.split())
+    assert uid >= sandbox.UID_BASE and gid == uid
+
+
+def test_writes_only_to_its_private_scratch():
+    code_, out = run_inside(f"""
+        import os
+        for path in ["/usr/x", {str(REPO / 'helpers' / 'x')!r}, "x",
+                     "/tmp/x"]:
+            try:
+                open(path, "w").write("x")
+                print(path, "written")
+            except OSError as error:
+                print(path, type(error).__name__)
+    """, read_only=[str(REPO / "helpers")])
+    lines = dict(line.rsplit(" ", 1) for line in out.splitlines())
+    assert lines["/usr/x"] != "written"
+    assert lines[str(REPO / "helpers" / "x")] != "written"
+    assert lines["x"] == "written" and lines["/tmp/x"] == "written"
+    assert not (REPO / "helpers" / "x").exists()
+
+
+def test_huge_allocation_and_huge_files_fail_inside():
+    code_, out = run_inside("""
+        try:
+            block = bytearray(30 * 2**30)
+            print("allocated")
+        except MemoryError:
+            print("MemoryError")
+        try:
+            with open("big", "wb") as handle:
+                handle.write(b"x" * (64 << 20))
+            print("written")
+        except OSError as error:
+            print("file:", type(error).__name__)
+    """, limits=Limits(file_size=16 * MIB))
+    assert "MemoryError" in out
+    assert "written" not in out.replace("file:", "")
+
+
+def test_memory_limit_kills_a_process_that_touches_too_much():
+    with Sandbox(limits=Limits(memory=GIB // 2)) as box:
+        if not (box.cgroup and box.cgroup.available):
+            pytest.skip("no writable cgroup on this machine")
+        result = subprocess.run(
+            box.command([sys.executable, "-c",
+                         "import numpy as np\nblocks = []\n"
+                         "for _ in range(16):\n"
+                         "    blocks.append(np.ones(1 << 26))\n"
+                         "print('survived')"]),
+            env=box.environment(), capture_output=True, text=True,
+            timeout=120)
+        assert "survived" not in result.stdout
+        assert box.out_of_memory()
+
+
+def test_fork_bomb_hits_the_process_limit():
+    code_, out = run_inside("""
+        import os, time
+        children = 0
+        try:
+            for _ in range(200):
+                if os.fork() == 0:
+                    time.sleep(30)
+                    os._exit(0)
+                children += 1
+        except OSError as error:
+            print("stopped after", children, type(error).__name__, flush=True)
+        else:
+            print("forked", children, flush=True)
+        os._exit(0)
+    """, limits=Limits(processes=50))
+    assert "stopped after" in out, out
+    assert int(out.split("stopped after")[1].split()[0]) < 60
+
+
+def test_missing_bubblewrap_stops_with_instructions(monkeypatch):
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    monkeypatch.delenv(sandbox.UNSAFE_ENV, raising=False)
+    with pytest.raises(sandbox.SandboxUnavailable) as error:
+        Sandbox().__enter__()
+    assert "apt-get install bubblewrap" in str(error.value)
+    assert sandbox.UNSAFE_ENV in str(error.value)
+
+
+def test_unsafe_mode_says_so(monkeypatch):
+    monkeypatch.setenv(sandbox.UNSAFE_ENV, "1")
+    with Sandbox() as box:
+        assert box.describe().startswith("UNSAFE")
+        assert box.command(["true"]) == ["true"]
+
+
+def test_limits_reject_nonsense():
+    with pytest.raises(ValueError, match="memory"):
+        Limits(memory=0)
+    assert Limits(memory=4 * GIB).address_space == 8 * GIB
