@@ -3,9 +3,12 @@
 Builds a temporary course, releases every assignment, submits the completed
 solution for N students, and grades them with ``instructor.course`` using W
 parallel worker processes (nbgrader itself grades one student at a time).
-Prints students per minute for the whole course (all assignments).
+Prints students per minute and seconds per student for the whole course.
+``--baseline`` also grades the same class with nbgrader's own pipeline (its
+plain ``Execute``: no sandbox, no clean room, no hidden tests), so the cost
+of sandboxed, trusted grading is measured in the same run.
 
-    python benchmarks/grading_throughput.py --students 6 --workers 1 2
+    python benchmarks/grading_throughput.py --students 4 --workers 2 --baseline
 """
 
 import argparse
@@ -20,10 +23,26 @@ import nbformat
 from helpers.config import REPO_ROOT
 from instructor.course import manage
 
+#: nbgrader 0.9's own autograde pipeline, for the baseline.
+PLAIN_NBGRADER = """
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+"""
 
-def build_class(root, names, students):
+
+def build_class(root, names, students, baseline=False):
     """Create a course in ``root`` with ``students`` completed submissions."""
     manage.write_course_config(root)
+    if baseline:
+        with open(root / "nbgrader_config.py", "a") as config:
+            config.write(PLAIN_NBGRADER)
     for name in names:
         shutil.copytree(REPO_ROOT / "solutions" / name,
                         root / "solutions" / name)
@@ -38,11 +57,11 @@ def build_class(root, names, students):
                 nbformat.write(notebook, folder / path.name)
 
 
-def measure(names, students, workers):
+def measure(names, students, workers, baseline=False):
     """Grade a fresh class and return the figures as a dict."""
     with tempfile.TemporaryDirectory(prefix="grading_") as temporary:
         root = Path(temporary)
-        build_class(root, names, students)
+        build_class(root, names, students, baseline)
         start = time.perf_counter()
         reports = manage.autograde(names, root=root, workers=workers)
         seconds = time.perf_counter() - start
@@ -52,10 +71,12 @@ def measure(names, students, workers):
         if not entry["graded"] or entry["score"][0] != entry["score"][1]
     ]
     return {
+        "pipeline": "plain nbgrader" if baseline else "sandboxed + harness",
         "assignments": names,
         "students": students,
         "workers": workers,
         "seconds": round(seconds, 1),
+        "seconds_per_student": round(seconds / students, 1),
         "students_per_minute": round(students * 60 / seconds, 2),
         "not_full_marks": failures,
     }
@@ -67,17 +88,30 @@ def main():
     parser.add_argument("--students", type=int, default=6)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--assignments", nargs="*", default=None)
+    parser.add_argument("--baseline", action="store_true",
+                        help="also grade with nbgrader's plain pipeline")
     parser.add_argument("--json", type=Path, default=None)
     arguments = parser.parse_args()
     names = arguments.assignments or manage.assignments()
     results = []
     for workers in arguments.workers:
-        result = measure(names, arguments.students, workers)
-        results.append(result)
-        print(f"{result['students']} students x {len(names)} assignments, "
-              f"{workers} worker(s): {result['seconds']} s, "
-              f"{result['students_per_minute']} students/minute (whole "
-              f"course); not full marks: {result['not_full_marks']}")
+        for baseline in ([True, False] if arguments.baseline else [False]):
+            result = measure(names, arguments.students, workers, baseline)
+            results.append(result)
+            print(f"{result['pipeline']}: {result['students']} students x "
+                  f"{len(names)} assignments, {workers} worker(s): "
+                  f"{result['seconds']} s, {result['seconds_per_student']} s "
+                  f"per student, {result['students_per_minute']} "
+                  f"students/minute; not full marks: "
+                  f"{result['not_full_marks']}", flush=True)
+    pairs = [(a, b) for a in results for b in results
+             if a["pipeline"] == "plain nbgrader"
+             and b["pipeline"] != a["pipeline"]
+             and a["workers"] == b["workers"]]
+    for plain, safe in pairs:
+        extra = 100 * (safe["seconds"] / plain["seconds"] - 1)
+        print(f"{safe['workers']} worker(s): sandboxed grading takes "
+              f"{extra:+.1f} % time against plain nbgrader")
     if arguments.json:
         arguments.json.write_text(json.dumps(results, indent=2))
 

@@ -4,6 +4,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "nst_speed.py"
 
 
@@ -26,7 +28,11 @@ def test_nst_speed_writes_every_figure(tmp_path):
     assert required <= set(written)
     assert written["fast_precision"] == "mixed"
     assert written["fast_final_loss"] <= written["adam_final_loss"]
-    assert written["speedup"] == round(written["adam_seconds"] / written["fast_seconds"], 3)
+    # Ratios of the unrounded times: recomputing them from the printed
+    # (rounded) seconds agrees only to the rounding.
+    assert written["speedup"] == pytest.approx(
+        written["adam_seconds"] / written["fast_seconds"], rel=2e-3, abs=2e-3)
     assert 0 < written["seconds_per_step_256"] < written["seconds_per_step_400"]
-    assert written["speedup_float32"] == round(
-        written["adam_seconds"] / written["fast_float32_seconds"], 3)
+    assert written["speedup_float32"] == pytest.approx(
+        written["adam_seconds"] / written["fast_float32_seconds"], rel=2e-3,
+        abs=2e-3)

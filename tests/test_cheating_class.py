@@ -8,6 +8,7 @@ be detected, the honest students keep full marks, nobody's gradebook entry
 is touched by a submission, and grading finishes.
 """
 
+import os
 import shutil
 from pathlib import Path
 
@@ -223,18 +224,20 @@ def graded(tmp_path_factory):
     submit("print_gigabyte", _submission(
         release, source, "", "for _ in range(1024):\n"
         "    print('x' * (1 << 20))\n" + honest))
-    old = dict(__import__("os").environ)
+    old = dict(os.environ)
+    # Short time limits and a small process limit keep the fork bomb cheap.
     environment = {"FACES_STYLES_CELL_TIMEOUT": "20",
-                   "FACES_STYLES_CALL_TIMEOUT": "20"}
-    __import__("os").environ.update(environment)
+                   "FACES_STYLES_CALL_TIMEOUT": "20",
+                   "FACES_STYLES_SANDBOX_PROCESSES": "128"}
+    os.environ.update(environment)
     try:
         reports = manage.autograde([ASSIGNMENT], root=root, workers=2)
     finally:
         for key in environment:
             if key in old:
-                __import__("os").environ[key] = old[key]
+                os.environ[key] = old[key]
             else:
-                __import__("os").environ.pop(key)
+                os.environ.pop(key)
     return root, reports[ASSIGNMENT], before
 
 

@@ -117,7 +117,9 @@ def _pyproject(root):
         f'requires-python = "{meta["requires-python"]}"\n'
         f'license = {{ text = "{meta["license"]["text"]}" }}\n'
         f"dependencies = [\n{dependencies}\n]\n\n"
-        '[tool.setuptools.packages.find]\ninclude = ["helpers*"]\n'
+        '[tool.setuptools.packages.find]\ninclude = ["helpers*"]\n\n'
+        '[tool.setuptools.package-data]\n'
+        '"helpers.checks" = ["expected/*.json"]\n'
     )
 
 

@@ -52,7 +52,8 @@ class Limits:
     memory: int = int(float(os.environ.get(
         "FACES_STYLES_SANDBOX_MEMORY_GIB", "4")) * GIB)
     address_space: int | None = None
-    processes: int = 1024
+    processes: int = int(os.environ.get(
+        "FACES_STYLES_SANDBOX_PROCESSES", "1024"))
     file_size: int = 100 * MIB
     scratch_size: int = 512 * MIB
     open_files: int = 1024
