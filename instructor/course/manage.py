@@ -232,6 +232,20 @@ def check_sandbox():
     bwrap_path()
 
 
+def _readable_by_everyone(folder):
+    """Let the sandbox's own user read the shared cache (files written by
+    older versions, or by a user with umask 077, were private)."""
+    import stat
+
+    for path in [Path(folder), *Path(folder).rglob("*")]:
+        if path.is_symlink():
+            continue
+        mode = path.stat().st_mode
+        wanted = mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0)
+        if wanted != mode:
+            path.chmod(wanted)
+
+
 def prepare(root=REPO_ROOT):
     """Fill the shared data cache that sandboxed notebooks read, once.
 
@@ -239,7 +253,8 @@ def prepare(root=REPO_ROOT):
     everything they load must be there first: LFW extracted, the face
     encoder converted, VGG16's weights and the paintings downloaded.
     """
-    from helpers.assets import AssetError, fetch_asset, load_registry
+    from helpers.assets import (AssetError, fetch_asset, get_data_home,
+                                load_registry)
     from helpers.data.lfw import lfw_image_dir
 
     problems = []
@@ -267,6 +282,7 @@ def prepare(root=REPO_ROOT):
 
     if not _cache_path().is_file():
         load_keras_model()
+    _readable_by_everyone(get_data_home())
     for problem in problems:
         print(f"prepare: {problem}")
     return problems

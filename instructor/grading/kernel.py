@@ -36,6 +36,19 @@ def course_read_only_paths():
     return [path for path in paths if path]
 
 
+def private_caches():
+    """Return the cache folders a notebook must be able to add to.
+
+    scikit-learn's joblib cache of LFW sits inside the shared data cache;
+    the sandbox gives each notebook a private, writable copy at the same
+    path, so cached entries (keyed by that path) are found.
+    """
+    from helpers.assets import get_data_home
+
+    joblib = get_data_home().resolve() / "lfw_home" / "joblib"
+    return [str(joblib)] if joblib.is_dir() else []
+
+
 def notebook_environment():
     """Return the environment variables a sandboxed notebook gets."""
     from helpers.assets import get_data_home
@@ -93,6 +106,7 @@ class SandboxKernelManager(AsyncKernelManager):
                 limits=self.limits or Limits(),
                 read_only=course_read_only_paths(),
                 files=submission_files(kw.get("cwd")),
+                private_copies=private_caches(),
                 env=notebook_environment(),
             ).__enter__()
         scratch = self.sandbox.scratch

@@ -258,7 +258,10 @@ class Sandbox:
     Use as a context manager; :meth:`command` wraps an argv so that it runs
     inside the sandbox.  ``read_only`` lists host paths made visible at the
     same path; ``files`` maps names in the scratch work directory to host
-    files bound read-only there (a submission's extra files).
+    files bound read-only there (a submission's extra files).  Each folder
+    of ``private_copies`` appears writable at its own path, as a private
+    tree whose files link to the originals (a cache the process may add to
+    without touching the shared one).
     """
 
     limits: Limits = field(default_factory=Limits)
@@ -266,6 +269,7 @@ class Sandbox:
     writable: list = field(default_factory=list)
     hide: list = field(default_factory=list)
     files: dict = field(default_factory=dict)
+    private_copies: list = field(default_factory=list)
     env: dict = field(default_factory=dict)
     unsafe: bool = field(default_factory=unsafe_requested)
 
@@ -287,6 +291,16 @@ class Sandbox:
         self._stack.callback(shutil.rmtree, self.scratch, True)
         if self.uid is not None:
             os.chown(self.scratch, self.uid, self.uid)
+        self._copies = []
+        for index, folder in enumerate(self.private_copies):
+            from helpers.assets import link_tree
+
+            copy = link_tree(folder, self.scratch / f"private-{index}")
+            if self.uid is not None:
+                for path in [copy, *copy.rglob("*")]:
+                    if path.is_dir() and not path.is_symlink():
+                        os.chown(path, self.uid, self.uid)
+            self._copies.append((copy, folder))
         return self
 
     def __exit__(self, *exc_info):
@@ -331,6 +345,8 @@ class Sandbox:
         args += ["--bind", str(self.scratch), str(self.scratch)]
         for path in self.writable:
             args += parents(path) + ["--bind", str(path), str(path)]
+        for copy, folder in self._copies:
+            args += ["--bind", str(copy), str(folder)]
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--perms", "1777", "--tmpfs", "/dev/shm",
                  "--ro-bind-try", "/sys/devices/system/cpu",
