@@ -1,0 +1,125 @@
+"""A memory and process-count cgroup (v1 or v2) around one sandbox."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import uuid
+from pathlib import Path
+
+
+class Cgroup:
+    """A memory and pids cgroup (v1 or v2) for one sandbox, when allowed.
+
+    ``enter_command`` returns a shell prefix that moves the process into the
+    cgroup before it starts the sandbox, so no child escapes the limit.
+    ``available`` is False when this machine does not let us create one;
+    the address-space and process rlimits still apply then.
+    """
+
+    def __init__(self, limits, root="/sys/fs/cgroup"):
+        self.limits = limits
+        self.root = Path(root)
+        self.paths = []
+        self.name = f"faces-styles-{uuid.uuid4().hex[:12]}"
+        try:
+            self._create()
+        except OSError:
+            self.remove()
+            self.paths = []
+
+    @property
+    def available(self):
+        return bool(self.paths)
+
+    def _own(self, controller):
+        """Return this process's cgroup path for a v1 controller ('' = v2)."""
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controller in controllers.split(","):
+                return path
+        return None
+
+    def _create(self):
+        memory_v1 = self.root / "memory"
+        if (memory_v1 / "memory.limit_in_bytes").exists() or (
+                memory_v1.is_dir() and (self.root / "pids").is_dir()):
+            for controller, settings in (
+                ("memory", {"memory.limit_in_bytes": self.limits.memory}),
+                ("pids", {"pids.max": self.limits.processes}),
+            ):
+                parent = self.root / controller / (
+                    self._own(controller) or "/").lstrip("/")
+                path = parent / self.name
+                path.mkdir()
+                self.paths.append(path)
+                for key, value in settings.items():
+                    (path / key).write_text(str(value))
+            return
+        unified = self.root
+        if not (unified / "cgroup.controllers").exists():
+            unified = self.root / "unified"
+        controllers = (unified / "cgroup.controllers").read_text().split()
+        if not {"memory", "pids"} <= set(controllers):
+            raise OSError("cgroup v2 without memory and pids controllers")
+        parent = unified / (self._own("") or "/").lstrip("/")
+        path = parent / self.name
+        path.mkdir()
+        self.paths.append(path)
+        (path / "memory.max").write_text(str(self.limits.memory))
+        (path / "memory.swap.max").write_text("0")
+        (path / "pids.max").write_text(str(self.limits.processes))
+
+    def enter_command(self):
+        """Return argv that joins the cgroup(s) and then runs its arguments."""
+        if not self.paths:
+            return []
+        joins = " && ".join(
+            f"echo $$ > {str(path / 'cgroup.procs')!r}" for path in self.paths)
+        return ["/bin/sh", "-c", f'{joins} && exec "$@"', "sandbox"]
+
+    def out_of_memory(self):
+        """Return True when the kernel OOM-killed something in the cgroup."""
+        for path in self.paths:
+            for name, key in (("memory.events", "oom_kill"),
+                              ("memory.oom_control", "oom_kill")):
+                try:
+                    text = (path / name).read_text()
+                except OSError:
+                    continue
+                for line in text.splitlines():
+                    parts = line.split()
+                    if len(parts) == 2 and parts[0] == key and int(parts[1]):
+                        return True
+            try:
+                if int((path / "memory.failcnt").read_text()) > 0:
+                    return True
+            except (OSError, ValueError):
+                pass
+        return False
+
+    def kill_all(self):
+        """SIGKILL every process still in the cgroup."""
+        for path in self.paths:
+            try:
+                pids = (path / "cgroup.procs").read_text().split()
+            except OSError:
+                continue
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(int(pid), 9)
+
+    def remove(self):
+        """Kill what is left and delete the cgroup directories."""
+        self.kill_all()
+        for path in reversed(self.paths):
+            for _ in range(50):
+                try:
+                    path.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    self.kill_all()
+                    time.sleep(0.05)
