@@ -315,20 +315,23 @@ def lfw_data_home(asset_dir=None, data_home=None):
     return home
 
 
-def link_tree(source, target):
+def link_tree(source, target, link_to=None):
     """Recreate ``source``'s folders under ``target``, files as links to it.
 
     The copy can be read like the original and written without touching
-    it: new files land in ``target`` only.
+    it: new files land in ``target`` only.  The links point into
+    ``link_to`` (default ``source``), for when the original is seen at
+    another path by whoever reads the copy.
     """
     source, target = Path(source), Path(target)
+    link_to = Path(link_to or source)
     for folder, _, files in os.walk(source):
         relative = Path(folder).relative_to(source)
         (target / relative).mkdir(parents=True, exist_ok=True)
         for name in files:
             link = target / relative / name
             if not link.exists() and not link.is_symlink():
-                link.symlink_to(Path(folder) / name)
+                link.symlink_to(link_to / relative / name)
     return target
 
 

@@ -144,7 +144,8 @@ class Sandbox:
     files bound read-only there (a submission's extra files).  Each folder
     of ``private_copies`` appears writable at its own path, as a private
     tree whose files link to the originals (a cache the process may add to
-    without touching the shared one).
+    without touching the shared one).  ``home_files`` maps paths under the
+    sandbox's home to host files bound read-only there.
     """
 
     limits: Limits = field(default_factory=Limits)
@@ -153,6 +154,7 @@ class Sandbox:
     hide: list = field(default_factory=list)
     files: dict = field(default_factory=dict)
     private_copies: list = field(default_factory=list)
+    home_files: dict = field(default_factory=dict)
     env: dict = field(default_factory=dict)
     unsafe: bool = field(default_factory=unsafe_requested)
 
@@ -178,12 +180,17 @@ class Sandbox:
         for index, folder in enumerate(self.private_copies):
             from helpers.assets import link_tree
 
-            copy = link_tree(folder, self.scratch / f"private-{index}")
+            # The copy hides the original at its path: the links point to
+            # the original bound read-only at a second path.
+            original = self.scratch / f"original-{index}"
+            original.mkdir()
+            copy = link_tree(folder, self.scratch / f"private-{index}",
+                             link_to=original)
             if self.uid is not None:
                 for path in [copy, *copy.rglob("*")]:
                     if path.is_dir() and not path.is_symlink():
                         os.chown(path, self.uid, self.uid)
-            self._copies.append((copy, folder))
+            self._copies.append((copy, folder, original))
         return self
 
     def __exit__(self, *exc_info):
@@ -228,8 +235,9 @@ class Sandbox:
         args += ["--bind", str(self.scratch), str(self.scratch)]
         for path in self.writable:
             args += parents(path) + ["--bind", str(path), str(path)]
-        for copy, folder in self._copies:
-            args += ["--bind", str(copy), str(folder)]
+        for copy, folder, original in self._copies:
+            args += ["--ro-bind", str(folder), str(original),
+                     "--bind", str(copy), str(folder)]
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--perms", "1777", "--tmpfs", "/dev/shm",
                  "--ro-bind-try", "/sys/devices/system/cpu",
@@ -237,6 +245,11 @@ class Sandbox:
         args += ["--perms", "0777", "--size", str(self.limits.scratch_size),
                  "--tmpfs", HOME]
         args += ["--perms", "0777", "--dir", f"{HOME}/work"]
+        for name, source in sorted(self.home_files.items()):
+            folder = str(Path(HOME, name).parent)
+            if folder != HOME:
+                args += ["--perms", "0777", "--dir", folder]
+            args += ["--ro-bind", str(source), f"{HOME}/{name}"]
         for name, source in sorted(self.files.items()):
             if "/" in name or name in ("", ".", ".."):
                 raise ValueError(f"not a plain file name: {name!r}")
