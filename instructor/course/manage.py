@@ -246,12 +246,14 @@ def _readable_by_everyone(folder):
             path.chmod(wanted)
 
 
-def prepare(root=REPO_ROOT):
+def prepare(root=REPO_ROOT, names=None):
     """Fill the shared data cache that sandboxed notebooks read, once.
 
     Sandboxed kernels see the data cache read-only and have no network, so
     everything they load must be there first: LFW extracted, the face
-    encoder converted, VGG16's weights and the paintings downloaded.
+    encoder converted, VGG16's weights and the paintings downloaded.  The
+    hidden tests' fixtures (photo encodings, reference training steps) are
+    computed here too, once, into the course's ``.grading_cache``.
     """
     from helpers.assets import (AssetError, fetch_asset, get_data_home,
                                 load_registry)
@@ -283,6 +285,9 @@ def prepare(root=REPO_ROOT):
     if not _cache_path().is_file():
         load_keras_model()
     _readable_by_everyone(get_data_home())
+    from instructor.grading import harness
+
+    harness.prepare_fixtures(harness.default_fixture_dir(root), names)
     for problem in problems:
         print(f"prepare: {problem}")
     return problems
@@ -314,7 +319,7 @@ def autograde(names=None, root=REPO_ROOT, workers=None):
     from concurrent.futures import ThreadPoolExecutor
 
     check_sandbox()
-    prepare(root)
+    prepare(root, names or assignments(root))
     workers = workers or os.cpu_count() or 1
     reports = {}
     for name in names or assignments(root):
@@ -358,7 +363,7 @@ COMMANDS = {
     "execute-solutions": execute_solutions,
     "autograde": autograde,
     "feedback": feedback,
-    "prepare": lambda names=None: prepare(),
+    "prepare": lambda names=None: prepare(names=names),
     "student-bundle": lambda names=None: student_bundle(),
 }
 

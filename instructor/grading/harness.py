@@ -221,12 +221,34 @@ def _run_one(test, student, routes, cell_error):
 # -- trusted fixtures -------------------------------------------------------
 
 _FIXTURE_DIR = None
+_FIXTURES = []
 
 
 def set_fixture_dir(path):
     """Cache fixtures computed by the grader under ``path``."""
     global _FIXTURE_DIR
     _FIXTURE_DIR = Path(path) if path else None
+
+
+def default_fixture_dir(root):
+    """Return where a course keeps its fixture cache."""
+    import os
+
+    return Path(os.environ.get("FACES_STYLES_GRADING_CACHE")
+                or Path(root) / ".grading_cache")
+
+
+def prepare_fixtures(path, assignments=None):
+    """Compute the hidden tests' fixtures into ``path`` (once per course).
+
+    Grading workers then only read them, instead of each computing the same
+    data at the start of a class.  ``assignments`` limits it to those.
+    """
+    load_hidden_tests()
+    set_fixture_dir(path)
+    for assignment, function in _FIXTURES:
+        if assignments is None or assignment in assignments:
+            function()
 
 
 def fixture(function):
@@ -266,6 +288,7 @@ def fixture(function):
         memory["value"] = value
         return value
     cached.__name__ = function.__name__
+    _FIXTURES.append((inspect.getmodule(function).ASSIGNMENT, cached))
     return cached
 
 

@@ -173,9 +173,8 @@ class HiddenTests(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
         assignment = info.get("assignment")
-        harness.set_fixture_dir(
-            self.cache_dir or os.environ.get("FACES_STYLES_GRADING_CACHE")
-            or Path.cwd() / ".grading_cache")
+        harness.set_fixture_dir(self.cache_dir or
+                                harness.default_fixture_dir(Path.cwd()))
         grade_ids = [cell.metadata.nbgrader["grade_id"]
                      for cell in nb.cells if utils.is_grade(cell)]
         verdicts, report = harness.run_hidden_tests(

@@ -77,7 +77,7 @@ facts = {
 model = build_pair_classifier(128, learning_rate=0.05)
 facts["learning_rate_given"] = float(np.asarray(
     model.optimizer.learning_rate))
-history = model.fit(features, labels, epochs=30, batch_size=20, verbose=0)
+history = model.fit(features, labels, epochs=10, batch_size=25, verbose=0)
 facts["history"] = sorted(history.history)
 facts["predicted"] = model.predict(features, verbose=0).ravel()
 result = facts
