@@ -14,7 +14,6 @@ of sandboxed, trusted grading is measured in the same run.
 
 import argparse
 import json
-import shutil
 import statistics
 import tempfile
 import time
@@ -22,7 +21,6 @@ from pathlib import Path
 
 import nbformat
 
-from helpers.config import REPO_ROOT
 from instructor.course import manage
 
 #: nbgrader 0.9's own autograde pipeline, for the baseline.
@@ -41,14 +39,8 @@ c.Autograde.autograde_preprocessors = [
 
 def build_class(root, names, students, baseline=False):
     """Create a course in ``root`` with ``students`` completed submissions."""
-    manage.write_course_config(root)
-    if baseline:
-        with open(root / "nbgrader_config.py", "a") as config:
-            config.write(PLAIN_NBGRADER)
-    for name in names:
-        shutil.copytree(REPO_ROOT / "solutions" / name,
-                        root / "solutions" / name)
-    manage.release(names, root=root)
+    manage.temporary_course(root, names,
+                            extra_config=PLAIN_NBGRADER if baseline else "")
     for name in names:
         for path in sorted((root / "notebooks" / name).glob("*.ipynb")):
             source = nbformat.read(root / "solutions" / name / path.name, 4)

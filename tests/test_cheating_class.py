@@ -9,8 +9,6 @@ is touched by a submission, and grading finishes.
 """
 
 import os
-import shutil
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -18,7 +16,6 @@ from nbgrader.api import Gradebook
 
 from instructor.course import manage
 
-REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "00_setup"
 NOTEBOOK = "00_setup.ipynb"
 
@@ -123,6 +120,13 @@ CHEATS = {
                               "def to_unit_range(image):\n"
                               "    get_ipython().displayhook(2.0)\n"
                               "    raise SystemExit\n"),
+    "alias_plain": (
+        "", "from helpers.style.images import to_float_image as "
+            "to_unit_range\n"),
+    "alias_eval": (
+        "import helpers.style.images",
+        "import numpy as np\n" + VALIDATED_ALIAS.format(
+            default="", call='eval("helpers.style.images.to_float_image")')),
     "alias_default_argument": (
         "import helpers.style.images", "import numpy as np\n"
         "import helpers.style.images as _images\n" + VALIDATED_ALIAS.format(
@@ -169,6 +173,8 @@ FLAGGED = {
     "os_exit": "kernel died",
     "kill_parent": "kernel died",
     "memory_hog": "memory limit",
+    "alias_plain": "from helpers.style.images import ...",
+    "alias_eval": "eval()",
     "alias_default_argument": "import helpers.style.images",
     "alias_closure": "answers use names that no answer cell defines",
     "alias_sys_modules": "sys.modules",
@@ -199,10 +205,7 @@ def _submission(release, source, extra, answer):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("cheating_class")
-    manage.write_course_config(root)
-    shutil.copytree(REPO / "solutions" / ASSIGNMENT,
-                    root / "solutions" / ASSIGNMENT)
-    manage.release([ASSIGNMENT], root=root)
+    manage.temporary_course(root, [ASSIGNMENT])
     release = nbformat.read(root / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
     source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
     honest = _cells(source, "solution")[0].source

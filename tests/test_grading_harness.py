@@ -180,3 +180,18 @@ def test_routes_are_rejected_even_when_the_result_is_right(monkeypatch):
     assert not verdicts["test_f"].passed
     assert "import helpers" in verdicts["test_f"].message
     assert report["findings"] == {"f": ["import helpers"]}
+
+
+def test_the_grader_loads_hidden_tests_without_tensorflow():
+    """Every grading process loads them: TensorFlow would cost seconds."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from instructor.grading.harness import load_hidden_tests\n"
+            "load_hidden_tests()\n"
+            "print(sorted(m for m in ('tensorflow', 'keras', 'sklearn')"
+            " if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stdout

@@ -4,7 +4,6 @@ Uses the small 00_setup assignment.  Six students are graded in parallel
 with ``instructor.course.manage.autograde``; feedback is then generated.
 """
 
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -25,10 +24,7 @@ def _cells(notebook, key):
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
-    manage.write_course_config(root)
-    shutil.copytree(REPO / "solutions" / ASSIGNMENT,
-                    root / "solutions" / ASSIGNMENT)
-    manage.release([ASSIGNMENT], root=root)
+    manage.temporary_course(root, [ASSIGNMENT])
     release = nbformat.read(root / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
     source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
     def solved():

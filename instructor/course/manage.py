@@ -87,6 +87,27 @@ def write_course_config(root):
     )
 
 
+def temporary_course(root, names, extra_config=""):
+    """Make ``root`` a course with ``names`` copied from solutions/ and released.
+
+    For tests and benchmarks; ``extra_config`` is appended to its
+    ``nbgrader_config.py``.
+    """
+    import shutil
+
+    root = Path(root)
+    write_course_config(root)
+    if extra_config:
+        with open(root / "nbgrader_config.py", "a") as config:
+            config.write(extra_config)
+    for name in names:
+        shutil.copytree(REPO_ROOT / SOURCE_DIR / name,
+                        root / SOURCE_DIR / name,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    release(names, root=root)
+    return root
+
+
 def fill_in_answers(release, source):
     """Return a copy of a release notebook with the source's answers.
 
