@@ -15,6 +15,7 @@ aside to ``<name>.corrupt`` (nothing is deleted) and fetched again.
 """
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -296,6 +297,16 @@ def lfw_data_home(asset_dir=None, data_home=None):
     tarball = find_local_asset("lfw_home", asset_dir, data_home=home)
     if tarball is None:
         return home
+    # One process extracts; the others wait for it and then find it done.
+    with open(home / ".lfw_extract.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _lfw_extracted(home):
+            _extract_lfw(tarball, home)
+    return home
+
+
+def _extract_lfw(tarball, home):
+    """Extract the LFW tarball into ``home`` through a staging folder."""
     staging = Path(tempfile.mkdtemp(dir=home, prefix="lfw_extract_"))
     try:
         with tarfile.open(tarball) as archive:
@@ -312,7 +323,6 @@ def lfw_data_home(asset_dir=None, data_home=None):
         os.replace(staging / "lfw_home", target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return home
 
 
 def link_tree(source, target, link_to=None):

@@ -29,6 +29,7 @@ from nbgrader.api import Gradebook
 from instructor.course.manage import (
     assignments,
     fill_in_answers,
+    prepare,
     write_course_config,
 )
 
@@ -88,6 +89,9 @@ def round_trip(request, tmp_path_factory):
                     course / "solutions" / assignment,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     finish(run_nbgrader(course, "generate_assignment", assignment, "--force"))
+    # What `make autograde` does first: the sandboxed kernels read the data
+    # cache read-only, so LFW, the face encoder and the fixtures must be ready.
+    prepare(course, [assignment])
 
     released = {}
     submissions = {"solution": {}, "untouched": {}, "adversary": {}}
