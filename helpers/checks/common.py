@@ -3,6 +3,7 @@
 import copy
 import functools
 import json
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,8 @@ from helpers.checks.own_work import OwnFunction, assert_own_function
 
 __all__ = [
     "OwnFunction", "assert_close", "assert_own_function", "assert_shape",
-    "expected_values", "find_mistake", "passed", "same_values", "to_numpy",
+    "expected_values", "find_mistake", "learner_check", "passed",
+    "same_values", "to_numpy",
 ]
 
 #: Expected values of the checks (``python -m instructor.checkdata``).
@@ -21,6 +23,65 @@ EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
 def passed(name):
     """Print the line a learner sees when all public tests of ``name`` pass."""
     print(f"{name}: all public tests passed.")
+
+
+def _learner_files(arguments):
+    """Return the source files of the functions a check was given."""
+    files = set()
+    for value in arguments:
+        value = getattr(value, "__wrapped__", value)
+        code = getattr(value, "__code__", None)
+        if code is not None:
+            files.add(code.co_filename)
+    return files
+
+
+def _last_learner_line(error, files):
+    """Return 'line N: code' of the last learner frame in the traceback."""
+    found = ""
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename in files:
+            code = (frame.line or "").strip()
+            found = f"line {frame.lineno} of your cell" + (
+                f": {code}" if code else "")
+    return found
+
+
+def learner_check(name):
+    """Make a check report a learner's exception as what it is.
+
+    An exception (other than a check's own ``AssertionError``) raised
+    while a learner's function runs becomes an ``AssertionError`` that
+    names the function, the exception type, its full text and the learner's
+    line; one raised by the check itself on an unusable result says that.
+    The original exception stays chained, so its traceback is shown too.
+    """
+    def decorate(check):
+        @functools.wraps(check)
+        def run(*args, **kwargs):
+            try:
+                return check(*args, **kwargs)
+            except AssertionError:
+                raise
+            except Exception as error:
+                files = _learner_files(list(args) + list(kwargs.values()))
+                where = _last_learner_line(error, files)
+                text = f"{type(error).__name__}: {error}"
+                if where:
+                    message = (
+                        f"Your {name} raised {text}\n(at {where}). This is "
+                        "an error in your code, not in the check: read the "
+                        "traceback above, fix it and run the check again."
+                    )
+                else:
+                    message = (
+                        f"The check could not use what your {name} "
+                        f"returned ({text}). Compare the type and shape of "
+                        "its result with what the exercise asks for."
+                    )
+                raise AssertionError(message) from error
+        return run
+    return decorate
 
 
 def to_numpy(value):

@@ -6,7 +6,12 @@ or Conv3D on a real tensor (ZeroPadding layers standing in for integer
 padding) when the file was generated.
 """
 
-from helpers.checks.common import assert_own_function, expected_values, passed
+from helpers.checks.common import (
+    assert_own_function,
+    expected_values,
+    learner_check,
+    passed,
+)
 
 #: Messages for the known wrong versions (instructor/mistakes/convolutions).
 MESSAGES = {
@@ -89,6 +94,7 @@ CASES = [
 ]
 
 
+@learner_check("conv_output_shape")
 def check_conv_output_shape(conv_output_shape):
     """Check the learner's ``conv_output_shape`` against Keras' shapes."""
     conv_output_shape = assert_own_function(conv_output_shape)

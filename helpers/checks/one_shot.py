@@ -5,6 +5,7 @@ import numpy as np
 from helpers.checks.common import (
     assert_own_function,
     expected_values,
+    learner_check,
     passed,
 )
 
@@ -37,6 +38,7 @@ def _between(threshold, case, accuracies):
                                           side="left"))]
 
 
+@learner_check("embedding_distance")
 def check_embedding_distance(embedding_distance):
     """Check the learner's ``embedding_distance`` with named mistakes."""
     embedding_distance = assert_own_function(embedding_distance)
@@ -107,6 +109,7 @@ def _unpack(result, first, second):
     return float(result[0]), float(result[1])
 
 
+@learner_check("choose_threshold")
 def check_choose_threshold(choose_threshold):
     """Check the learner's ``choose_threshold`` with named mistakes."""
     choose_threshold = assert_own_function(choose_threshold)
@@ -167,6 +170,7 @@ def check_choose_threshold(choose_threshold):
     passed("choose_threshold")
 
 
+@learner_check("error_rates")
 def check_error_rates(error_rates):
     """Check the learner's ``error_rates`` with named mistakes."""
     error_rates = assert_own_function(error_rates)

@@ -8,6 +8,7 @@ from helpers.checks.common import (
     assert_own_function,
     assert_shape,
     expected_values,
+    learner_check,
     passed,
     same_values,
     to_numpy,
@@ -48,6 +49,7 @@ def _expect_value_error(call, reason):
     raise AssertionError(f"{reason} should raise ValueError.")
 
 
+@learner_check("absolute_difference_features")
 def check_absolute_difference_features(absolute_difference_features):
     """Check the learner's ``absolute_difference_features``."""
     absolute_difference_features = assert_own_function(
@@ -83,6 +85,7 @@ def check_absolute_difference_features(absolute_difference_features):
     passed("absolute_difference_features")
 
 
+@learner_check("chi_square_features")
 def check_chi_square_features(chi_square_features):
     """Check the learner's ``chi_square_features``."""
     chi_square_features = assert_own_function(chi_square_features)
@@ -135,6 +138,7 @@ def check_chi_square_features(chi_square_features):
     passed("chi_square_features")
 
 
+@learner_check("concatenation_features")
 def check_concatenation_features(concatenation_features):
     """Check the learner's ``concatenation_features``."""
     concatenation_features = assert_own_function(concatenation_features)
@@ -175,6 +179,7 @@ def _dense_layers(model):
             if isinstance(layer, keras.layers.Dense)]
 
 
+@learner_check("build_pair_classifier")
 def check_build_pair_classifier(build_pair_classifier):
     """Check the learner's ``build_pair_classifier``."""
     import keras
@@ -249,6 +254,7 @@ def check_build_pair_classifier(build_pair_classifier):
     passed("build_pair_classifier")
 
 
+@learner_check("best_distance_threshold")
 def check_best_distance_threshold(best_distance_threshold):
     """Check the learner's ``best_distance_threshold``."""
     best_distance_threshold = assert_own_function(best_distance_threshold)

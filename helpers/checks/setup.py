@@ -6,6 +6,7 @@ from helpers.checks.common import (
     assert_own_function,
     expected_values,
     find_mistake,
+    learner_check,
     passed,
     same_values,
 )
@@ -29,6 +30,7 @@ def unit_range_images():
     return rgb, gray
 
 
+@learner_check("to_unit_range")
 def check_to_unit_range(to_unit_range):
     """Check the learner's ``to_unit_range`` with named mistakes."""
     to_unit_range = assert_own_function(to_unit_range)
@@ -81,6 +83,7 @@ def check_to_unit_range(to_unit_range):
     passed("to_unit_range")
 
 
+@learner_check("center_crop")
 def check_center_crop(center_crop):
     """Check the learner's ``center_crop`` with named mistakes."""
     center_crop = assert_own_function(center_crop)

@@ -17,6 +17,7 @@ from helpers.checks.common import (
     assert_own_function,
     expected_values,
     find_mistake,
+    learner_check,
     passed,
     same_values,
     to_numpy,
@@ -289,6 +290,7 @@ def _assert_differentiable(function, args, wrt, name):
 # --------------------------------------------------------------------------
 
 
+@learner_check("compute_content_cost")
 def check_compute_content_cost(compute_content_cost):
     """Check the learner's ``compute_content_cost(a_C, a_G)``."""
     compute_content_cost = assert_own_function(compute_content_cost)
@@ -307,6 +309,7 @@ def check_compute_content_cost(compute_content_cost):
     passed(name)
 
 
+@learner_check("gram_matrix")
 def check_gram_matrix(gram_matrix):
     """Check the learner's ``gram_matrix(A)`` for A shaped (n_C, n_H*n_W)."""
     gram_matrix = assert_own_function(gram_matrix)
@@ -342,6 +345,7 @@ def check_gram_matrix(gram_matrix):
     passed(name)
 
 
+@learner_check("compute_layer_style_cost")
 def check_compute_layer_style_cost(compute_layer_style_cost):
     """Check the learner's ``compute_layer_style_cost(a_S, a_G)``."""
     compute_layer_style_cost = assert_own_function(compute_layer_style_cost)
@@ -371,6 +375,7 @@ def _wrong_layer_costs(compute_layer_style_cost, style, generated, case):
                 case["layer costs"][layer], rtol=1e-4, atol=1e-9)]
 
 
+@learner_check("compute_style_cost")
 def check_compute_style_cost(compute_style_cost, compute_layer_style_cost):
     """Check ``compute_style_cost(style_acts, generated_acts, layers)``."""
     import tensorflow as tf
@@ -410,6 +415,7 @@ def check_compute_style_cost(compute_style_cost, compute_layer_style_cost):
     passed(name)
 
 
+@learner_check("total_cost")
 def check_total_cost(total_cost):
     """Check ``total_cost(J_content, J_style, alpha=10, beta=40)``."""
     import tensorflow as tf
@@ -449,6 +455,7 @@ def check_total_cost(total_cost):
 # --------------------------------------------------------------------------
 
 
+@learner_check("train_step")
 def check_train_step(train_step_function):
     """Check the learner's ``train_step`` on a tiny ConvNet with plain SGD."""
     import tensorflow as tf

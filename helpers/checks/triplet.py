@@ -7,6 +7,7 @@ from helpers.checks.common import (
     assert_own_function,
     expected_values,
     find_mistake,
+    learner_check,
     passed,
     same_values,
     to_numpy,
@@ -89,6 +90,7 @@ def triplet_data():
                  for value in (anchor, positive, negative))
 
 
+@learner_check("triplet_loss")
 def check_triplet_loss(triplet_loss):
     """Check the learner's ``triplet_loss`` with named classic mistakes."""
     import tensorflow as tf
@@ -199,6 +201,7 @@ def _check_hardness(anchor, chosen, hardest, easy, role, hint):
     )
 
 
+@learner_check("hardest_triplets")
 def check_hardest_triplets(hardest_triplets):
     """Check the learner's batch-hard mining with named classic mistakes."""
     import tensorflow as tf
@@ -304,6 +307,7 @@ def _same_weights(weights, expected, atol):
         for w, e in zip(weights, expected))
 
 
+@learner_check("train_step")
 def check_train_step(train_step):
     """Check the learner's ``train_step`` against one reference SGD step."""
     import keras

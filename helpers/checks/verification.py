@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.checks.common import assert_own_function, passed
+from helpers.checks.common import assert_own_function, learner_check, passed
 
 NOT_RECOGNIZED = "not recognized"
 
@@ -66,6 +66,7 @@ def _check_distance(distance, expected, function, squared, manhattan,
             f"{expected:.4g}. {hint}".strip())
 
 
+@learner_check("verify")
 def check_verify(verify, database=None, probes=None, threshold=None,
                  expected=()):
     """Check the learner's ``verify`` on toy encodings, then on photos.
@@ -153,6 +154,7 @@ def _check_verify_on_photos(verify, database, probes, threshold, expected):
                 f"match={match}, got {got}.")
 
 
+@learner_check("identify")
 def check_identify(identify, database=None, probes=None, threshold=None,
                    expected=()):
     """Check the learner's ``identify`` on toy encodings, then on photos.
