@@ -13,7 +13,7 @@ def to_unit_range(image):
     if image.dtype != np.uint8:
         raise ValueError("uint8 pixels only")
     if image.ndim == 3 and image.shape[-1] != 3:
-        raise ValueError("RGB only")
+        raise ValueError(f"RGB only, got shape {image.shape}")
     if image.ndim == 2:
         image = np.stack([image] * 3, axis=-1)
     return image.astype(np.float32) / 255.0
@@ -22,8 +22,8 @@ def to_unit_range(image):
 CENTER_CROP = """
 def center_crop(image, size):
     height, width = image.shape[:2]
-    if size > min(height, width):
-        raise ValueError("too large")
+    if not 1 <= size <= min(height, width):
+        raise ValueError(f"cannot crop {size}x{size} from {height}x{width}")
     top, left = (height - size) // 2, (width - size) // 2
     return image[top:top + size, left:left + size]
 """

@@ -11,7 +11,8 @@ import numpy as np
 from helpers.checks.own_work import OwnFunction, assert_own_function
 
 __all__ = [
-    "OwnFunction", "assert_close", "assert_own_function", "assert_shape",
+    "OwnFunction", "assert_close", "assert_own_function", "assert_returned",
+    "assert_shape",
     "expected_values", "find_mistake", "learner_check", "passed",
     "same_values", "to_numpy",
 ]
@@ -82,6 +83,16 @@ def learner_check(name):
                 raise AssertionError(message) from error
         return run
     return decorate
+
+
+def assert_returned(value, name):
+    """Fail with a clear message when the learner's ``name`` returned None."""
+    if value is None:
+        raise AssertionError(
+            f"Your {name} returned None: did you forget the return "
+            "statement at its end?"
+        )
+    return value
 
 
 def to_numpy(value):

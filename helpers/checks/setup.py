@@ -4,6 +4,7 @@ import numpy as np
 
 from helpers.checks.common import (
     assert_own_function,
+    assert_returned,
     expected_values,
     find_mistake,
     learner_check,
@@ -36,7 +37,7 @@ def check_to_unit_range(to_unit_range):
     to_unit_range = assert_own_function(to_unit_range)
     cases = expected_values("setup")["to_unit_range"]
     rgb, gray = unit_range_images()
-    result = np.asarray(to_unit_range(rgb))
+    result = np.asarray(assert_returned(to_unit_range(rgb), "to_unit_range"))
     if result.dtype != np.float32:
         raise AssertionError(
             f"The result has dtype {result.dtype}; convert it with "
@@ -71,16 +72,33 @@ def check_to_unit_range(to_unit_range):
     if not same_values(result, cases["gray"]["expected"], atol=1e-6):
         raise AssertionError("Each RGB channel should equal the gray image.")
 
-    for bad, reason in [
-        (rgb.astype(np.float64), "float64 pixels"),
-        (np.zeros((4, 5, 4), np.uint8), "4 channels (RGBA)"),
+    for bad, reason, named in [
+        (rgb.astype(np.float64), "float64 pixels", ["float64", "uint8"]),
+        (np.zeros((4, 5, 4), np.uint8), "4 channels (RGBA)",
+         ["(4, 5, 4)", "4 channels", "channel"]),
     ]:
         try:
             to_unit_range(bad)
-        except ValueError:
+        except ValueError as error:
+            if not any(word in str(error) for word in named):
+                raise AssertionError(
+                    f"An input with {reason} raised ValueError({str(error)!r}"
+                    "), which does not say what was wrong: name the dtype "
+                    "or the shape you received."
+                ) from None
             continue
-        raise AssertionError(f"An input with {reason} should raise ValueError.")
+        raise AssertionError(f"An input with {reason} should raise "
+                             "ValueError.")
     passed("to_unit_range")
+
+
+def _crop_error(center_crop, image, size):
+    """Return the ValueError text of center_crop(image, size), or None."""
+    try:
+        center_crop(image, size)
+    except ValueError as error:
+        return str(error)
+    return None
 
 
 @learner_check("center_crop")
@@ -88,7 +106,12 @@ def check_center_crop(center_crop):
     """Check the learner's ``center_crop`` with named mistakes."""
     center_crop = assert_own_function(center_crop)
     image = np.arange(6 * 8 * 3).reshape(6, 8, 3)
-    result = np.asarray(center_crop(image, 4))
+    result = assert_returned(center_crop(image, 4), "center_crop")
+    if not isinstance(result, np.ndarray):
+        raise AssertionError(
+            f"center_crop returned a {type(result).__name__}; return the "
+            "NumPy array you sliced out of the image."
+        )
     if result.shape != (4, 4, 3):
         raise AssertionError(
             f"Cropping 4x4 from a (6, 8, 3) image gave shape {result.shape}; "
@@ -99,10 +122,16 @@ def check_center_crop(center_crop):
             "You returned the top-left corner; start at (height - size) // 2 "
             "and (width - size) // 2."
         )
+    if np.array_equal(result, image[2:6, 2:6]) or np.array_equal(
+            result, image[1:5, 4:8]):
+        raise AssertionError(
+            "The crop ends at the bottom/right edge: the margin is split "
+            "between both sides, (height - size) // 2 rows above."
+        )
     if not np.array_equal(result, image[1:5, 2:6]):
         raise AssertionError(
             "The crop is off centre: for a 6x8 image and size 4 it should be "
-            "rows 1..4 and columns 2..5."
+            "rows 1..4 and columns 2..5 (did you swap height and width?)."
         )
     odd = np.arange(5 * 5).reshape(5, 5)
     if not np.array_equal(np.asarray(center_crop(odd, 2)), odd[1:3, 1:3]):
@@ -110,12 +139,33 @@ def check_center_crop(center_crop):
             "With an odd margin the extra row/column must be dropped at the "
             "bottom/right: from 5x5, size 2 keeps rows 1..2 and columns 1..2."
         )
-    try:
-        center_crop(image, 7)
-    except ValueError:
-        pass
-    else:
+    whole_error = _crop_error(center_crop, image, 6)
+    if whole_error is not None:
         raise AssertionError(
-            "A size larger than the image (7 > 6) should raise ValueError."
+            f"A size equal to the height (6) raised ValueError({whole_error!r}"
+            "); a crop as tall as the image is allowed (size <= height)."
         )
+    whole = np.asarray(center_crop(image, 6))
+    if whole.shape != (6, 6, 3):
+        raise AssertionError(
+            f"A size equal to the height (6) gave shape {whole.shape}; "
+            "expected (6, 6, 3): a crop as tall as the image is allowed."
+        )
+    for size, what in [(7, "larger than the height (7 > 6)"),
+                       (9, "larger than the width (9 > 8)")]:
+        text = _crop_error(center_crop, image, size)
+        if text is None:
+            raise AssertionError(
+                f"A size {what} should raise ValueError.")
+        if str(size) not in text or "6" not in text:
+            raise AssertionError(
+                f"Your ValueError says {text!r}; name both numbers, the "
+                f"size asked for ({size}) and the image's size (6x8)."
+            )
+    for size in [0, -2]:
+        if _crop_error(center_crop, image, size) is None:
+            raise AssertionError(
+                f"center_crop(image, {size}) should raise ValueError: a crop "
+                "needs a size of at least 1 pixel."
+            )
     passed("center_crop")

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from instructor.grading.cleanroom import StudentError
 from instructor.grading.harness import hidden_test
 
 ASSIGNMENT = "00_setup"
@@ -46,3 +47,14 @@ def test_center_crop(student):
         "no ValueError when size exceeds the width"
     assert student.raises("ValueError", "center_crop", image, 8), \
         "no ValueError when size exceeds the height"
+    for size in (0, -3):
+        assert student.raises("ValueError", "center_crop", image, size), \
+            f"no ValueError for size {size}"
+    try:
+        student.center_crop(image, 11)
+    except StudentError as error:
+        text = str(error.evalue)
+    else:
+        text = ""
+    assert "11" in text and "7" in text and "10" in text, \
+        "the ValueError for size 11 of a 7x10 image does not name both sizes"

@@ -21,7 +21,7 @@ def to_unit_range(image):
 def center_crop(image, size):
     """Return the central size x size square of an image array."""
     height, width = image.shape[:2]
-    if size > height or size > width:
+    if size < 1 or size > height or size > width:
         raise ValueError(
             f"cannot crop {size}x{size} from an image of {height}x{width}"
         )

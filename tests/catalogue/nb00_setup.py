@@ -59,7 +59,27 @@ def to_unit_range(image):
 def to_unit_range(image):
     image = np.asarray(image)
     image = image.astype(np.float32) / 255.0
-""", "None"),
+""", "returned None"),
+    ("to_unit_range", "gray copies on the first axis", """
+def to_unit_range(image):
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        raise ValueError(f"expected uint8, got {image.dtype}")
+    if image.ndim == 2:
+        image = np.stack([image] * 3, axis=0)
+    return image.astype(np.float32) / 255.0
+""", "LAST axis"),
+    ("to_unit_range", "error that says nothing", """
+def to_unit_range(image):
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim not in (2, 3):
+        raise ValueError("bad input")
+    if image.ndim == 2:
+        image = np.stack([image] * 3, axis=-1)
+    if image.shape[-1] != 3:
+        raise ValueError("bad input")
+    return image.astype(np.float32) / 255.0
+""", "does not say what was wrong"),
     ("center_crop", "top-left corner", """
 def center_crop(image, size):
     height, width = image.shape[:2]
@@ -109,5 +129,38 @@ def center_crop(image, size):
     top = (height - size) // 2
     left = (width - size) // 2
     return image[top:top + size, left:left + size]
-""", "name both"),
+""", "name both numbers"),
+    ("center_crop", "accepts size 0", """
+def center_crop(image, size):
+    height, width = image.shape[:2]
+    if size > height or size > width:
+        raise ValueError(f"cannot crop {size} from {height}x{width}")
+    top = (height - size) // 2
+    left = (width - size) // 2
+    return image[top:top + size, left:left + size]
+""", "at least 1 pixel"),
+    ("center_crop", "refuses a crop as large as the image", """
+def center_crop(image, size):
+    height, width = image.shape[:2]
+    if size < 1 or size >= height or size >= width:
+        raise ValueError(f"cannot crop {size} from {height}x{width}")
+    top = (height - size) // 2
+    left = (width - size) // 2
+    return image[top:top + size, left:left + size]
+""", "as tall as the image is allowed"),
+    ("center_crop", "returns a list", """
+def center_crop(image, size):
+    height, width = image.shape[:2]
+    if size < 1 or size > height or size > width:
+        raise ValueError(f"cannot crop {size} from {height}x{width}")
+    top = (height - size) // 2
+    left = (width - size) // 2
+    return image[top:top + size, left:left + size].tolist()
+""", "returned a list"),
+    ("center_crop", "raises KeyError in own code", """
+def center_crop(image, size):
+    sizes = {"height": image.shape[0], "width": image.shape[1]}
+    top = (sizes["rows"] - size) // 2
+    return image[top:top + size]
+""", "KeyError: 'rows'"),
 ]
