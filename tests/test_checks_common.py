@@ -232,3 +232,65 @@ def test_the_previous_profile_hook_is_restored():
         assert sys.getprofile() is previous
     finally:
         sys.setprofile(None)
+
+
+def _check_that_calls(function):
+    """A public check as the notebooks have them, on a learner function."""
+    from helpers.checks.common import learner_check, passed
+
+    @learner_check("double")
+    def check_double(double):
+        result = double(np.arange(3))
+        if not np.array_equal(np.asarray(result) * 1, [0, 2, 4]):
+            raise AssertionError("double(np.arange(3)) should be [0, 2, 4].")
+        passed("double")
+
+    return check_double(function)
+
+
+def _cell(source, name):
+    """Define ``source`` in a named cell, as IPython does (linecache)."""
+    import linecache
+
+    source = textwrap.dedent(source)
+    filename = "/tmp/ipykernel_0/cell_1.py"
+    linecache.cache[filename] = (len(source), None,
+                                 source.splitlines(True), filename)
+    namespace = {"__name__": "__main__", "np": np}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[name]
+
+
+def test_learner_exception_is_reported_in_full_with_its_line():
+    long_text = "the key is missing " * 30 + "END"
+    double = _cell(f"""
+        def double(values):
+            table = {{}}
+            raise KeyError({long_text!r})
+        """, "double")
+    with pytest.raises(AssertionError) as failure:
+        _check_that_calls(double)
+    message = str(failure.value)
+    assert message.startswith("Your double raised KeyError:")
+    assert long_text in message  # the whole text, not cut off
+    assert "raise KeyError(" in message  # the learner's own line
+    assert isinstance(failure.value.__cause__, KeyError)
+
+
+def test_unusable_result_is_not_blamed_on_the_learner_code():
+    double = notebook("""
+        def double(values):
+            return {"values": values}
+        """, "double")
+    with pytest.raises(AssertionError, match="could not use what your double "
+                       "returned"):
+        _check_that_calls(double)
+
+
+def test_check_failures_and_passes_are_unchanged(capsys):
+    wrong = notebook("def double(values):\n    return values\n", "double")
+    with pytest.raises(AssertionError, match=r"should be \[0, 2, 4\]"):
+        _check_that_calls(wrong)
+    right = notebook("def double(values):\n    return 2 * values\n", "double")
+    _check_that_calls(right)
+    assert "double: all public tests passed." in capsys.readouterr().out
