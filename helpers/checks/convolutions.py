@@ -34,6 +34,11 @@ MESSAGES = {
 
 def _as_shape(result, call):
     """Return the learner's result as a tuple of ints, or fail clearly."""
+    if result is None:
+        raise AssertionError(
+            f"{call} returned None: did you forget the return statement at "
+            "its end?"
+        )
     if isinstance(result, list):
         raise AssertionError(
             f"{call} returned the list {result!r}; the exercise asks for a "

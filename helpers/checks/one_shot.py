@@ -45,6 +45,10 @@ def check_embedding_distance(embedding_distance):
     a = np.array([0.0, 3.0, 0.0, 4.0])
     b = np.array([0.0, 0.0, 0.0, 0.0])
     value = embedding_distance(a, b)
+    if value is None:
+        raise AssertionError(
+            "Your embedding_distance returned None: did you forget the "
+            "return statement at its end?")
     if np.ndim(value) != 0:
         raise AssertionError(
             f"Two encodings of shape (4,) gave a result of shape "
@@ -132,8 +136,12 @@ def check_embedding_distance(embedding_distance):
     passed("embedding_distance")
 
 
-def _unpack(result, first, second):
+def _unpack(result, first, second, name="function"):
     """Return the two items of a returned pair or fail with a hint."""
+    if result is None:
+        raise AssertionError(
+            f"Your {name} returned None: did you forget the return "
+            "statement at its end?")
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise AssertionError(
             f"Return a pair ({first}, {second}), got {result!r}.")
@@ -147,7 +155,7 @@ def check_choose_threshold(choose_threshold):
     distances = np.array([0.2, 0.9, 0.3, 0.7])
     labels = np.array([1, 0, 1, 0])
     threshold, accuracy = _unpack(choose_threshold(distances, labels),
-                                  "threshold", "accuracy")
+                                  "threshold", "accuracy", "choose_threshold")
     if accuracy > 1.0 + 1e-9:
         raise AssertionError(
             f"The accuracy {accuracy} is above 1: return a fraction of the "
@@ -255,7 +263,7 @@ def check_error_rates(error_rates):
     labels = np.array([1, 1, 1, 1, 0, 0])
     false_accept, false_reject = _unpack(
         error_rates(distances, labels, 0.5), "false_accept_rate",
-        "false_reject_rate")
+        "false_reject_rate", "error_rates")
     if np.isclose(false_accept, 0.25) and np.isclose(false_reject, 0.5):
         raise AssertionError(
             "You returned (false_reject_rate, false_accept_rate); the "

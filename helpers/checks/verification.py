@@ -23,6 +23,10 @@ def _copy(database):
 
 def _unpack_pair(result, function, first, second):
     """Return the two items of a function's result or fail with a hint."""
+    if result is None:
+        raise AssertionError(
+            f"Your {function} returned None: did you forget the return "
+            "statement at its end?")
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise AssertionError(
             f"{function} should return a pair ({first}, {second}), "

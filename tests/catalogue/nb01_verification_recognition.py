@@ -205,4 +205,20 @@ def identify(encoding, database, threshold):
         return "not recognized", best_distance
     return best_name, best_distance
 """, "FIRST encoding only"),
+    ("verify", "no return", """
+def verify(encoding, database, name, threshold):
+    stored = np.asarray(database[name], dtype=float)
+    distance = float(np.min(np.linalg.norm(stored - encoding, axis=-1)))
+    match = distance < threshold
+""", "forget the return"),
+    ("identify", "no return", """
+def identify(encoding, database, threshold):
+    if not database:
+        raise ValueError("empty database")
+    best_name, best_distance = None, np.inf
+    for name in database:
+        distance, _ = verify(encoding, database, name, threshold)
+        if distance < best_distance:
+            best_name, best_distance = name, distance
+""", "forget the return"),
 ]

@@ -210,4 +210,26 @@ def error_rates(distances, labels, threshold):
         raise ValueError("need both kinds of pair")
     return 100 * np.mean(accepted[~same]), 100 * np.mean(~accepted[same])
 """, "false-accept rate is 0.5"),
+    ("embedding_distance", "no return", """
+def embedding_distance(encoding_a, encoding_b):
+    a, b = np.asarray(encoding_a), np.asarray(encoding_b)
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"shapes {a.shape} and {b.shape}")
+    distance = np.sqrt(np.sum((a - b) ** 2, axis=-1))
+""", "forget the return"),
+    ("choose_threshold", "no return", """
+def choose_threshold(distances, labels):
+    distances, same = np.asarray(distances), np.asarray(labels) == 1
+""" + _CANDIDATES + """
+    scores = [np.mean((distances < t) == same) for t in candidates]
+    best = int(np.argmax(scores))
+""", "forget the return"),
+    ("error_rates", "no return", """
+def error_rates(distances, labels, threshold):
+    accepted = np.asarray(distances) < threshold
+    same = np.asarray(labels) == 1
+    if same.all() or not same.any():
+        raise ValueError("need both kinds of pair")
+    rates = np.mean(accepted[~same]), np.mean(~accepted[same])
+""", "forget the return"),
 ]

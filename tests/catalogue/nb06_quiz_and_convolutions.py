@@ -104,4 +104,8 @@ MISTAKES = [
          "            raise ValueError(f\"kernel {f} does not fit in {n} + "
          "2 * {p}\")\n", "")),
      "raise a ValueError"),
+    ("conv_output_shape", "no return", _variant(
+        _SAME + _LOOP.replace("    return (*sizes, filters)\n",
+                              "    shape = (*sizes, filters)\n")),
+     "forget the return"),
 ]
