@@ -1,9 +1,14 @@
 """Read quiz answers: True/False, one letter, or a set of letters.
 
 ``normalise_answer`` turns what a learner wrote into a canonical form, or
-raises ValueError with a message that shows the expected format.  It knows
-nothing of the correct answers: those live only in the hidden tests.
+raises ValueError with a message that shows the expected format.  The
+correct answers are not here: the hidden tests hold the key, and the
+learner's package only salted hashes of the answers and explanations
+encrypted under keys derived from them (``seal``, ``unseal``).
 """
+
+import base64
+import hashlib
 
 import numpy as np
 
@@ -89,3 +94,48 @@ def describe_answer(answer):
     if isinstance(answer, frozenset):
         return "{" + ", ".join(repr(letter) for letter in sorted(answer)) + "}"
     return repr(answer)
+
+
+# --- feedback without a readable answer key --------------------------------
+#
+# For each question the learner's package stores a salt, a salted hash of the
+# canonical correct answer and the explanation encrypted under a key derived
+# from that answer (helpers/checks/expected/quiz.json, written by
+# ``python -m instructor.quizdata``).  Only the right answer recreates the
+# hash and the key, so the explanation is readable once it is answered.
+
+ITERATIONS = 100_000
+
+
+def _derive(question, answer, salt, purpose, length=32):
+    """Return bytes derived from a canonical answer with PBKDF2-SHA256."""
+    secret = f"{purpose}|{question}|{describe_answer(answer)}".encode()
+    return hashlib.pbkdf2_hmac("sha256", secret, bytes.fromhex(salt),
+                               ITERATIONS, dklen=length)
+
+
+def answer_digest(question, answer, salt):
+    """Return the salted hash (hex) of a canonical answer."""
+    return _derive(question, answer, salt, "digest").hex()
+
+
+def _keystream(question, answer, salt, length):
+    """Return ``length`` bytes of key stream for one answer."""
+    key = _derive(question, answer, salt, "key")
+    return hashlib.shake_256(key).digest(length)
+
+
+def seal(text, question, answer, salt):
+    """Return ``text`` encrypted under the key of ``answer`` (base64)."""
+    data = text.encode("utf-8")
+    stream = _keystream(question, answer, salt, len(data))
+    return base64.b64encode(bytes(a ^ b for a, b in zip(data, stream))
+                            ).decode("ascii")
+
+
+def unseal(token, question, answer, salt):
+    """Return the text sealed under ``answer`` (garbage for another one)."""
+    data = base64.b64decode(token)
+    stream = _keystream(question, answer, salt, len(data))
+    return bytes(a ^ b for a, b in zip(data, stream)).decode(
+        "utf-8", errors="replace")

@@ -211,10 +211,7 @@ def convolutions_data():
         if expected != measured:
             raise AssertionError(
                 f"conv_output_shape{args} = {expected}, Keras: {measured}")
-        mistakes = {}
-        if len(args) > 4 and not isinstance(args[4], str):
-            mistakes = run_mistakes("convolutions", "conv_output_shape",
-                                    *args)
+        mistakes = run_mistakes("convolutions", "conv_output_shape", *args)
         cases[repr(args)] = case(expected, mistakes)
     return {"conv_output_shape": cases}
 

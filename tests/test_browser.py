@@ -4,8 +4,10 @@ Starts JupyterLab on localhost, opens the released 00_setup notebook (with the
 exercises completed, as a learner would have it) in headless Chromium driven
 by Playwright, runs all cells in the quick configuration, saves, and checks
 that no cell produced an error, that progress bars and figures render and
-that nbgrader's Lab extension is present.  A screenshot is kept in
-``artifacts/``.
+that nbgrader's Lab extension is present as learners get it: with the
+learner settings (``helpers.lab_settings``) the instructor-only panels
+(Create Assignment, Formgrader, Course List) are gone and the Validate
+button stays.  A screenshot is kept in ``artifacts/``.
 
 Without a Chromium on the machine the test is skipped with the reason; CI
 sets ``FACES_STYLES_REQUIRE_BROWSER=1`` (and installs Debian's chromium) so
@@ -24,6 +26,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from helpers.lab_settings import (
+    INSTRUCTOR_PLUGINS,
+    VALIDATE_PLUGIN,
+    write_settings,
+)
 from instructor.course.manage import fill_in_answers
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,6 +67,28 @@ RUN_ALL_CELLS = """() => {
         (ok) => { window.facesStylesRunAll = String(ok); },
         (error) => { window.facesStylesRunAll = "error: " + error; });
 }"""
+
+
+PLUGIN_STATE = """(names) => {
+    // "activated", "registered" (loaded, not started) or "absent".
+    const app = window.jupyterapp;
+    const state = {};
+    for (const name of names) {
+        state[name] = !app.hasPlugin(name) ? "absent"
+            : app.isPluginActivated(name) ? "activated" : "registered";
+    }
+    return state;
+}"""
+
+INSTRUCTOR_COMMANDS = """() => [
+    "nbgrader:open-create-assignment", "nbgrader:open-formgrader",
+    "nbgrader:open-formgrader-local", "nbgrader:open-course-list",
+].filter((id) => window.jupyterapp.commands.hasCommand(id))"""
+
+SIDE_PANELS = """() => ["left", "right"].flatMap((area) =>
+    Array.from(window.jupyterapp.shell.widgets(area)).map(
+        (widget) => widget.title.label || widget.title.caption || widget.id))
+"""
 
 
 def find_chromium():
@@ -104,6 +133,8 @@ def jupyter_lab(tmp_path):
     notebook_dir.mkdir()
     completed_release(notebook_dir)
     port, token = free_port(), "faces-and-styles-test"
+    # The learner's settings, as the bundle's `make install` writes them.
+    write_settings(tmp_path / "config")
     env = dict(os.environ, FACES_STYLES_QUICK="1",
                JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
@@ -156,10 +187,32 @@ def test_learner_runs_released_notebook_in_jupyterlab(chromium, jupyter_lab):
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator"
                                "[data-status='idle']", timeout=60_000)
 
-        # nbgrader's Lab extension: its menu and the Validate button.
+        # nbgrader's Lab extension: its menu and the Validate button stay,
+        # the instructor-only panels are gone.
         menu_bar = page.locator(".lm-MenuBar-content").inner_text()
         assert "Nbgrader" in menu_bar, f"no Nbgrader menu in {menu_bar!r}"
         assert page.get_by_role("button", name="Validate").count() >= 1
+        plugins = page.evaluate(PLUGIN_STATE, [VALIDATE_PLUGIN,
+                                               *INSTRUCTOR_PLUGINS])
+        assert plugins[VALIDATE_PLUGIN] == "activated", plugins
+        shown = [name for name in INSTRUCTOR_PLUGINS
+                 if plugins[name] != "absent"]
+        assert not shown, f"instructor plugins loaded: {plugins}"
+        assert not page.evaluate(INSTRUCTOR_COMMANDS), (
+            "instructor commands registered")
+        page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+        menu = page.locator(".lm-Menu-content").last
+        menu.wait_for(timeout=10_000)
+        entries = menu.inner_text()
+        page.keyboard.press("Escape")
+        assert "assignment list" in entries.lower(), entries
+        for label in ("Course List", "Formgrader", "Create Assignment"):
+            assert label.lower() not in entries.lower(), (
+                f"{label!r} in the menu: {entries!r}")
+        panels = page.evaluate(SIDE_PANELS)
+        assert not [title for title in panels
+                    if "assignment" in title.lower()
+                    or "formgrader" in title.lower()], panels
 
         # Run every cell through JupyterLab's own command (what the Run menu
         # calls) and wait for the promise it returns: it settles when the

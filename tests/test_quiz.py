@@ -1,10 +1,15 @@
-"""Reading quiz answers and the format-only public check of notebook 06."""
+"""Reading quiz answers and the public quiz check of notebook 06: format,
+then feedback from salted hashes and sealed explanations."""
+
+import json
 
 import numpy as np
 import pytest
 
-from helpers.checks.quiz import QUESTIONS, check_quiz_answer
-from helpers.quiz import describe_answer, normalise_answer
+from helpers.checks.quiz import HINTS, QUESTIONS, check_quiz_answer
+from helpers.quiz import describe_answer, normalise_answer, unseal
+from instructor import quizdata
+from instructor.hidden_tests.quiz_and_convolutions import KEY
 
 
 def test_true_false():
@@ -47,14 +52,57 @@ def test_describe_answer_is_stable():
     assert describe_answer(False) == "False"
 
 
-def test_check_accepts_every_format_and_reveals_nothing(capsys):
-    examples = {"true_false": False, "one_letter": "a",
-                "select_all": {"a", "b"}}
-    for question, (kind, _) in QUESTIONS.items():
-        check_quiz_answer(question, examples[kind])
+def _wrong(question, correct):
+    """Return a well-formed answer to ``question`` other than ``correct``."""
+    kind, options = QUESTIONS[question]
+    if kind == "true_false":
+        return not correct
+    if kind == "one_letter":
+        return next(letter for letter in options if letter != correct)
+    return {"a"} if set(correct) != {"a"} else {"a", "b"}
+
+
+def test_right_answer_unlocks_its_explanation(capsys):
+    for question, (answer, explanation) in KEY.items():
+        assert check_quiz_answer(question, answer) == normalise_answer(
+            question, answer, *QUESTIONS[question])
         out = capsys.readouterr().out
         assert out.startswith(f"{question}: answer recorded as")
-        assert "correct" not in out.lower()
+        assert "Right." in out and explanation in out
+
+
+def test_wrong_answer_gets_a_hint_and_no_explanation(capsys):
+    for question, (answer, explanation) in KEY.items():
+        check_quiz_answer(question, _wrong(question, answer))
+        out = capsys.readouterr().out
+        assert "Not the expected answer yet" in out
+        assert HINTS[question].split()[0] in out
+        first_line = explanation.splitlines()[0]
+        assert first_line not in out and "Right." not in out
+
+
+def test_hints_do_not_quote_the_explanations():
+    for question, (_, explanation) in KEY.items():
+        for line in explanation.splitlines():
+            if len(line.strip()) >= 20:
+                assert line.strip() not in HINTS[question], (question, line)
+
+
+def test_feedback_file_is_fresh_and_holds_no_readable_key():
+    text = quizdata.PATH.read_text()
+    assert text == quizdata.render(quizdata.generate()), (
+        "helpers/checks/expected/quiz.json is stale: run "
+        "'python -m instructor.quizdata'")
+    for question, (answer, explanation) in KEY.items():
+        for line in explanation.splitlines():
+            if len(line.strip()) >= 20:
+                assert line.strip() not in text
+        entry = json.loads(text)[question]
+        assert "answer" not in entry
+        wrong = normalise_answer(question, _wrong(question, answer),
+                                 *QUESTIONS[question])
+        assert unseal(entry["explanation"], question, wrong,
+                      entry["salt"]) != explanation
 
 
 def test_check_turns_format_errors_into_assertions():

@@ -140,3 +140,11 @@ def test_bundle_installs_fresh_and_runs_notebook_00(bundle, tmp_path):
         capture_output=True, text=True, env=env, cwd=tmp_path)
     assert where.stdout.splitlines() == [
         str(folder / "helpers" / "__init__.py"), "None"], where.stdout
+    # What the bundle's `make install` runs last: the learner Lab settings
+    # go into this environment's Jupyter configuration.
+    settings = subprocess.run(
+        [str(python), "-m", "helpers.lab_settings"], capture_output=True,
+        text=True, env=env, cwd=tmp_path)
+    assert settings.returncode == 0, settings.stdout + settings.stderr
+    page_config = venv / "etc" / "jupyter" / "labconfig" / "page_config.json"
+    assert "@jupyter/nbgrader:formgrader" in page_config.read_text()

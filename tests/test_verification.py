@@ -143,6 +143,8 @@ def verify(encoding, database, name, threshold):
 
 IDENTIFY = """
 def identify(encoding, database, threshold):
+    if not database:
+        raise ValueError("the database is empty")
     best, name = np.inf, None
     for person, stored in database.items():
         d = np.min(np.linalg.norm(np.asarray(stored) - encoding, axis=-1))
@@ -224,9 +226,20 @@ def test_check_identify_accepts_a_correct_solution(capsys):
     ("(name if best < threshold else \"not recognized\"), best",
      "best, (name if best < threshold else \"not recognized\")",
      "return \\(name, distance\\)"),
+    ("(name if best < threshold else \"not recognized\"), best",
+     "(name, best) if best < threshold else (\"not recognized\", None)",
+     "None as the distance"),
+    ("d < best", "d <= best", "tie"),
+    ("        if d < best:\n            best, name = d, person",
+     "        if d < threshold:\n            return person, d\n"
+     "        if d < best:\n            best, name = d, person",
+     "FIRST person under the threshold"),
+    ("    if not database:\n        raise ValueError(\"the database is empty\")\n",
+     "", "EMPTY database"),
 ])
 def test_check_identify_names_mistakes(old, new, message):
     source = IDENTIFY.replace(old, new)
+    assert source != IDENTIFY
     with pytest.raises(AssertionError, match=message):
         checks.check_identify(learner_function(source, "identify"))
 
@@ -259,6 +272,8 @@ RATES = """
 def error_rates(distances, labels, threshold):
     accepted = np.asarray(distances) < threshold
     same = np.asarray(labels) == 1
+    if same.all() or not same.any():
+        raise ValueError("need both kinds of pair")
     return np.mean(accepted[~same]), np.mean(~accepted[same])
 """
 
@@ -282,6 +297,11 @@ def test_one_shot_checks_accept_correct_solutions(capsys):
      "last axis"),
     ("np.sqrt(np.sum((a - b) ** 2, axis=-1))",
      "np.sqrt(np.sum((a - b) ** 2, axis=0))", "axis=0"),
+    ("    if a.shape[-1] != b.shape[-1]:\n"
+     "        raise ValueError(f\"shapes {a.shape} and {b.shape}\")\n", "",
+     "silently broadcast"),
+    ('raise ValueError(f"shapes {a.shape} and {b.shape}")',
+     'raise ValueError("wrong sizes")', "name both shapes"),
 ])
 def test_check_embedding_distance_names_mistakes(old, new, message):
     source = DISTANCE.replace(old, new)
@@ -299,6 +319,8 @@ def test_check_embedding_distance_names_mistakes(old, new, message):
     ("return candidates[best], scores[best]",
      "return values[np.searchsorted(values, candidates[best])], scores[best]",
      "edge"),
+    ("[[values[0] - 1],", "[[values[0] - 0.5],", "end candidates"),
+    ("np.asarray(labels) == 1", "labels == 1", "Python list"),
 ])
 def test_check_choose_threshold_names_mistakes(old, new, message):
     source = CHOOSE.replace(old, new)
@@ -316,6 +338,10 @@ def test_check_choose_threshold_names_mistakes(old, new, message):
      "np.mean(accepted[~same]), 1 - np.mean(accepted[~same])", "not 1 -"),
     ("np.asarray(distances) < threshold", "np.asarray(distances) <= threshold",
      "exactly 0.6"),
+    ("np.asarray(labels) == 1", "labels == 1", "Python list"),
+    ("    if same.all() or not same.any():\n"
+     "        raise ValueError(\"need both kinds of pair\")\n", "",
+     "only one kind of pair"),
 ])
 def test_check_error_rates_names_mistakes(old, new, message):
     source = RATES.replace(old, new)

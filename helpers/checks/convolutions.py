@@ -18,13 +18,34 @@ MESSAGES = {
     "conv_output_shape": {
         "padded at one end": ("The p zeros are added at BOTH ends of an "
                               "axis: the padded size is n + 2p."),
+        "first kernel size on every axis": (
+            "A tuple kernel_size holds one size PER spatial axis, but you "
+            "used its first size on every axis: pair each axis with its "
+            "own kernel size (e.g. zip the sizes, kernel sizes, strides "
+            "and paddings)."),
+        "first stride on every axis": (
+            "A tuple of strides holds one stride PER spatial axis, but you "
+            "used its first stride on every axis: pair each axis with its "
+            "own stride (e.g. zip the sizes, kernel sizes, strides and "
+            "paddings)."),
     },
 }
 
 
 def _as_shape(result, call):
     """Return the learner's result as a tuple of ints, or fail clearly."""
-    if not isinstance(result, (tuple, list)):
+    if result is None:
+        raise AssertionError(
+            f"{call} returned None: did you forget the return statement at "
+            "its end?"
+        )
+    if isinstance(result, list):
+        raise AssertionError(
+            f"{call} returned the list {result!r}; the exercise asks for a "
+            "tuple, as Keras' shapes are: return tuple(sizes) + (filters,) "
+            "or (*sizes, filters)."
+        )
+    if not isinstance(result, tuple):
         raise AssertionError(
             f"{call} returned {result!r}; return a tuple such as (94, 8)."
         )
@@ -53,6 +74,9 @@ def _mistake_hint(args, got, expected, mistakes):
     if len(got) != len(expected):
         return ("The output keeps one size per spatial axis plus one "
                 "channel axis; no batch axis.")
+    for name, wrong in mistakes.items():
+        if list(got) == list(wrong):
+            return MESSAGES["conv_output_shape"][name]
     if got[:-1] == expected[:-1] and got[-1] == input_shape[-1]:
         return ("The last axis counts the filters: each filter spans all "
                 f"{input_shape[-1]} input channels and makes one output "
@@ -69,9 +93,6 @@ def _mistake_hint(args, got, expected, mistakes):
         return ("'same' pads the input so that the output size is "
                 "ceil(n / s), whatever the kernel size.")
     if not isinstance(padding, str):
-        once = mistakes.get("padded at one end")
-        if once is not None and list(got[:-1]) == once[:-1]:
-            return MESSAGES["conv_output_shape"]["padded at one end"]
         return "Integer padding p makes an axis of size n into n + 2p."
     if strides != 1:
         return ("With stride s the kernel jumps s positions at a time: "
@@ -86,9 +107,13 @@ CASES = [
     ((32, 32, 32, 16), 3, 32),
     ((28, 28, 3), 5, 6, 2),
     ((28, 28, 3), 5, 6, 1, 2),
+    ((20, 12, 3), (5, 3), 4),
+    ((21, 13, 2), 3, 5, (2, 1)),
     ((100, 1), 7, 8, 2, "same"),
     ((15, 17, 4), 4, 5, 1, "same"),
     ((27, 27, 3), 3, 4, 2, "same"),
+    ((5, 6, 2), 7, 3, 1, "same"),
+    ((4, 1), 9, 2, 2, "same"),
     ((9, 10, 11, 2), (3, 2, 1), 4, (2, 1, 3), (1, 0, 2)),
     ((20, 24, 1), (5, 3), 2, (3, 2), 1),
 ]
@@ -103,7 +128,18 @@ def check_conv_output_shape(conv_output_shape):
         case = cases[repr(args)]
         expected = tuple(case["expected"])
         call = _call(conv_output_shape, args)
-        got = _as_shape(conv_output_shape(*args), call)
+        try:
+            result = conv_output_shape(*args)
+        except ValueError as error:
+            if len(args) > 4 and args[4] == "same":
+                raise AssertionError(
+                    f"{call} raised ValueError: {error}\nWith 'same' "
+                    "padding Keras adds as many zeros as the kernel needs, "
+                    "even when the kernel is larger than the input, so "
+                    "'same' never raises: the output size is ceil(n / s)."
+                ) from error
+            raise
+        got = _as_shape(result, call)
         if got != expected:
             raise AssertionError(
                 f"{call} returned {got}; Keras gives {expected}. "

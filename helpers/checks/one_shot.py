@@ -45,6 +45,10 @@ def check_embedding_distance(embedding_distance):
     a = np.array([0.0, 3.0, 0.0, 4.0])
     b = np.array([0.0, 0.0, 0.0, 0.0])
     value = embedding_distance(a, b)
+    if value is None:
+        raise AssertionError(
+            "Your embedding_distance returned None: did you forget the "
+            "return statement at its end?")
     if np.ndim(value) != 0:
         raise AssertionError(
             f"Two encodings of shape (4,) gave a result of shape "
@@ -54,7 +58,10 @@ def check_embedding_distance(embedding_distance):
     if np.isclose(value, 25.0):
         raise AssertionError(
             "You returned the squared distance (25 instead of 5): take the "
-            "square root.")
+            "square root. Verification in this course uses the plain "
+            "Euclidean distance d, with 'same person' when d < tau; the "
+            "squared distance appears only inside the training losses of "
+            "notebook 03.")
     if np.isclose(value, 7.0):
         raise AssertionError(
             "You summed absolute differences (7 instead of 5); the distance "
@@ -85,24 +92,56 @@ def check_embedding_distance(embedding_distance):
             f"{np.round(result, 4).tolist()}.")
     many = np.array([[0.0, 0.0, 0.0, 0.0], [0.0, 3.0, 0.0, 0.0],
                      [6.0, 3.0, 0.0, 12.0]])
-    result = np.asarray(embedding_distance(a, many))
+    try:
+        result = np.asarray(embedding_distance(a, many))
+    except ValueError as error:
+        raise AssertionError(
+            f"One encoding (4,) against three (3, 4) should broadcast, but "
+            f"your function raised ValueError: {error}\nCompare only the "
+            "sizes of the last axes (shape[-1]), not the whole shapes.") \
+            from error
     if result.shape != (3,) or not np.allclose(result, [5.0, 4.0, 10.0]):
         raise AssertionError(
             "One encoding (4,) against three (3, 4) should give the 3 "
             f"distances [5, 4, 10] (broadcasting), got {result.tolist()}.")
     try:
-        embedding_distance(np.zeros(4), np.zeros(5))
+        result = embedding_distance(np.array([0.5]), a)
     except ValueError:
         pass
     else:
         raise AssertionError(
-            "Encodings of sizes 4 and 5 cannot be compared: raise a "
+            "embedding_distance([0.5], a (4,) encoding) returned "
+            f"{np.round(np.asarray(result, dtype=float), 4).tolist()}: NumPy "
+            "silently broadcast the (1,) encoding against all 4 numbers. "
+            "Check the sizes yourself: if the last axes differ, raise a "
             "ValueError that names both shapes.")
+    for first, second in [(np.zeros((3, 128)), np.zeros((3, 127))),
+                          (np.zeros(4), np.zeros(5))]:
+        try:
+            embedding_distance(first, second)
+        except ValueError as error:
+            text = str(error)
+            sizes = [str(first.shape[-1]), str(second.shape[-1])]
+            if not all(size in text for size in sizes):
+                raise AssertionError(
+                    f"Your ValueError for shapes {first.shape} and "
+                    f"{second.shape} says {text!r}: name both shapes in "
+                    "the message, so that the caller sees what went "
+                    "wrong.") from None
+        else:
+            raise AssertionError(
+                f"Encodings of shapes {first.shape} and {second.shape} "
+                "cannot be compared: raise a ValueError that names both "
+                "shapes.")
     passed("embedding_distance")
 
 
-def _unpack(result, first, second):
+def _unpack(result, first, second, name="function"):
     """Return the two items of a returned pair or fail with a hint."""
+    if result is None:
+        raise AssertionError(
+            f"Your {name} returned None: did you forget the return "
+            "statement at its end?")
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise AssertionError(
             f"Return a pair ({first}, {second}), got {result!r}.")
@@ -116,7 +155,7 @@ def check_choose_threshold(choose_threshold):
     distances = np.array([0.2, 0.9, 0.3, 0.7])
     labels = np.array([1, 0, 1, 0])
     threshold, accuracy = _unpack(choose_threshold(distances, labels),
-                                  "threshold", "accuracy")
+                                  "threshold", "accuracy", "choose_threshold")
     if accuracy > 1.0 + 1e-9:
         raise AssertionError(
             f"The accuracy {accuracy} is above 1: return a fraction of the "
@@ -143,12 +182,13 @@ def check_choose_threshold(choose_threshold):
         raise AssertionError(
             f"The pairs are perfectly separable, so the accuracy is 1.0; "
             f"got {accuracy:.4g}.")
+    _check_end_candidates(choose_threshold)
     case = expected_values("one_shot")["choose_threshold"]["60 pairs"]
     best_threshold = case["expected"]["threshold"]
     best_accuracy = case["expected"]["accuracy"]
     distances, labels = overlapping_pairs()
     threshold, accuracy = _unpack(
-        choose_threshold(distances, list(labels)), "threshold", "accuracy")
+        choose_threshold(distances, labels), "threshold", "accuracy")
     achieved = _between(threshold, case, case["accuracy_between"])
     reversed_accuracy = _between(
         threshold, case,
@@ -167,7 +207,51 @@ def check_choose_threshold(choose_threshold):
             f"The accuracy you return ({accuracy:.4f}) is not the accuracy "
             f"of your threshold ({achieved:.4f}, with distance < threshold "
             "meaning 'same person').")
+    _check_list_labels(
+        lambda labels: choose_threshold(distances, labels), labels,
+        (threshold, accuracy), "choose_threshold(distances, labels)")
     passed("choose_threshold")
+
+
+def _check_list_labels(call, labels, expected, text):
+    """Fail unless ``call`` gives ``expected`` with labels as a list."""
+    text = text.replace("labels", "labels as a Python list", 1)
+    advice = ("Labels may be a Python list as well as an array: convert "
+              "them first with np.asarray(labels).")
+    try:
+        result = call([int(label) for label in labels])
+    except Exception as error:  # the learner's own error, in full
+        raise AssertionError(
+            f"{text} raised {type(error).__name__}: {error}\nThe same "
+            f"labels as an array worked. {advice}") from error
+    got = _unpack(result, "first", "second")
+    if not np.allclose(got, expected, equal_nan=True):
+        raise AssertionError(
+            f"{text} returned ({got[0]:.4g}, {got[1]:.4g}), but "
+            f"({float(expected[0]):.4g}, {float(expected[1]):.4g}) with "
+            "the same labels as an array: on a list, `labels == 1` is a "
+            f"single False, not one comparison per pair. {advice}")
+
+
+def _check_end_candidates(choose_threshold):
+    """Fail unless the candidates below and above every distance are tried."""
+    distances = np.array([0.4, 0.6, 0.8])
+    for labels, best, where in [
+            (np.array([1, 1, 1]), 1.8, "above the largest distance "
+             "(the largest plus 1: 0.8 + 1 = 1.8)"),
+            (np.array([0, 0, 0]), -0.6, "below the smallest distance "
+             "(the smallest minus 1: 0.4 - 1 = -0.6)")]:
+        kind = "same-person" if labels[0] == 1 else "different-person"
+        threshold, accuracy = _unpack(choose_threshold(distances, labels),
+                                      "threshold", "accuracy")
+        if not np.isclose(accuracy, 1.0) or not np.isclose(threshold, best):
+            raise AssertionError(
+                f"Three {kind} pairs at 0.4, 0.6 and 0.8: only the "
+                f"candidate {where} classifies all three correctly, so "
+                f"expected ({best}, 1.0), got ({threshold:.4g}, "
+                f"{accuracy:.4g}). Add the two end candidates to the "
+                "midpoints: the smallest distance minus 1 and the largest "
+                "plus 1.")
 
 
 @learner_check("error_rates")
@@ -179,7 +263,7 @@ def check_error_rates(error_rates):
     labels = np.array([1, 1, 1, 1, 0, 0])
     false_accept, false_reject = _unpack(
         error_rates(distances, labels, 0.5), "false_accept_rate",
-        "false_reject_rate")
+        "false_reject_rate", "error_rates")
     if np.isclose(false_accept, 0.25) and np.isclose(false_reject, 0.5):
         raise AssertionError(
             "You returned (false_reject_rate, false_accept_rate); the "
@@ -204,7 +288,7 @@ def check_error_rates(error_rates):
             f"threshold 0.5, so the false-reject rate is 0.25; got "
             f"{false_reject:.4g}.")
     false_accept, false_reject = _unpack(
-        error_rates(distances, list(labels), 0.6), "false_accept_rate",
+        error_rates(distances, labels, 0.6), "false_accept_rate",
         "false_reject_rate")
     if not np.isclose(false_reject, 0.25):
         raise AssertionError(
@@ -220,4 +304,19 @@ def check_error_rates(error_rates):
         raise AssertionError(
             f"With a huge threshold everything is accepted: rates (1, 0), "
             f"got {rates}.")
+    _check_list_labels(
+        lambda labels: error_rates(distances, labels, 0.5), labels,
+        (0.5, 0.25), "error_rates(distances, labels, 0.5)")
+    for kind, only in [("different-person", [1, 1, 1]),
+                       ("same-person", [0, 0, 0])]:
+        try:
+            result = error_rates(np.array([0.2, 0.5, 0.9]), np.array(only),
+                                 0.6)
+        except ValueError:
+            continue
+        raise AssertionError(
+            f"With labels {only} there is no {kind} pair, so its rate is "
+            f"a fraction of zero pairs and undefined, but error_rates "
+            f"returned {result!r}. Raise a ValueError when labels hold only "
+            "one kind of pair.")
     passed("error_rates")

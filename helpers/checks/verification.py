@@ -23,11 +23,34 @@ def _copy(database):
 
 def _unpack_pair(result, function, first, second):
     """Return the two items of a function's result or fail with a hint."""
+    if result is None:
+        raise AssertionError(
+            f"Your {function} returned None: did you forget the return "
+            "statement at its end?")
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise AssertionError(
             f"{function} should return a pair ({first}, {second}), "
             f"got {result!r}.")
     return result
+
+
+def _number(distance, call):
+    """Return a returned distance as a float, or fail naming the problem."""
+    if distance is None:
+        raise AssertionError(
+            f"{call} returned None as the distance. Return the smallest "
+            "distance as a number with every answer, also with "
+            f"{NOT_RECOGNIZED!r}.")
+    if isinstance(distance, (str, bytes, bool, np.bool_)):
+        raise AssertionError(
+            f"{call} returned {distance!r} as the distance; return the "
+            "smallest distance as a number.")
+    try:
+        return float(distance)
+    except (TypeError, ValueError):
+        raise AssertionError(
+            f"{call} returned {distance!r} as the distance; it should be "
+            "one number: the smallest distance.") from None
 
 
 def _is_bool(value):
@@ -39,7 +62,9 @@ def _distance_hints(distance, expected, squared, manhattan, others):
     """Return a hint naming the classic distance mistake, or ''."""
     if np.isclose(distance, squared) and not np.isclose(squared, expected):
         return ("You returned the squared distance: take the square root "
-                "(np.linalg.norm or np.sqrt of the sum of squares).")
+                "(np.linalg.norm or np.sqrt of the sum of squares). "
+                "Verification uses the plain Euclidean distance d, with a "
+                "match when d < threshold.")
     if np.isclose(distance, manhattan) and not np.isclose(manhattan, expected):
         return ("You summed absolute differences (L1); the distance is the "
                 "Euclidean (L2) norm of the difference.")
@@ -52,6 +77,8 @@ def _distance_hints(distance, expected, squared, manhattan, others):
 def _check_distance(distance, expected, function, squared, manhattan,
                     others=()):
     """Fail unless a returned distance equals ``expected``."""
+    if distance is None or isinstance(distance, (str, bytes)):
+        _number(distance, function)
     if np.ndim(distance) != 0:
         raise AssertionError(
             f"{function} returned a distance of shape {np.shape(distance)}; "
@@ -119,9 +146,10 @@ def check_verify(verify, database=None, probes=None, threshold=None,
             "A distance exactly equal to the threshold (5 and 5) should NOT "
             "be a match: use a strict 'distance < threshold'.")
     # The query is closest to ada, but the claim is about bob.
-    distance, match = verify(query, toy, "bob", 10.0)
+    distance, match = _unpack_pair(verify(query, toy, "bob", 10.0),
+                                   "verify", "distance", "match")
     bob = np.sqrt(29.0)  # query - bob's encoding = [3, -2, 4, 0]
-    if np.isclose(float(distance), 5.0):
+    if np.isclose(_number(distance, "verify"), 5.0):
         raise AssertionError(
             "verify(query, database, 'bob', ...) returned ada's distance: "
             "compare only with the encodings of the CLAIMED person.")
@@ -191,14 +219,31 @@ def check_identify(identify, database=None, probes=None, threshold=None,
             "With threshold 2 the query (distance 1 from ada) should still be "
             "identified as ada: a match needs distance < threshold.")
     near_bob = np.array([0.0, 4.0, 2.0, 0.0])
-    name, distance = identify(near_bob, toy, 3.0)
-    if name != "bob" or not np.isclose(float(distance), np.sqrt(5.0)):
+    name, distance = _unpack_pair(identify(near_bob, toy, 3.0), "identify",
+                                  "name", "distance")
+    distance = _number(distance, "identify(near_bob, database, 3.0)")
+    if name != "bob" or not np.isclose(distance, np.sqrt(5.0)):
         raise AssertionError(
             f"A query at distance sqrt(5) from bob (and farther from the "
-            f"others) gave ({name!r}, {float(distance):.4g}); expected "
+            f"others) gave ({name!r}, {distance:.4g}); expected "
             f"('bob', {np.sqrt(5.0):.4g}).")
+    # ada (listed first) is at sqrt(20) < 5 too, but bob is nearer.
+    name, distance = _unpack_pair(identify(near_bob, toy, 5.0), "identify",
+                                  "name", "distance")
+    if name == "ada":
+        raise AssertionError(
+            "With threshold 5 both ada (distance 4.472, listed first) and "
+            "bob (distance 2.236) are under the threshold, and identify "
+            "returned ada: the FIRST person under the threshold. Return the "
+            "NEAREST person: look at everyone before deciding.")
+    if name != "bob":
+        raise AssertionError(
+            f"With threshold 5 the query is nearest to bob (2.236) but "
+            f"identify returned {name!r}.")
+    _check_tie(identify, toy)
     far = np.array([20.0, 20.0, 20.0, 20.0])
-    name, distance = identify(far, toy, 2.0)
+    name, distance = _unpack_pair(identify(far, toy, 2.0), "identify",
+                                  "name", "distance")
     if name is None:
         raise AssertionError(
             "For a face nobody in the database is close to, return the "
@@ -208,10 +253,11 @@ def check_identify(identify, database=None, probes=None, threshold=None,
             f"A query far from everyone (nearest distance > threshold) "
             f"should give {NOT_RECOGNIZED!r}, got {name!r}.")
     nearest = np.sqrt(1321.0)  # far - cy's 2nd encoding: [20, 20, 11, 20]
-    if not np.isclose(float(distance), nearest):
+    distance = _number(distance, "identify(far, database, 2.0)")
+    if not np.isclose(distance, nearest):
         raise AssertionError(
             f"With 'not recognized', still return the smallest distance "
-            f"({nearest:.4g}), got {float(distance):.4g}.")
+            f"({nearest:.4g}), got {distance:.4g}.")
     name, _ = identify(query, toy, 1.0)
     if name != NOT_RECOGNIZED:
         raise AssertionError(
@@ -222,6 +268,15 @@ def check_identify(identify, database=None, probes=None, threshold=None,
     if name != "bob":
         raise AssertionError(
             "A database with a single person should work too.")
+    try:
+        result = identify(near_bob, {}, 3.0)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError(
+            f"identify(query, {{}}, 3.0) returned {result!r}: an EMPTY "
+            "database has nobody to compare with and should raise "
+            "ValueError.")
     if any(not np.array_equal(toy[key], kept[key]) for key in kept) \
             or set(toy) != set(kept):
         raise AssertionError("identify must not change the database.")
@@ -229,6 +284,26 @@ def check_identify(identify, database=None, probes=None, threshold=None,
         _check_identify_on_photos(identify, database, probes, threshold,
                                   expected)
     passed("identify")
+
+
+def _check_tie(identify, toy):
+    """Fail unless a tie goes to the person first in the database."""
+    # Both people are at distance 2.5 from the query; bob comes first.
+    tied = {"bob": toy["bob"], "ada": toy["ada"]}
+    query = np.array([0.0, 2.5, 0.0, 0.0])
+    name, distance = _unpack_pair(identify(query, tied, 3.0), "identify",
+                                  "name", "distance")
+    if name == "ada":
+        raise AssertionError(
+            "bob and ada are both at distance 2.5 (a tie) and bob comes "
+            "first in the database, but identify returned ada. On a tie, "
+            "return the person who comes FIRST in the database's order: "
+            "replace the best person only when a distance is strictly "
+            "smaller (<, not <=), and do not sort the names.")
+    if name != "bob" or not np.isclose(_number(distance, "identify"), 2.5):
+        raise AssertionError(
+            f"A query at distance 2.5 from both bob and ada gave "
+            f"({name!r}, {distance!r}); expected ('bob', 2.5).")
 
 
 def _check_identify_on_photos(identify, database, probes, threshold,

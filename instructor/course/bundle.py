@@ -42,9 +42,12 @@ make lab       # opens JupyterLab on notebooks/
 ```
 
 Without `make`: `python3.11 -m venv .venv`, `.venv/bin/pip install -e .`,
+`.venv/bin/python -m helpers.lab_settings`,
 `.venv/bin/jupyter lab --notebook-dir=notebooks`.  With conda:
 `conda env create -f environment.yml`, `conda activate faces-and-styles`,
-`jupyter lab --notebook-dir=notebooks`.
+`python -m helpers.lab_settings`, `jupyter lab --notebook-dir=notebooks`.
+(`helpers.lab_settings` hides nbgrader's instructor panels in that
+environment's JupyterLab; the Validate button stays.)
 
 ## How exercises work
 
@@ -86,6 +89,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 \t$(BIN)/python -m pip install --upgrade pip
 \t$(BIN)/python -m pip install -e .
+\t$(BIN)/python -m helpers.lab_settings
 \ttouch $(STAMP)
 
 install: $(STAMP)

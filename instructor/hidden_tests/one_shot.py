@@ -30,6 +30,12 @@ def test_embedding_distance(student):
     assert student.raises("ValueError", "embedding_distance",
                           np.zeros((3, 128)), np.zeros((3, 127))), \
         "encodings of sizes 128 and 127 should raise ValueError"
+    assert student.raises("ValueError", "embedding_distance", np.ones(1),
+                          np.zeros(128)), \
+        "a (1,) encoding against a (128,) one should raise ValueError"
+    assert student.raises("ValueError", "embedding_distance",
+                          np.zeros((2, 64)), np.ones((2, 1))), \
+        "(2, 64) against (2, 1) encodings should raise ValueError"
 
 
 def _check_choice(student, distances, labels, what):
@@ -60,6 +66,13 @@ def test_choose_threshold(student):
     distances = np.round(rng.normal(0.8 - 0.3 * labels, 0.15), 2)
     _check_choice(student, distances, list(labels),
                   "64 pairs with tied distances, labels as a list")
+    for labels in ([1, 1, 1], [0, 0, 0]):
+        threshold, _ = expect.pair(
+            student.choose_threshold(np.array([0.3, 0.5, 0.9]), labels),
+            "choose_threshold")
+        want = reference.choose_threshold(np.array([0.3, 0.5, 0.9]), labels)
+        expect.close(expect.scalar(threshold, "the threshold"), want[0],
+                     f"the end candidate for labels {labels}")
     _check_choice(student, np.array([0.4, 0.6, 0.8]), np.array([1, 1, 1]),
                   "pairs of one person only")
     _check_choice(student, np.array([0.4, 0.6, 0.8]), np.array([0, 0, 0]),
@@ -75,6 +88,10 @@ def test_error_rates(student):
              (0.3, 0.55, 0.8, float(distances[3]), 10.0)]
     cases.append((np.array([0.1, 0.2, 0.3, 0.6, 0.4, 0.8]),
                   [1, 1, 1, 1, 0, 0], 0.6))
+    for labels in ([1, 1, 1, 1], np.zeros(4, dtype=int)):
+        assert student.raises("ValueError", "error_rates",
+                              np.array([0.2, 0.4, 0.6, 0.8]), labels, 0.5), \
+            "labels of one kind only should raise ValueError"
     for distances, labels, tau in cases:
         got = expect.pair(student.error_rates(distances, labels, tau),
                           "error_rates")

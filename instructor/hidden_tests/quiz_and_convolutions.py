@@ -18,6 +18,8 @@ def test_conv_output_shape(student):
         ((32, 30, 3), 3, 8, 2), ((32, 30, 3), 3, 8, 1, 1),
         ((99, 1), 5, 3, 3, "same"), ((13, 19, 2), 6, 7, 1, "same"),
         ((25, 26, 3), 5, 2, 3, "same"), ((12, 7, 3), 9, 2, 1, "same"),
+        ((3, 2), 8, 4, 2, "same"), ((18, 10, 1), (7, 3), 2),
+        ((17, 15, 2), 2, 3, (3, 1)),
         ((8, 11, 13, 1), (2, 3, 1), 5, (1, 2, 3), (0, 1, 2)),
         ((21, 17, 2), (4, 3), 3, (2, 3), 2),
     ]
@@ -36,7 +38,7 @@ def test_conv_output_shape(student):
     for args in cases:
         expected = reference.conv_output_shape(*args)
         got = student.conv_output_shape(*args)
-        if not isinstance(got, (tuple, list)) or not all(
+        if not isinstance(got, tuple) or not all(
                 isinstance(n, (int, np.integer)) and not isinstance(n, bool)
                 for n in got):
             raise AssertionError(
@@ -74,12 +76,15 @@ person there are no positive pairs and the triplet loss cannot be formed.
 (Once the encoder is trained, one photo per person is enough to enrol people
 in a database.)"""),
     "Q4": ("b", """\
-b. The loss should be zero as soon as the negative is farther from the anchor
-than the positive by at least the margin: d(A, P) + alpha <= d(A, N), i.e.
-d(A, P) - d(A, N) + alpha <= 0. The hinge max(., 0) penalises only triplets
-that violate this. With - alpha (c) the encoder f = 0, which maps every face
-to the same point, already has zero loss: the margin is what rules that out.
-(a) and (d) reward a positive that is farther away than the negative."""),
+b. With d the squared distance, the loss should be zero as soon as the
+negative is farther from the anchor than the positive by at least the margin:
+d(A, P) + alpha <= d(A, N), i.e. d(A, P) - d(A, N) + alpha <= 0. The hinge
+max(., 0) penalises only triplets that violate this. (The loss squares the
+distance, as FaceNet does, because the square is smooth and cheap to
+differentiate; verification compares the plain distance with tau.) With
+- alpha (c) the encoder f = 0, which maps every face to the same point,
+already has zero loss: the margin is what rules that out. (a) and (d) reward
+a positive that is farther away than the negative."""),
     "Q5": (True, """\
 True. Shared weights mean both photos are encoded by the same function f, so
 the distance between f(x1) and f(x2) compares like with like, and there is

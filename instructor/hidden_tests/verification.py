@@ -108,6 +108,10 @@ def test_identify(student):
         check(query, toy, tau, f"a toy query at threshold {tau}")
     check(np.array([0.0, 6, 2, 0]), {"fay": toy["fay"]}, 3.0,
           "a database of one person")
+    check(np.array([0.0, 3.5, 0, 0]), {"fay": toy["fay"], "eve": toy["eve"]},
+          5.0, "a tie between fay (first in the database) and eve")
+    assert student.raises("ValueError", "identify", np.zeros(4), {}, 1.0), \
+        "an empty database should raise ValueError"
     rng = np.random.default_rng(55)
     people = {f"person_{index}": rng.normal(size=(int(rng.integers(1, 4)),
                                                   8))
