@@ -67,6 +67,18 @@ def test_triplet_loss(student):
                  "the gradient of the loss", rtol=1e-3, atol=1e-5)
 
 
+TYPES = """
+parts = {name}(np.eye(3, dtype=np.float32), np.array([0, 0, 1]))
+result = [isinstance(part, np.ndarray) for part in parts]
+"""
+
+
+def _assert_arrays(student, name):
+    """The exercise asks for NumPy arrays, not lists or tensors."""
+    assert all(student.run(TYPES.format(name=name))), (
+        f"{name} must return three NumPy arrays (not lists or tensors)")
+
+
 @hidden_test("test_hardest_triplets")
 def test_hardest_triplets(student):
     rng = np.random.default_rng(99)
@@ -107,6 +119,7 @@ def test_hardest_triplets(student):
                                       np.array([5, 5, 5]))
     assert all(np.asarray(part).size == 0 for part in single), \
         "without negatives there are no triplets: return empty arrays"
+    _assert_arrays(student, "hardest_triplets")
 
 
 def _semi_hard_cases(rng):
@@ -149,6 +162,7 @@ def test_semi_hard_triplets(student):
             rng.normal(size=(len(labels), 3)), labels)
         assert all(np.asarray(part).size == 0 for part in empty), \
             "without a valid pair there are no triplets: return empty arrays"
+    _assert_arrays(student, "semi_hard_triplets")
 
 
 STEP = """
