@@ -179,7 +179,8 @@ def test_train_step_lowers_the_loss():
 
 @pytest.mark.parametrize("mining, miner, warmup", [
     ("random", None, 0), ("hard", "hardest_triplets", 0),
-    ("semi-hard", "semi_hard_triplets", 0), ("hard", "hardest_triplets", 2)])
+    ("semi-hard", "semi_hard_triplets", 0),
+    ("batch-hard", "hardest_triplets", 2)])
 def test_train_triplets_returns_one_loss_per_step(labels, mining, miner,
                                                   warmup):
     images = np.random.default_rng(7).normal(size=(len(labels),) + SHAPE)

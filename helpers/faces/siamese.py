@@ -230,8 +230,9 @@ def squared_distance_matrix(embeddings):
 # --- training --------------------------------------------------------------
 
 
-MINING_CHOICES = ("random", "hard", "semi-hard")
-_MINERS = {"hard": "hardest_triplets", "semi-hard": "semi_hard_triplets"}
+MINING_CHOICES = ("random", "batch-hard", "semi-hard", "hard")
+_MINERS = {"batch-hard": "hardest_triplets", "hard": "hardest_triplets",
+           "semi-hard": "semi_hard_triplets"}
 
 
 def _check_training_functions(mining, step_function, mining_function):
@@ -281,8 +282,9 @@ def train_triplets(encoder, images, labels, steps, mining="random",
     ``train_step``.  Every step uses at most ``people * images_per_person``
     triplets.  ``mining`` is ``"random"`` (random triplets from the whole
     set) or, inside a batch of ``people`` x ``images_per_person`` images,
-    the triplets of ``mining_function(embeddings, labels)``: ``"hard"``
-    (the notebook's ``hardest_triplets``) or ``"semi-hard"`` (its
+    the triplets of ``mining_function(embeddings, labels)``:
+    ``"batch-hard"`` (or ``"hard"``; the notebook's ``hardest_triplets``)
+    or ``"semi-hard"`` (its
     ``semi_hard_triplets``; a random subset when it returns more).  The
     first ``warmup_steps`` steps use random triplets whatever ``mining``.
     """
