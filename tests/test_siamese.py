@@ -292,6 +292,16 @@ def test_verification_pairs_are_balanced(labels):
     assert np.all((labels[first] == labels[second]) == same)
 
 
+def test_draw_siamese_shows_three_faces():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    faces = np.random.default_rng(3).normal(size=(3,) + SHAPE)
+    figure = siamese.draw_siamese(*faces)
+    assert len(figure.axes[0].images) == 3
+    matplotlib.pyplot.close(figure)
+
+
 def test_project_2d_keeps_the_main_direction():
     rng = np.random.default_rng(8)
     line = np.outer(rng.normal(size=50), [3.0, 0.0, 4.0])

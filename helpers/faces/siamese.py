@@ -476,3 +476,43 @@ def show_triplets(images, anchors, positives, negatives, distances=None,
                     f"d = {distances[trio[0], index]:.2f}", fontsize=8)
     figure.tight_layout()
     return figure
+
+
+def draw_siamese(anchor, positive, negative):
+    """Draw the triplet network: three faces, one shared encoder, a loss."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    figure, axis = plt.subplots(figsize=(9, 3.6))
+    axis.set_xlim(0, 10)
+    axis.set_ylim(0, 4)
+    axis.axis("off")
+    rows = (3.2, 2.0, 0.8)
+    for y, image, role in zip(rows, (anchor, positive, negative),
+                              ("anchor A", "positive P", "negative N")):
+        axis.imshow(np.squeeze(image), cmap="gray",
+                    extent=(0.3, 1.1, y - 0.5, y + 0.5))
+        axis.text(0.2, y, role, ha="right", va="center", fontsize=9)
+        axis.annotate("", (2.4, y), (1.2, y),
+                      arrowprops={"arrowstyle": "->"})
+        axis.add_patch(FancyBboxPatch((2.5, y - 0.35), 2.0, 0.7,
+                                      boxstyle="round,pad=0.05",
+                                      color="C0", alpha=0.35))
+        axis.text(3.5, y, "encoder f (θ)", ha="center", va="center",
+                  fontsize=9)
+        axis.annotate("", (5.6, y), (4.6, y),
+                      arrowprops={"arrowstyle": "->"})
+        axis.text(6.2, y, f"f({role[-1]}) ∈ R³²", ha="center", va="center",
+                  fontsize=9)
+        axis.annotate("", (7.7, 2.0), (6.9, y),
+                      arrowprops={"arrowstyle": "->", "color": "gray"})
+    for upper, lower in zip(rows[:-1], rows[1:]):
+        axis.plot([3.5, 3.5], [upper - 0.42, lower + 0.42], "k:", lw=1.5)
+        axis.text(3.6, (upper + lower) / 2, "same weights θ", fontsize=8,
+                  va="center")
+    axis.add_patch(FancyBboxPatch((7.8, 1.5), 2.0, 1.0,
+                                  boxstyle="round,pad=0.05", color="C1",
+                                  alpha=0.35))
+    axis.text(8.8, 2.0, "triplet loss\nmax(d²(A,P) − d²(A,N)\n+ α, 0)",
+              ha="center", va="center", fontsize=8)
+    return figure
