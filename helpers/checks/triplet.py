@@ -67,8 +67,7 @@ MESSAGES = {
         "no fallback": (
             "When no negative is farther than the positive your argmin ran "
             "over a row of +inf only and returned index 0. Fall back to the "
-            "FARTHEST negative in that case (np.where(has_farther, "
-            "closest_farther, farthest))."
+            "FARTHEST negative in that case."
         ),
         "at least as far": (
             "A negative exactly as far as the positive, d(A, N) = d(A, P), "
@@ -354,6 +353,12 @@ def check_hardest_triplets(hardest_triplets):
     anchors, positives, negatives = _as_index_arrays(result, name)
 
     expected_anchors = case["expected"]["anchors"]
+    for anchor, positive in zip(anchors.tolist(), positives.tolist()):
+        if anchor == positive:
+            raise AssertionError(
+                f"Anchor {anchor} was chosen as its own positive: exclude "
+                "the diagonal (an image is not its own positive)."
+            )
     if 6 in anchors.tolist():
         raise AssertionError(
             "Image 6 is the only image of its person, so it has no positive "

@@ -133,7 +133,20 @@ HARDEST_TRIPLETS = [
     positives = np.argmax(np.where(same, distances, -np.inf), axis=1)
     negatives = np.argmin(np.where(is_negative, distances, np.inf), axis=1)
     return anchors, positives[anchors], negatives[anchors]
+""", "its own positive"),
+    ("hardest_triplets", "a lonely image as anchor", _MINING_START + """
+    anchors = np.flatnonzero(is_negative.any(axis=1))
+    positives = np.argmax(np.where(is_positive, distances, -np.inf), axis=1)
+    negatives = np.argmin(np.where(is_negative, distances, np.inf), axis=1)
+    return anchors, positives[anchors], negatives[anchors]
 """, "Image 6 is the only image"),
+    ("hardest_triplets", "closest image of the same person, itself",
+     _MINING_START + """
+    anchors = np.flatnonzero(is_positive.any(axis=1) & is_negative.any(axis=1))
+    positives = np.argmin(np.where(same, distances, np.inf), axis=1)
+    negatives = np.argmin(np.where(is_negative, distances, np.inf), axis=1)
+    return anchors, positives[anchors], negatives[anchors]
+""", "its own positive"),
     ("hardest_triplets", "single-person batch not handled", _MINING_START + """
     anchors = np.flatnonzero(is_positive.any(axis=1))
     positives = np.argmax(np.where(is_positive, distances, -np.inf), axis=1)
@@ -298,7 +311,7 @@ TRAIN_STEP = [
     gradients = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(gradients, model.trainable_variables))
     return loss"""), "which batch goes into which argument"),
-    ("train_step", "learner's own NameError", _STEP.format(body="""
+    ("train_step", "a typo in the learner's code", _STEP.format(body="""
     with tf.GradientTape() as tape:
         loss = triplet_loss(model(anchors), model(positives),
                             model(negatives), alpha)
