@@ -145,6 +145,7 @@ def triplet_data():
 
     data = checks.triplet_data()
     embeddings, labels = checks.mining_data()
+    semi = checks.semi_hard_data()
     wrong_steps = {name: _trained(step) for name, step
                    in mistakes.MISTAKES["train_step"].items()}
     return {
@@ -158,6 +159,10 @@ def triplet_data():
             _triplets(reference.hardest_triplets(embeddings, labels)),
             {name: _triplets(result) for name, result in run_mistakes(
                 "triplet", "hardest_triplets", embeddings, labels).items()})},
+        "semi_hard_triplets": {"9 embeddings": case(
+            _triplets(reference.semi_hard_triplets(*semi)),
+            {name: _triplets(result) for name, result in run_mistakes(
+                "triplet", "semi_hard_triplets", *semi).items()})},
         "train_step": {"SGD(0.1), alpha=0.5": case(
             _trained(reference.train_step), {
                 "gradient ascent": {

@@ -6,6 +6,7 @@ import pytest
 
 from helpers.faces.losses import (
     batch_hard_triplet_loss,
+    contrastive_loss,
     pairwise_squared_distances,
 )
 from instructor.reference.triplet import triplet_loss
@@ -78,3 +79,27 @@ def test_batch_hard_without_valid_anchors_is_zero():
     embeddings = RNG.normal(size=(3, 4))
     assert float(batch_hard_triplet_loss(embeddings, [1, 2, 3])) == 0.0
     assert float(batch_hard_triplet_loss(embeddings, [5, 5, 5])) == 0.0
+
+
+def test_contrastive_loss_matches_numpy():
+    first = RNG.normal(size=(6, 3)).astype(np.float32)
+    second = RNG.normal(size=(6, 3)).astype(np.float32) * 0.3 + first
+    same = np.array([1, 0, 1, 0, 0, 1], dtype=bool)
+    distance = np.linalg.norm(first - second, axis=-1)
+    want = np.mean(np.where(same, distance ** 2,
+                            np.maximum(1.5 - distance, 0.0) ** 2))
+    got = float(contrastive_loss(first, second, same, margin=1.5))
+    assert np.isclose(got, want, rtol=1e-5)
+    assert float(contrastive_loss(first, first + 10.0, [False] * 6)) == 0.0
+    with pytest.raises(ValueError, match="margin"):
+        contrastive_loss(first, second, same, margin=0.0)
+
+
+def test_contrastive_loss_has_finite_gradients_at_zero_distance():
+    import tensorflow as tf
+
+    first = tf.Variable(np.zeros((2, 3), np.float32))
+    with tf.GradientTape() as tape:
+        loss = contrastive_loss(first, tf.zeros((2, 3)), [False, True])
+    gradient = tape.gradient(loss, first)
+    assert np.all(np.isfinite(gradient.numpy()))

@@ -122,17 +122,32 @@ def test_semi_hard_negatives_are_farther_than_positives(labels):
     rng = np.random.default_rng(5)
     embeddings = rng.normal(size=(len(labels), 3))
     distances = siamese.squared_distance_matrix(embeddings)
-    anchors, positives, negatives = siamese.semi_hard_triplets(
-        embeddings, labels, alpha=1.0, rng=0)
-    assert len(anchors) == len(labels)
+    anchors, positives, negatives = reference.semi_hard_triplets(
+        embeddings, labels)
+    assert len(anchors) == len(labels) * 4  # every pair of 5 images a person
     assert np.all(labels[anchors] == labels[positives])
     assert np.all(anchors != positives)
     assert np.all(labels[anchors] != labels[negatives])
     d_ap = distances[anchors, positives]
     d_an = distances[anchors, negatives]
-    has_farther = [np.any(distances[a, labels != labels[a]] > d)
-                   for a, d in zip(anchors, d_ap)]
+    has_farther = np.array([np.any(distances[a, labels != labels[a]] > d)
+                            for a, d in zip(anchors, d_ap)])
     assert np.all((d_an > d_ap)[has_farther])
+    farthest = [distances[a, labels != labels[a]].max()
+                for a in anchors[~has_farther]]
+    assert np.allclose(d_an[~has_farther], farthest)
+
+
+def test_semi_hard_on_a_line():
+    embeddings = np.array([[0.0], [1.0], [3.0], [2.0], [-2.5]])
+    labels = np.array([0, 0, 0, 1, 2])
+    anchors, positives, negatives = reference.semi_hard_triplets(embeddings,
+                                                                 labels)
+    assert list(zip(anchors, positives)) == [(0, 1), (0, 2), (1, 0),
+                                             (1, 2), (2, 0), (2, 1)]
+    # (0, 1): 3 is the closest beyond 1; (0, 2): no negative beyond 9, so
+    # the farthest, 4; (1, 0): 3 ties with the positive (1), so 4.
+    assert negatives.tolist() == [3, 4, 4, 4, 4, 4]
 
 
 def test_squared_distance_matrix_rejects_1d():
@@ -162,15 +177,56 @@ def test_train_step_lowers_the_loss():
     assert last < first
 
 
-@pytest.mark.parametrize("mining", ["random", "hard", "semi-hard"])
-def test_train_triplets_returns_one_loss_per_step(labels, mining):
+@pytest.mark.parametrize("mining, miner, warmup", [
+    ("random", None, 0), ("hard", "hardest_triplets", 0),
+    ("semi-hard", "semi_hard_triplets", 0),
+    ("batch-hard", "hardest_triplets", 2)])
+def test_train_triplets_returns_one_loss_per_step(labels, mining, miner,
+                                                  warmup):
     images = np.random.default_rng(7).normal(size=(len(labels),) + SHAPE)
     encoder = siamese.build_encoder(SHAPE, embedding_size=4)
     losses = siamese.train_triplets(
         encoder, images.astype(np.float32), labels, 3, mining=mining,
         people=3, images_per_person=2, step_function=reference.train_step,
-        mining_function=reference.hardest_triplets, progress=False)
+        mining_function=miner and getattr(reference, miner),
+        warmup_steps=warmup, progress=False)
     assert losses.shape == (3,) and np.all(np.isfinite(losses))
+
+
+def test_train_triplets_warms_up_with_random_triplets(labels):
+    images = np.random.default_rng(8).normal(size=(len(labels),) + SHAPE)
+    encoder = siamese.build_encoder(SHAPE, embedding_size=4)
+    mined, sizes = [], []
+
+    def mine(embeddings, batch_labels):
+        mined.append(len(batch_labels))
+        return reference.semi_hard_triplets(embeddings, batch_labels)
+
+    def step(*args):
+        sizes.append(len(args[2]))
+        return reference.train_step(*args)
+
+    siamese.train_triplets(encoder, images.astype(np.float32), labels, 5,
+                           mining="semi-hard", people=3, images_per_person=3,
+                           step_function=step, mining_function=mine,
+                           warmup_steps=2, progress=False)
+    assert mined == [9, 9, 9]            # steps 3 to 5 only
+    assert sizes == [9] * 5              # 18 semi-hard pairs cut to 9
+    with pytest.raises(ValueError, match="warmup_steps"):
+        siamese.train_triplets(encoder, images, labels, 2, warmup_steps=3,
+                               step_function=step)
+
+
+def test_train_contrastive_lowers_the_loss(labels):
+    rng = np.random.default_rng(9)
+    centres = rng.normal(size=(6,) + SHAPE)
+    images = (centres[labels] + 0.3 * rng.normal(size=(len(labels),) + SHAPE))
+    encoder = siamese.build_encoder(SHAPE, embedding_size=4)
+    losses = siamese.train_contrastive(
+        encoder, images.astype(np.float32), labels, 30, people=3,
+        images_per_person=3, learning_rate=0.01, progress=False)
+    assert losses.shape == (30,)
+    assert losses[-5:].mean() < losses[:5].mean()
 
 
 def test_train_triplets_uses_the_functions_it_is_given(labels):
@@ -218,17 +274,32 @@ def test_verification_helpers():
     distances = np.array([0.1, 0.5, 0.9, 1.5])
     same = np.array([True, True, False, False])
     threshold = siamese.best_threshold(distances, same)
-    assert 0.5 <= threshold < 0.9
+    assert 0.5 < threshold <= 0.9  # same person iff d < threshold
     assert siamese.verification_accuracy(distances, same, threshold) == 1.0
     assert siamese.verification_accuracy(distances, same, 10.0) == 0.5
     with pytest.raises(ValueError, match="differ"):
         siamese.verification_accuracy(distances, same[:2], 0.5)
 
 
+def test_pair_distances_are_plain_euclidean():
+    embeddings = np.array([[0.0, 0.0], [3.0, 4.0]])
+    assert np.allclose(siamese.pair_distances(embeddings, [0], [1]), [5.0])
+
+
 def test_verification_pairs_are_balanced(labels):
     first, second, same = siamese.verification_pairs(labels, 40, rng=0)
     assert same.sum() == 20 and len(same) == 40
     assert np.all((labels[first] == labels[second]) == same)
+
+
+def test_draw_siamese_shows_three_faces():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    faces = np.random.default_rng(3).normal(size=(3,) + SHAPE)
+    figure = siamese.draw_siamese(*faces)
+    assert len(figure.axes[0].images) == 3
+    matplotlib.pyplot.close(figure)
 
 
 def test_project_2d_keeps_the_main_direction():

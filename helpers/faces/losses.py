@@ -1,7 +1,8 @@
 """Engine losses for learning face embeddings.
 
 The plain triplet loss is notebook 03's exercise, so it is not here;
-``batch_hard_triplet_loss`` mines and scores in one TensorFlow graph.
+``batch_hard_triplet_loss`` mines and scores in one TensorFlow graph;
+``contrastive_loss`` is Hadsell, Chopra and LeCun's (2006) loss on pairs.
 """
 
 import tensorflow as tf
@@ -40,3 +41,21 @@ def batch_hard_triplet_loss(embeddings, labels, alpha=0.2):
     losses = tf.boolean_mask(losses, valid)
     return tf.cond(tf.size(losses) > 0, lambda: tf.reduce_mean(losses),
                    lambda: tf.constant(0.0))
+
+
+def contrastive_loss(first, second, same, margin=1.0):
+    """Mean of d² for same-person pairs, max(margin - d, 0)² for others.
+
+    ``d`` is the Euclidean distance of each pair of embeddings ``first[i]``,
+    ``second[i]``; ``same[i]`` says whether they show one person.
+    """
+    if margin <= 0:
+        raise ValueError(f"margin must be positive, got {margin}.")
+    first = tf.convert_to_tensor(first, dtype=tf.float32)
+    second = tf.convert_to_tensor(second, dtype=tf.float32)
+    same = tf.cast(tf.convert_to_tensor(same), tf.float32)
+    squared = tf.reduce_sum(tf.square(first - second), axis=-1)
+    # The square root's gradient is infinite at 0: keep it away from there.
+    distance = tf.sqrt(tf.maximum(squared, 1e-12))
+    push = tf.square(tf.maximum(margin - distance, 0.0))
+    return tf.reduce_mean(same * squared + (1.0 - same) * push)

@@ -1,12 +1,13 @@
 """A small trainable face encoder, Siamese wiring and triplet training.
 
-This module backs notebook 03.  Unlike the pretrained encoder of notebooks
-01, 02 and 04, the encoder here starts from random weights and is trained
+This module backs notebook 03.  Unlike the pretrained dlib encoder of
+notebooks 01, 02 and 04, the encoder here starts from random weights and is trained
 with the triplet loss on a few thousand LFW images, so the whole pipeline
 (sampling triplets, mining hard ones, the training steps, evaluation on
 held-out identities) runs on a laptop CPU in minutes.  The triplet loss,
-batch-hard mining and the training step are the notebook's exercises:
-:func:`train_triplets` runs the learner's versions, passed as arguments.
+batch-hard and semi-hard mining and the training step are the notebook's
+exercises: :func:`train_triplets` runs the learner's versions, passed as
+arguments.  :func:`train_contrastive` trains with the contrastive loss.
 
 Triplets are index arrays ``(anchors, positives, negatives)`` into an image
 array; labels are integer identity numbers.
@@ -226,52 +227,23 @@ def squared_distance_matrix(embeddings):
                       - 2.0 * products, 0.0)
 
 
-def semi_hard_triplets(embeddings, labels, alpha=0.2, rng=None):
-    """FaceNet's semi-hard mining: a negative just beyond the positive.
-
-    Each anchor gets a random positive and, as negative, a random one among
-    those with d(A, P) < d(A, N) < d(A, P) + alpha; when there is none, the
-    closest negative farther than the positive, and failing that the
-    closest negative of all.
-    """
-    labels = _check_labels(labels)
-    rng = np.random.default_rng(rng)
-    distances = squared_distance_matrix(embeddings)
-    same = labels[:, np.newaxis] == labels[np.newaxis, :]
-    positive = same & ~np.eye(len(labels), dtype=bool)
-    negative = ~same
-    anchors = np.flatnonzero(positive.any(axis=1) & negative.any(axis=1))
-    noise = rng.random(distances.shape)
-    positives = np.argmax(np.where(positive, noise, -1.0), axis=1)[anchors]
-    d_ap = distances[anchors, positives][:, np.newaxis]
-    d_an = np.where(negative[anchors], distances[anchors], np.inf)
-    inside = (d_an > d_ap) & (d_an < d_ap + alpha)
-    farther = np.where(d_an > d_ap, d_an, np.inf)
-    random_inside = np.argmax(np.where(inside, noise[anchors], -1.0), axis=1)
-    negatives = np.where(
-        inside.any(axis=1), random_inside,
-        np.where(np.isfinite(farther).any(axis=1), np.argmin(farther, axis=1),
-                 np.argmin(d_an, axis=1)),
-    )
-    return anchors, positives, negatives
-
-
 # --- training --------------------------------------------------------------
 
 
-MINING_CHOICES = ("random", "hard", "semi-hard")
+MINING_CHOICES = ("random", "batch-hard", "semi-hard", "hard")
+_MINERS = {"batch-hard": "hardest_triplets", "hard": "hardest_triplets",
+           "semi-hard": "semi_hard_triplets"}
 
 
 def _check_training_functions(mining, step_function, mining_function):
-    """ValueError unless the step (and, for hard mining, the miner) is set."""
+    """ValueError unless the step (and, for mining, the miner) is set."""
     if mining not in MINING_CHOICES:
         raise ValueError(
             f"mining must be one of {MINING_CHOICES}, got {mining!r}."
         )
     needed = [("step_function", step_function, "train_step")]
-    if mining == "hard":
-        needed.append(("mining_function", mining_function,
-                       "hardest_triplets"))
+    if mining in _MINERS:
+        needed.append(("mining_function", mining_function, _MINERS[mining]))
     for argument, function, exercise in needed:
         if function is None:
             raise ValueError(
@@ -285,46 +257,98 @@ def _check_training_functions(mining, step_function, mining_function):
             )
 
 
+def _mined_triplets(encoder, images, labels, mining_function, people,
+                    images_per_person, rng):
+    """Mine one batch of ``people`` x ``images_per_person`` images."""
+    batch = identity_batch(labels, people, images_per_person, rng)
+    chosen = [np.asarray(index) for index in
+              mining_function(embed(encoder, images[batch]), labels[batch])]
+    size = people * images_per_person
+    if len(chosen[0]) > size:
+        keep = np.sort(rng.choice(len(chosen[0]), size=size, replace=False))
+        chosen = [index[keep] for index in chosen]
+    return tuple(batch[index] for index in chosen)
+
+
 def train_triplets(encoder, images, labels, steps, mining="random",
                    alpha=0.2, learning_rate=1e-3, people=8,
                    images_per_person=4, step_function=None,
-                   mining_function=None, seed=0, progress=True):
+                   mining_function=None, warmup_steps=0, seed=0,
+                   progress=True):
     """Train ``encoder`` for ``steps`` steps; return the loss of each step.
 
     ``step_function(encoder, optimizer, anchors, positives, negatives,
     alpha)`` does one training step and returns its loss: the notebook's
-    ``train_step``.  Every step uses ``people * images_per_person``
-    triplets.  ``mining`` is ``"random"`` (random triplets), ``"hard"``
-    (batch-hard inside a batch of several images per person, chosen by
-    ``mining_function(embeddings, labels)``: the notebook's
-    ``hardest_triplets``) or ``"semi-hard"`` (:func:`semi_hard_triplets`).
+    ``train_step``.  Every step uses at most ``people * images_per_person``
+    triplets.  ``mining`` is ``"random"`` (random triplets from the whole
+    set) or, inside a batch of ``people`` x ``images_per_person`` images,
+    the triplets of ``mining_function(embeddings, labels)``:
+    ``"batch-hard"`` (or ``"hard"``; the notebook's ``hardest_triplets``)
+    or ``"semi-hard"`` (its
+    ``semi_hard_triplets``; a random subset when it returns more).  The
+    first ``warmup_steps`` steps use random triplets whatever ``mining``.
     """
     import keras
     from tqdm.auto import tqdm
 
     _check_training_functions(mining, step_function, mining_function)
+    if not 0 <= warmup_steps <= steps:
+        raise ValueError(
+            f"warmup_steps must be between 0 and steps={steps}, got "
+            f"{warmup_steps}."
+        )
     rng = np.random.default_rng(seed)
     optimizer = keras.optimizers.Adam(learning_rate)
     batch_size = people * images_per_person
     losses = []
-    bar = tqdm(range(steps), desc=f"{mining} triplets", disable=not progress)
-    for _ in bar:
-        if mining == "random":
+    title = mining if not warmup_steps else f"random, then {mining}"
+    bar = tqdm(range(steps), desc=f"{title} triplets", disable=not progress)
+    for step in bar:
+        if mining == "random" or step < warmup_steps:
             anchors, positives, negatives = random_triplets(
                 labels, batch_size, rng)
         else:
-            batch = identity_batch(labels, people, images_per_person, rng)
-            embeddings = embed(encoder, images[batch])
-            if mining == "hard":
-                chosen = mining_function(embeddings, labels[batch])
-            else:
-                chosen = semi_hard_triplets(
-                    embeddings, labels[batch], alpha, rng)
-            anchors, positives, negatives = (batch[np.asarray(index)]
-                                             for index in chosen)
+            anchors, positives, negatives = _mined_triplets(
+                encoder, images, labels, mining_function, people,
+                images_per_person, rng)
         loss = step_function(encoder, optimizer, images[anchors],
                              images[positives], images[negatives], alpha)
         losses.append(float(np.asarray(loss)))
+        bar.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
+    return np.asarray(losses)
+
+
+def train_contrastive(encoder, images, labels, steps, margin=1.0,
+                      learning_rate=1e-3, people=8, images_per_person=4,
+                      seed=0, progress=True):
+    """Train ``encoder`` with the contrastive loss; return each step's loss.
+
+    Each step embeds a batch of ``people`` x ``images_per_person`` images
+    and uses all its pairs (:func:`helpers.faces.losses.contrastive_loss`).
+    """
+    import keras
+    import tensorflow as tf
+    from tqdm.auto import tqdm
+
+    from helpers.faces.losses import contrastive_loss
+
+    rng = np.random.default_rng(seed)
+    optimizer = keras.optimizers.Adam(learning_rate)
+    size = people * images_per_person
+    first, second = np.triu_indices(size, k=1)
+    losses = []
+    bar = tqdm(range(steps), desc="contrastive pairs", disable=not progress)
+    for _ in bar:
+        batch = identity_batch(labels, people, images_per_person, rng)
+        same = labels[batch][first] == labels[batch][second]
+        weights = encoder.trainable_variables
+        with tf.GradientTape() as tape:
+            codes = encoder(images[batch], training=True)
+            value = contrastive_loss(tf.gather(codes, first),
+                                     tf.gather(codes, second), same, margin)
+        optimizer.apply_gradients(zip(tape.gradient(value, weights),
+                                      weights))
+        losses.append(float(value))
         bar.set_postfix(loss=f"{losses[-1]:.3f}", refresh=False)
     return np.asarray(losses)
 
@@ -345,26 +369,26 @@ def verification_pairs(labels, count=1000, rng=None):
 
 
 def pair_distances(embeddings, first, second):
-    """Return the squared L2 distance of each pair of embeddings."""
+    """Return the distance d = ||f(x1) - f(x2)||_2 of each pair."""
     embeddings = np.asarray(embeddings)
-    return np.sum((embeddings[first] - embeddings[second]) ** 2, axis=-1)
+    return np.linalg.norm(embeddings[first] - embeddings[second], axis=-1)
 
 
 def verification_accuracy(distances, same, threshold):
-    """Return the fraction of pairs classified right by d <= threshold."""
+    """Return the fraction of pairs classified right by d < threshold."""
     distances = np.asarray(distances)
     same = np.asarray(same, dtype=bool)
     if distances.shape != same.shape:
         raise ValueError(
             f"distances {distances.shape} and same {same.shape} differ."
         )
-    return float(np.mean((distances <= threshold) == same))
+    return float(np.mean((distances < threshold) == same))
 
 
 def best_threshold(distances, same):
     """Return the threshold on d that classifies the most pairs right."""
-    candidates = np.unique(np.asarray(distances))
-    candidates = np.concatenate([[candidates[0] - 1e-9], candidates])
+    edges = np.unique(np.asarray(distances))
+    candidates = np.concatenate([edges, [edges[-1] + 1e-9]])
     scores = [verification_accuracy(distances, same, value)
               for value in candidates]
     return float(candidates[int(np.argmax(scores))])
@@ -451,4 +475,44 @@ def show_triplets(images, anchors, positives, negatives, distances=None,
                 axis.set_xlabel(
                     f"d = {distances[trio[0], index]:.2f}", fontsize=8)
     figure.tight_layout()
+    return figure
+
+
+def draw_siamese(anchor, positive, negative):
+    """Draw the triplet network: three faces, one shared encoder, a loss."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    figure, axis = plt.subplots(figsize=(9, 3.6))
+    axis.set_xlim(0, 10)
+    axis.set_ylim(0, 4)
+    axis.axis("off")
+    rows = (3.2, 2.0, 0.8)
+    for y, image, role in zip(rows, (anchor, positive, negative),
+                              ("anchor A", "positive P", "negative N")):
+        axis.imshow(np.squeeze(image), cmap="gray",
+                    extent=(0.3, 1.1, y - 0.5, y + 0.5))
+        axis.text(0.2, y, role, ha="right", va="center", fontsize=9)
+        axis.annotate("", (2.4, y), (1.2, y),
+                      arrowprops={"arrowstyle": "->"})
+        axis.add_patch(FancyBboxPatch((2.5, y - 0.35), 2.0, 0.7,
+                                      boxstyle="round,pad=0.05",
+                                      color="C0", alpha=0.35))
+        axis.text(3.5, y, "encoder f (θ)", ha="center", va="center",
+                  fontsize=9)
+        axis.annotate("", (5.6, y), (4.6, y),
+                      arrowprops={"arrowstyle": "->"})
+        axis.text(6.2, y, f"f({role[-1]}) ∈ R³²", ha="center", va="center",
+                  fontsize=9)
+        axis.annotate("", (7.7, 2.0), (6.9, y),
+                      arrowprops={"arrowstyle": "->", "color": "gray"})
+    for upper, lower in zip(rows[:-1], rows[1:]):
+        axis.plot([3.5, 3.5], [upper - 0.42, lower + 0.42], "k:", lw=1.5)
+        axis.text(3.6, (upper + lower) / 2, "same weights θ", fontsize=8,
+                  va="center")
+    axis.add_patch(FancyBboxPatch((7.8, 1.5), 2.0, 1.0,
+                                  boxstyle="round,pad=0.05", color="C1",
+                                  alpha=0.35))
+    axis.text(8.8, 2.0, "triplet loss\nmax(d²(A,P) − d²(A,N)\n+ α, 0)",
+              ha="center", va="center", fontsize=8)
     return figure

@@ -67,6 +67,18 @@ def test_triplet_loss(student):
                  "the gradient of the loss", rtol=1e-3, atol=1e-5)
 
 
+TYPES = """
+parts = {name}(np.eye(3, dtype=np.float32), np.array([0, 0, 1]))
+result = [isinstance(part, np.ndarray) for part in parts]
+"""
+
+
+def _assert_arrays(student, name):
+    """The exercise asks for NumPy arrays, not lists or tensors."""
+    assert all(student.run(TYPES.format(name=name))), (
+        f"{name} must return three NumPy arrays (not lists or tensors)")
+
+
 @hidden_test("test_hardest_triplets")
 def test_hardest_triplets(student):
     rng = np.random.default_rng(99)
@@ -91,6 +103,14 @@ def test_hardest_triplets(student):
                     raise AssertionError(
                         f"{name} differ for a batch of {len(labels)} images "
                         f"of {len(set(labels.tolist()))} people")
+    tied = np.array([[0.0, 0.0], [0.0, 3.0], [0.0, -3.0], [2.0, 0.0],
+                     [-2.0, 0.0], [0.5, 0.0]], dtype=np.float32)
+    tied_labels = np.array([4, 4, 4, 9, 9, 4])
+    want = reference.hardest_triplets(tied, tied_labels)
+    got = student.hardest_triplets(tied, tied_labels)
+    for part, expected in zip(got, want):
+        if not np.array_equal(np.asarray(part).reshape(-1), expected):
+            raise AssertionError("on ties the smallest index must win")
     alone = student.hardest_triplets(rng.normal(size=(4, 3)),
                                      np.array([1, 2, 3, 4]))
     assert all(np.asarray(part).size == 0 for part in alone), \
@@ -99,6 +119,50 @@ def test_hardest_triplets(student):
                                       np.array([5, 5, 5]))
     assert all(np.asarray(part).size == 0 for part in single), \
         "without negatives there are no triplets: return empty arrays"
+    _assert_arrays(student, "hardest_triplets")
+
+
+def _semi_hard_cases(rng):
+    """Batches with ties, pairs needing the fallback and lonely images."""
+    cases = []
+    for people, per_person, size in [(4, 3, 4), (3, 5, 8), (6, 2, 3),
+                                     (2, 8, 16)]:
+        labels = np.repeat(rng.permutation(40)[:people], per_person)
+        labels = labels[rng.permutation(len(labels))]
+        embeddings = rng.normal(size=(len(labels), size))
+        embeddings[0] *= 5.0            # far from all: the fallback
+        embeddings[-1] = embeddings[1]  # a copy: distances that tie
+        cases.append((embeddings.astype(np.float32), labels))
+    labels = np.array([3, 1, 3, 2, 1, 2, 7, 3])
+    cases.append((rng.normal(size=(8, 5)).astype(np.float32), labels))
+    return cases
+
+
+@hidden_test("test_semi_hard_triplets")
+def test_semi_hard_triplets(student):
+    rng = np.random.default_rng(404)
+    for embeddings, labels in _semi_hard_cases(rng):
+        want = reference.semi_hard_triplets(embeddings, labels)
+        for given in (embeddings, Tensor(embeddings)):
+            got = student.semi_hard_triplets(given, labels)
+            if not isinstance(got, (tuple, list)) or len(got) != 3:
+                raise AssertionError("return (anchors, positives, negatives)")
+            for part, expected, name in zip(got, want, ("anchors",
+                                                        "positives",
+                                                        "negatives")):
+                part = np.asarray(part).reshape(-1)
+                if part.size and part.dtype.kind not in "iu":
+                    raise AssertionError(f"{name} must be integer indices")
+                if not np.array_equal(part, expected):
+                    raise AssertionError(
+                        f"{name} differ for a batch of {len(labels)} images "
+                        f"of {len(set(labels.tolist()))} people")
+    for labels in (np.array([1, 2, 3, 4]), np.array([5, 5, 5])):
+        empty = student.semi_hard_triplets(
+            rng.normal(size=(len(labels), 3)), labels)
+        assert all(np.asarray(part).size == 0 for part in empty), \
+            "without a valid pair there are no triplets: return empty arrays"
+    _assert_arrays(student, "semi_hard_triplets")
 
 
 STEP = """

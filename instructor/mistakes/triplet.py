@@ -88,6 +88,60 @@ def mining_farthest_negative(embeddings, labels):
     return _mine(embeddings, labels, _farthest, _farthest)
 
 
+def _semi_hard(embeddings, labels, rule):
+    """All anchor-positive pairs with a negative chosen by ``rule``."""
+    labels = np.asarray(labels)
+    distances = squared_distance_matrix(embeddings)
+    same = labels[:, None] == labels[None, :]
+    is_negative = ~same
+    anchors, positives = np.nonzero(
+        same & ~np.eye(len(labels), dtype=bool)
+        & is_negative.any(axis=1)[:, None])
+    d_ap = distances[anchors, positives][:, None]
+    negatives = rule(distances[anchors], d_ap, is_negative[anchors])
+    return anchors, positives, negatives
+
+
+def _closest_beyond(d_an, d_ap, mask, strict=True):
+    farther = mask & ((d_an > d_ap) if strict else (d_an >= d_ap))
+    return farther, _closest(d_an, farther)
+
+
+def semi_hard_fallback_closest(embeddings, labels):
+    """The fallback is the closest (hardest) negative, not the farthest."""
+    def rule(d_an, d_ap, mask):
+        farther, closest = _closest_beyond(d_an, d_ap, mask)
+        return np.where(farther.any(axis=1), closest, _closest(d_an, mask))
+    return _semi_hard(embeddings, labels, rule)
+
+
+def semi_hard_without_fallback(embeddings, labels):
+    """No fallback: argmin over a row of +inf gives index 0."""
+    return _semi_hard(embeddings, labels,
+                      lambda d_an, d_ap, mask: _closest_beyond(
+                          d_an, d_ap, mask)[1])
+
+
+def semi_hard_at_least_as_far(embeddings, labels):
+    """d(A, N) >= d(A, P) instead of the strict >."""
+    def rule(d_an, d_ap, mask):
+        farther, closest = _closest_beyond(d_an, d_ap, mask, strict=False)
+        return np.where(farther.any(axis=1), closest, _farthest(d_an, mask))
+    return _semi_hard(embeddings, labels, rule)
+
+
+def semi_hard_closest_negative(embeddings, labels):
+    """The closest negative of all (batch-hard), ignoring the positive."""
+    return _semi_hard(embeddings, labels,
+                      lambda d_an, d_ap, mask: _closest(d_an, mask))
+
+
+def semi_hard_farthest_negative(embeddings, labels):
+    """Always the farthest negative (the easiest)."""
+    return _semi_hard(embeddings, labels,
+                      lambda d_an, d_ap, mask: _farthest(d_an, mask))
+
+
 def step_with_gradient_ascent(model, optimizer, anchors, positives,
                               negatives, alpha=0.2):
     """The optimizer given minus the gradients: the loss goes up."""
@@ -136,6 +190,13 @@ MISTAKES = {
     "hardest_triplets": {
         "closest positive": mining_closest_positive,
         "farthest negative": mining_farthest_negative,
+    },
+    "semi_hard_triplets": {
+        "fallback to the closest": semi_hard_fallback_closest,
+        "no fallback": semi_hard_without_fallback,
+        "at least as far": semi_hard_at_least_as_far,
+        "closest negative": semi_hard_closest_negative,
+        "farthest negative": semi_hard_farthest_negative,
     },
     "train_step": {
         "gradient ascent": step_with_gradient_ascent,

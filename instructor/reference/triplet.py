@@ -65,6 +65,34 @@ def hardest_triplets(embeddings, labels):
     return anchors, farthest[anchors], closest[anchors]
 
 
+def semi_hard_triplets(embeddings, labels):
+    """Semi-hard mining: every anchor-positive pair, a negative beyond it.
+
+    The negative is the closest one farther than the positive,
+    d(A, N) > d(A, P); when every negative is at most as far as the
+    positive, the farthest negative.  Ties go to the smallest index.
+    """
+    labels = _check_labels(labels)
+    distances = squared_distance_matrix(embeddings)
+    if len(labels) != len(distances):
+        raise ValueError(
+            f"{len(distances)} embeddings but {len(labels)} labels."
+        )
+    same = labels[:, np.newaxis] == labels[np.newaxis, :]
+    positive = same & ~np.eye(len(labels), dtype=bool)
+    negative = ~same
+    anchors, positives = np.nonzero(
+        positive & negative.any(axis=1)[:, np.newaxis])
+    d_ap = distances[anchors, positives][:, np.newaxis]
+    d_an = distances[anchors]
+    is_negative = negative[anchors]
+    farther = is_negative & (d_an > d_ap)
+    closest_farther = np.argmin(np.where(farther, d_an, np.inf), axis=1)
+    farthest = np.argmax(np.where(is_negative, d_an, -np.inf), axis=1)
+    negatives = np.where(farther.any(axis=1), closest_farther, farthest)
+    return anchors, positives, negatives
+
+
 def train_step(model, optimizer, anchors, positives, negatives, alpha=0.2):
     """One gradient step on the triplet loss; returns the loss (scalar)."""
     import tensorflow as tf
