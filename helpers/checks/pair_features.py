@@ -67,6 +67,17 @@ MESSAGES = {
         ),
     },
     "siamese_bce_step": {
+        "head only": (
+            "Only the head was trained: the encoder's weights did not "
+            "change. End-to-end training updates the encoder AND the head: "
+            "differentiate with respect to both sets of trainable "
+            "variables."
+        ),
+        "encoder only": (
+            "Only the encoder was trained: the head's weights did not "
+            "change. Differentiate with respect to the encoder's AND the "
+            "head's trainable variables."
+        ),
         "logits taken as probabilities": (
             "The loss treats the head's output as a probability, but the "
             "head outputs a LOGIT z (no sigmoid): P(same) = sigmoid(z). Use "
@@ -304,18 +315,9 @@ def check_siamese_bce_step(siamese_bce_step):
             "gradients and apply them with the optimizer."
         )
     if not moved["encoder"]:
-        raise AssertionError(
-            "Only the head was trained: the encoder's weights did not "
-            "change. End-to-end training updates the encoder AND the head: "
-            "differentiate with respect to both sets of trainable "
-            "variables."
-        )
+        raise AssertionError(messages["head only"])
     if not moved["head"]:
-        raise AssertionError(
-            "Only the encoder was trained: the head's weights did not "
-            "change. Differentiate with respect to the encoder's AND the "
-            "head's trainable variables."
-        )
+        raise AssertionError(messages["encoder only"])
     mistakes = case.get("mistakes", {})
     expected = case["expected"]
     for name, wrong in mistakes.items():
