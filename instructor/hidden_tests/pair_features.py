@@ -96,12 +96,12 @@ inputs = keras.Input(shape=(5,))
 encoder = keras.Model(inputs, keras.layers.Dense(
     3, kernel_initializer=keras.initializers.GlorotUniform(seed),
     bias_initializer="zeros")(inputs))
-first, second = keras.Input(shape=(3,)), keras.Input(shape=(3,))
-difference = keras.layers.Subtract()([first, second])
-head = keras.Model([first, second], keras.layers.Dense(
+left, right = keras.Input(shape=(3,)), keras.Input(shape=(3,))
+gap = keras.layers.Subtract()([left, right])
+head = keras.Model([left, right], keras.layers.Dense(
     1, kernel_initializer=keras.initializers.Constant(-1.0),
     bias_initializer=keras.initializers.Constant(0.5))(
-        keras.layers.Multiply()([difference, difference])))
+        keras.layers.Multiply()([gap, gap])))
 losses = []
 for rate, (a, b, same) in [(0.2, (first_a, first_b, first_same)),
                            (0.05, (second_a, second_b, second_same))]:
