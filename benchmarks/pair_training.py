@@ -24,7 +24,10 @@ def main(argv=None):
         os.environ.setdefault(key, value)
     setup(seed=0)
     from helpers.faces import pair_training, siamese
-    from instructor.reference.pair_features import siamese_bce_step
+    from instructor.reference.pair_features import (
+        siamese_bce_step,
+        threshold_unit_weights,
+    )
 
     split = siamese.load_identities(min_faces_per_person=20, resize=0.25)
     results = {"untrained": pair_training.held_out_verification(
@@ -32,6 +35,8 @@ def main(argv=None):
     start = time.perf_counter()
     encoder = siamese.build_encoder(split.image_shape, 32, seed=0)
     head = pair_training.build_pair_head(32)
+    head.get_layer("same_person_logit").set_weights(
+        threshold_unit_weights(0.7, 32, sharpness=4.0))
     pair_training.train_pairs_bce(
         encoder, head, split.train_images, split.train_labels, args.steps,
         siamese_bce_step, seed=0, progress=False)

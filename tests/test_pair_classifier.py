@@ -129,8 +129,10 @@ def test_batch_all_triplet_loss_counts_every_valid_triplet():
     assert loss == pytest.approx(((0.51) + (0.5)) / 2, rel=1e-5)
 
 
-def test_pair_head_starts_as_a_threshold():
-    head = pt.build_pair_head(4, sharpness=4.0, threshold=0.7)
+def test_pair_head_becomes_a_threshold_with_the_unit_weights():
+    head = pt.build_pair_head(4)
+    head.get_layer("same_person_logit").set_weights(
+        ref.threshold_unit_weights(0.7, 4, sharpness=4.0))
     a = np.zeros((2, 4), np.float32)
     b = np.array([[0.6, 0, 0, 0], [0.8, 0, 0, 0]], np.float32)
     logits = np.asarray(head([a, b])).ravel()

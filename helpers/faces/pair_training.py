@@ -66,13 +66,12 @@ def batch_all_triplet_loss(embeddings, labels, alpha=0.2):
     return tf.reduce_sum(hinge) / tf.maximum(tf.reduce_sum(valid), 1.0)
 
 
-def build_pair_head(embedding_size, sharpness=4.0, threshold=0.7):
+def build_pair_head(embedding_size, seed=0):
     """Return a Keras model (encoding, encoding) -> logit of "same person".
 
     The pair feature is the squared difference per dimension; one Dense
-    unit without activation gives the logit z, P(same) = sigmoid(z).  It
-    starts as the threshold rule d < ``threshold``: weights -sharpness,
-    bias sharpness * threshold².
+    unit without activation (random weights from ``seed``) gives the
+    logit z, P(same) = sigmoid(z).
     """
     import keras
 
@@ -86,9 +85,7 @@ def build_pair_head(embedding_size, sharpness=4.0, threshold=0.7):
         [difference, difference])
     logit = keras.layers.Dense(
         1, name="same_person_logit",
-        kernel_initializer=keras.initializers.Constant(-sharpness),
-        bias_initializer=keras.initializers.Constant(
-            sharpness * threshold ** 2),
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
     )(squared)
     return keras.Model([first, second], logit, name="pair_head")
 
