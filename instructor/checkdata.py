@@ -176,28 +176,45 @@ def triplet_data():
     }
 
 
+def _bce_step_result(step):
+    """Return the loss and weights after one ``step`` on the check's pair."""
+    import keras
+
+    from helpers.checks import pair_features as checks
+
+    encoder, head = checks.tiny_encoder(1), checks.tiny_head(2)
+    loss = step(encoder, head, keras.optimizers.SGD(0.5),
+                *checks.step_data())
+    return {"loss": loss, "encoder": encoder.get_weights(),
+            "head": head.get_weights()}
+
+
 def pair_features_data():
     """Expected values of notebook 04's checks."""
-    from helpers.checks.pair_features import F1, F2
+    from helpers.checks.pair_features import F1, F2, P1, P2, UNIT
+    from instructor.mistakes import pair_features as mistakes
     from instructor.reference import pair_features as reference
 
+    wrong_steps = {name: _bce_step_result(step) for name, step
+                   in mistakes.MISTAKES["siamese_bce_step"].items()}
     return {
-        "absolute_difference_features": {"F1, F2": case(
-            reference.absolute_difference_features(F1, F2),
-            run_mistakes("pair_features", "absolute_difference_features",
-                         F1, F2))},
         "chi_square_features": {
-            "epsilon=1e-3": case(
+            "signed": case(
                 reference.chi_square_features(F1, F2, 1e-3),
                 run_mistakes("pair_features", "chi_square_features", F1, F2,
                              1e-3)),
-            "epsilon=1e-9": case(
-                reference.chi_square_features(F1, F2, 1e-9)),
+            "non-negative, epsilon=1e-3": case(
+                reference.chi_square_features(P1, P2, 1e-3),
+                run_mistakes("pair_features", "chi_square_features", P1, P2,
+                             1e-3)),
+            "non-negative, epsilon=1e-9": case(
+                reference.chi_square_features(P1, P2, 1e-9)),
         },
-        "concatenation_features": {"F1, F2": case(
-            reference.concatenation_features(F1, F2),
-            run_mistakes("pair_features", "concatenation_features", F1,
-                         F2))},
+        "threshold_unit_weights": {"tau=0.4, dimension=3, sharpness=5": case(
+            reference.threshold_unit_weights(*UNIT),
+            run_mistakes("pair_features", "threshold_unit_weights", *UNIT))},
+        "siamese_bce_step": {"SGD(0.5)": case(
+            _bce_step_result(reference.siamese_bce_step), wrong_steps)},
     }
 
 

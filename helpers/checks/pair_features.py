@@ -6,6 +6,7 @@ import numpy as np
 from helpers.checks.common import (
     assert_close,
     assert_own_function,
+    assert_returned,
     assert_shape,
     expected_values,
     learner_check,
@@ -14,86 +15,106 @@ from helpers.checks.common import (
     to_numpy,
 )
 
+# Two pairs of 4-d encodings: zeros, opposite signs (one summing to 0),
+# both negative, both positive.
 F1 = np.array([[0.2, -0.1, 0.0, 0.3], [0.05, 0.4, -0.2, -0.1]])
 F2 = np.array([[0.1, 0.1, 0.0, -0.3], [0.05, 0.1, -0.3, 0.2]])
+# Non-negative entries only: the classic chi-square form applies.
+P1 = np.array([[0.2, 0.0, 0.7, 0.05], [0.3, 0.1, 0.0, 0.6]])
+P2 = np.array([[0.1, 0.4, 0.7, 0.0], [0.0, 0.2, 0.0, 0.9]])
+# Threshold unit: tau, dimension, sharpness.
+UNIT = (0.4, 3, 5.0)
 
 #: Messages for the known wrong versions (instructor/mistakes/pair_features).
 MESSAGES = {
-    "absolute_difference_features": {
-        "squared": ("You squared the difference; this feature is the "
-                    "absolute value |f1 - f2|."),
-    },
     "chi_square_features": {
         "|f1 + f2| denominator": (
-            "You divided by |f1 + f2| + epsilon. For encodings of opposite "
+            "You divided by |f1 + f2| + epsilon. For entries of opposite "
             "signs f1 + f2 is close to 0 and the feature explodes (here to "
-            "{largest:.0f}); use |f1| + |f2| + epsilon."
+            "{largest:.0f}, far above |f1 - f2|): the sign problem is not "
+            "solved by an absolute value around the sum."
         ),
         "absolute numerator": (
-            "The numerator should be the SQUARED difference (f1 - f2)**2."
+            "For non-negative entries the feature must be the classic "
+            "(f1 - f2)**2 / (f1 + f2 + epsilon): the numerator is the "
+            "SQUARED difference, not |f1 - f2|."
+        ),
+        "epsilon twice": (
+            "epsilon is added more than once: for non-negative entries the "
+            "denominator must be f1 + f2 + epsilon, epsilon added once."
         ),
     },
-    "concatenation_features": {
-        "reversed order": (
-            "The order is reversed: the first n features are f1, then f2."
+    "threshold_unit_weights": {
+        "tau not squared": (
+            "The unit switches at d = sqrt(tau), not at d = tau: its "
+            "features are SQUARED differences, so it compares d² with "
+            "tau² - the bias needs tau squared."
+        ),
+        "signs inverted": (
+            "The unit says 'same' for pairs FARTHER than tau: a larger "
+            "distance must lower the logit, so the weights are negative and "
+            "the bias positive."
+        ),
+        "sharpness ignored": (
+            "The decisions are right but the sharpness is ignored: z must "
+            "fall by `sharpness` when d² grows by 1 (scale weights and bias "
+            "by it)."
+        ),
+        "kernel averaged": (
+            "Your weights are -sharpness / dimension: d² is the SUM of the "
+            "squared differences, so each weight is -sharpness and the unit "
+            "then switches at d = tau."
+        ),
+    },
+    "siamese_bce_step": {
+        "head only": (
+            "Only the head was trained: the encoder's weights did not "
+            "change. End-to-end training updates the encoder AND the head: "
+            "differentiate with respect to both sets of trainable "
+            "variables."
+        ),
+        "encoder only": (
+            "Only the encoder was trained: the head's weights did not "
+            "change. Differentiate with respect to the encoder's AND the "
+            "head's trainable variables."
+        ),
+        "logits taken as probabilities": (
+            "The loss treats the head's output as a probability, but the "
+            "head outputs a LOGIT z (no sigmoid): P(same) = sigmoid(z). Use "
+            "a cross-entropy computed from logits (e.g. "
+            "tf.nn.sigmoid_cross_entropy_with_logits)."
+        ),
+        "labels inverted": (
+            "The step moved towards calling the different pairs 'same': "
+            "label 1 means same person and must raise the logit."
+        ),
+        "gradient ascent": (
+            "The step INCREASED the loss: apply the gradients as they are "
+            "(the optimizer subtracts them), do not negate them."
+        ),
+        "loss after the update": (
+            "You returned the loss computed after the update; return the "
+            "loss of the batch computed inside the tape, before it."
+        ),
+        "labels broadcast against logits": (
+            "The loss compares labels of shape (pairs,) with logits of "
+            "shape (pairs, 1): they broadcast to a (pairs, pairs) table, so "
+            "every pair is scored against every label. Reshape the labels "
+            "to (pairs, 1) (or the logits to (pairs,))."
         ),
     },
 }
 
 
-def _expect_value_error(call, reason):
-    try:
-        call()
-    except ValueError:
-        return
-    raise AssertionError(f"{reason} should raise ValueError.")
-
-
-@learner_check("absolute_difference_features")
-def check_absolute_difference_features(absolute_difference_features):
-    """Check the learner's ``absolute_difference_features``."""
-    absolute_difference_features = assert_own_function(
-        absolute_difference_features)
-    case = expected_values("pair_features")[
-        "absolute_difference_features"]["F1, F2"]
-    result = to_numpy(absolute_difference_features(F1, F2))
-    if result.shape in ((2,), (2, 1)):
-        raise AssertionError(
-            f"Two pairs of 4-dimensional encodings gave shape {result.shape}: "
-            "you summed over the dimensions. Keep one feature per dimension "
-            "- the logistic unit learns its own weight for each."
-        )
-    assert_shape(result, (2, 4), "the features of two pairs")
-    if np.any(result < 0):
-        raise AssertionError(
-            "Some features are negative: take the absolute value of the "
-            "difference, |f1 - f2|."
-        )
-    if same_values(result, case["mistakes"]["squared"]):
-        raise AssertionError(
-            MESSAGES["absolute_difference_features"]["squared"])
-    assert_close(result, case["expected"], "|f1 - f2|")
-    single = to_numpy(absolute_difference_features(F1[0], F2[0]))
-    assert_shape(single, (4,), "the features of one pair of (4,) encodings")
-    swapped = to_numpy(absolute_difference_features(F2, F1))
-    assert_close(swapped, result, "features of the swapped pair",
-                 hint="They should not depend on the order of the two faces.")
-    _expect_value_error(
-        lambda: absolute_difference_features(F1, F2[0]),
-        "Encodings of shapes (2, 4) and (4,) (NumPy would broadcast them)",
-    )
-    passed("absolute_difference_features")
-
-
 @learner_check("chi_square_features")
 def check_chi_square_features(chi_square_features):
-    """Check the learner's ``chi_square_features``."""
+    """Check the learner's ``chi_square_features`` by its requirements."""
     chi_square_features = assert_own_function(chi_square_features)
-    cases = expected_values("pair_features")["chi_square_features"]
-    mistakes = cases["epsilon=1e-3"]["mistakes"]
+    data = expected_values("pair_features")["chi_square_features"]
     messages = MESSAGES["chi_square_features"]
     epsilon = 1e-3
-    result = to_numpy(chi_square_features(F1, F2, epsilon))
+    result = to_numpy(assert_returned(
+        chi_square_features(F1, F2, epsilon), "chi_square_features"))
     if result.shape in ((2,), (2, 1)):
         raise AssertionError(
             f"Two pairs gave shape {result.shape}: you summed over the "
@@ -102,199 +123,228 @@ def check_chi_square_features(chi_square_features):
     assert_shape(result, (2, 4), "the features of two pairs")
     if np.any(np.isnan(result)):
         raise AssertionError(
-            "The result contains NaN: where both encodings are 0 you divide "
-            "0 by 0. Add epsilon to the denominator."
+            "The result contains NaN: where both entries are 0 you divide "
+            "0 by 0. The feature must be finite for every input; epsilon "
+            "is there for that."
         )
     if np.any(result < 0):
         raise AssertionError(
-            "Some features are negative: the denominator must be positive, "
-            "|f1| + |f2| + epsilon (raw encodings can be negative)."
+            "Some features are negative (where both entries are negative): "
+            "a feature that is smaller for a bigger difference would tell "
+            "the unit the opposite. Keep the denominator positive."
         )
-    no_abs = mistakes["|f1 + f2| denominator"]
-    if same_values(result, no_abs, rtol=1e-4):
-        raise AssertionError(messages["|f1 + f2| denominator"].format(
-            largest=np.max(no_abs)))
-    if np.max(result) > 10:
+    bound = np.abs(F1 - F2) + 1e-6
+    if np.any(~np.isfinite(result)) or np.any(result > bound):
+        wrong = data["signed"].get("mistakes", {})
+        finite = result[np.isfinite(result)]
+        largest = np.max(finite) if finite.size else np.inf
+        for mistake, message in messages.items():
+            if same_values(result, wrong.get(mistake), rtol=1e-4):
+                raise AssertionError(message.format(largest=largest))
         raise AssertionError(
-            f"A feature is as large as {np.max(result):.0f}: a denominator "
-            "built from f1 + f2 nearly vanishes for encodings of opposite "
-            "signs. Use |f1| + |f2| + epsilon."
+            f"A feature is larger than |f1 - f2| (up to {largest:.3g}), "
+            "which requirement 4 rules out: for (f1 - f2)**2 / D it means "
+            "D < |f1 - f2| somewhere, as happens to a denominator built "
+            "from f1 + f2 where the entries have opposite signs. Choose a "
+            "denominator that is at least |f1 - f2| for every sign."
         )
-    if same_values(result, mistakes["absolute numerator"], rtol=1e-4):
-        raise AssertionError(messages["absolute numerator"])
-    assert_close(result, cases["epsilon=1e-3"]["expected"],
-                 "(f1 - f2)^2 / (|f1| + |f2| + epsilon)",
-                 rtol=1e-4, hint="Check where epsilon goes: only in the "
-                 "denominator, added once.")
-    small = to_numpy(chi_square_features(F1, F2, 1e-9))
-    assert_close(small, cases["epsilon=1e-9"]["expected"],
-                 "the features with epsilon=1e-9", rtol=1e-4,
-                 hint="Use the epsilon argument instead of a fixed number.")
+    classic = data["non-negative, epsilon=1e-3"]
+    positive = to_numpy(chi_square_features(P1, P2, epsilon))
+    assert_shape(positive, (2, 4), "the features of two pairs")
+    for mistake in ("absolute numerator", "epsilon twice"):
+        if same_values(positive, classic.get("mistakes", {}).get(mistake),
+                       rtol=1e-4):
+            raise AssertionError(messages[mistake])
+    assert_close(positive, classic["expected"],
+                 "the features of non-negative entries", rtol=1e-4,
+                 hint="For entries >= 0 they must equal the classic "
+                 "(f1 - f2)**2 / (f1 + f2 + epsilon).")
+    small = to_numpy(chi_square_features(P1, P2, 1e-9))
+    assert_close(small, data["non-negative, epsilon=1e-9"]["expected"],
+                 "the features of non-negative entries with epsilon=1e-9",
+                 rtol=1e-4, hint="Use the epsilon argument instead of a "
+                 "fixed number.")
+    swapped = to_numpy(chi_square_features(F2, F1, epsilon))
+    assert_close(swapped, result, "the features of the swapped pairs",
+                 rtol=1e-5, hint="They must not depend on the order of the "
+                 "two faces.")
+    negated = to_numpy(chi_square_features(-F1, -F2, epsilon))
+    assert_close(negated, result, "the features after negating both "
+                 "encodings", rtol=1e-5, hint="A coordinate's sign means "
+                 "nothing by itself: changing the sign of both entries must "
+                 "not change the feature.")
     single = to_numpy(chi_square_features(F1[1], F2[1], epsilon))
     assert_shape(single, (4,), "the features of one pair of (4,) encodings")
-    swapped = to_numpy(chi_square_features(F2, F1, epsilon))
-    assert_close(swapped, result, "features of the swapped pair", rtol=1e-5,
-                 hint="They should not depend on the order of the faces.")
     passed("chi_square_features")
 
 
-@learner_check("concatenation_features")
-def check_concatenation_features(concatenation_features):
-    """Check the learner's ``concatenation_features``."""
-    concatenation_features = assert_own_function(concatenation_features)
-    case = expected_values("pair_features")[
-        "concatenation_features"]["F1, F2"]
-    result = to_numpy(concatenation_features(F1, F2))
-    if result.shape == (4, 4):
-        raise AssertionError(
-            "Two pairs gave shape (4, 4): you joined the encodings along "
-            "axis 0 (more rows). Join them along the LAST axis so each pair "
-            "stays one row of length 2n: shape (2, 8)."
-        )
-    if result.shape in ((2, 2, 4), (2, 4, 2)):
-        raise AssertionError(
-            f"Two pairs gave shape {result.shape}: you stacked the encodings "
-            "on a new axis. Concatenate them along the last axis: (2, 8)."
-        )
-    assert_shape(result, (2, 8), "the features of two pairs")
-    if same_values(result, case["mistakes"]["reversed order"]):
-        raise AssertionError(
-            MESSAGES["concatenation_features"]["reversed order"])
-    assert_close(result, case["expected"], "[f1, f2]",
-                 hint="Put f1 first, then f2, and do not change the values.")
-    single = to_numpy(concatenation_features(F1[0], F2[0]))
-    if single.shape == (2, 4):
-        raise AssertionError(
-            "Two (4,) encodings gave shape (2, 4); concatenate along the last "
-            "axis (axis=-1) so one pair gives shape (8,)."
-        )
-    assert_shape(single, (8,), "the features of one pair of (4,) encodings")
-    passed("concatenation_features")
+def _logits(kernel, bias, squared_differences):
+    return squared_differences @ kernel + bias
 
 
-def _dense_layers(model):
+@learner_check("threshold_unit_weights")
+def check_threshold_unit_weights(threshold_unit_weights):
+    """Check the learner's ``threshold_unit_weights``."""
+    threshold_unit_weights = assert_own_function(threshold_unit_weights)
+    case = expected_values("pair_features")["threshold_unit_weights"][
+        "tau=0.4, dimension=3, sharpness=5"]
+    tau, dimension, sharpness = UNIT
+    result = assert_returned(
+        threshold_unit_weights(tau, dimension, sharpness),
+        "threshold_unit_weights")
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise AssertionError(
+            "Return two things, (kernel, bias), as Dense.set_weights "
+            f"expects; got {type(result).__name__}."
+        )
+    kernel, bias = (to_numpy(value).astype(np.float64) for value in result)
+    if kernel.shape == (dimension,):
+        raise AssertionError(
+            f"The kernel has shape {kernel.shape}; a Dense(1) layer's "
+            f"kernel is (inputs, units) = ({dimension}, 1)."
+        )
+    assert_shape(kernel, (dimension, 1), "the kernel of Dense(1) on "
+                 f"{dimension} features")
+    assert_shape(bias, (1,), "the bias of Dense(1)")
+    for mistake, message in MESSAGES["threshold_unit_weights"].items():
+        wrong = case.get("mistakes", {}).get(mistake)
+        if wrong is not None and same_values(kernel, wrong[0]) \
+                and same_values(bias, wrong[1]):
+            raise AssertionError(message)
+    # Pairs at distances just below, at and just above tau.
+    distances = np.array([0.0, 0.2, tau - 0.01, tau, tau + 0.01, 0.9])
+    squared = np.zeros((len(distances), dimension))
+    squared[:, 0] = distances ** 2 / 2
+    squared[:, -1] = distances ** 2 / 2
+    logits = _logits(kernel, bias, squared).ravel()
+    off_tau = distances != tau
+    calls = logits[off_tau] > 0
+    if not np.array_equal(calls, distances[off_tau] < tau):
+        raise AssertionError(
+            f"With tau = {tau} the unit calls the pairs at distances "
+            f"{distances[off_tau].tolist()} 'same' = {calls.tolist()}; it "
+            "must say 'same' (logit > 0) exactly when d < tau."
+        )
+    assert_close(logits[3], 0.0, "the logit of a pair at distance tau",
+                 atol=1e-5, hint="At d = tau the probability is exactly 0.5.")
+    assert_close(kernel, case["expected"][0], "the kernel", rtol=1e-5,
+                 hint="z must fall by `sharpness` when d² grows by 1.")
+    assert_close(bias, case["expected"][1], "the bias", rtol=1e-5)
+    for bad in (0.0, -0.5):
+        try:
+            threshold_unit_weights(bad, dimension, sharpness)
+        except ValueError:
+            continue
+        raise AssertionError(
+            f"tau = {bad} should raise ValueError: a distance threshold "
+            "must be positive."
+        )
+    passed("threshold_unit_weights")
+
+
+def tiny_encoder(seed):
+    """A small dense encoder (6 -> 4) whose weights depend only on seed."""
     import keras
 
-    return [layer for layer in model.layers
-            if isinstance(layer, keras.layers.Dense)]
+    inputs = keras.Input(shape=(6,))
+    outputs = keras.layers.Dense(4)(inputs)
+    model = keras.Model(inputs, outputs, name="tiny_encoder")
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.uniform(-0.6, 0.6, size=(6, 4)),
+                       rng.uniform(-0.1, 0.1, size=4)])
+    return model
 
 
-@learner_check("build_pair_classifier")
-def check_build_pair_classifier(build_pair_classifier):
-    """Check the learner's ``build_pair_classifier``."""
+def tiny_head(seed):
+    """A pair head (4-d, 4-d) -> logit on squared differences."""
     import keras
 
-    build_pair_classifier = assert_own_function(build_pair_classifier)
-    model = build_pair_classifier(7, learning_rate=0.05)
-    if not isinstance(model, keras.Model):
-        raise AssertionError(
-            f"build_pair_classifier returned a {type(model).__name__}; "
-            "return the keras.Model."
-        )
-    if isinstance(model, keras.Sequential):
-        raise AssertionError(
-            "This is a Sequential model; build it with the functional API: "
-            "keras.Input(...), a layer called on it, keras.Model(inputs, "
-            "outputs)."
-        )
-    if tuple(model.input_shape) != (None, 7):
-        raise AssertionError(
-            f"The input shape is {model.input_shape}; for feature_dim=7 it "
-            "should be (None, 7): keras.Input(shape=(feature_dim,))."
-        )
-    dense = _dense_layers(model)
-    if len(dense) != 1:
-        raise AssertionError(
-            f"The model has {len(dense)} Dense layers; logistic regression "
-            "is exactly one Dense(1, activation='sigmoid')."
-        )
-    if dense[0].units != 1:
-        raise AssertionError(
-            f"The Dense layer has {dense[0].units} units; one unit gives the "
-            "probability of 'same person'."
-        )
-    if dense[0].activation is not keras.activations.sigmoid:
-        name = getattr(dense[0].activation, "__name__", dense[0].activation)
-        raise AssertionError(
-            f"The Dense layer's activation is {name}; use "
-            "activation='sigmoid' so the output is a probability."
-        )
-    if model.count_params() != 8:
-        raise AssertionError(
-            f"The model has {model.count_params()} parameters; with 7 "
-            "features it should have 7 weights and 1 bias."
-        )
-    if model.optimizer is None or model.loss is None:
-        raise AssertionError(
-            "The model is not compiled: call model.compile(optimizer=..., "
-            "loss='binary_crossentropy', metrics=['accuracy'])."
-        )
-    loss = model.loss
-    loss_name = loss if isinstance(loss, str) else type(loss).__name__
-    if loss_name.lower().replace("_", "") not in (
-        "binarycrossentropy", "bce"
-    ):
-        raise AssertionError(
-            f"The loss is {loss_name}; use 'binary_crossentropy', the loss of "
-            "logistic regression."
-        )
-    if not isinstance(model.optimizer, keras.optimizers.Adam):
-        raise AssertionError(
-            f"The optimizer is {type(model.optimizer).__name__}; use "
-            "keras.optimizers.Adam(learning_rate)."
-        )
-    rate = float(to_numpy(model.optimizer.learning_rate))
-    if not np.isclose(rate, 0.05):
-        raise AssertionError(
-            f"The learning rate is {rate:g}, not the 0.05 passed in: use the "
-            "learning_rate argument."
-        )
-    probabilities = to_numpy(model(np.ones((3, 7), np.float32)))
-    assert_shape(probabilities, (3, 1), "the output for 3 pairs")
-    passed("build_pair_classifier")
+    first, second = keras.Input(shape=(4,)), keras.Input(shape=(4,))
+    difference = keras.layers.Subtract()([first, second])
+    squared = keras.layers.Multiply()([difference, difference])
+    logit = keras.layers.Dense(1)(squared)
+    model = keras.Model([first, second], logit, name="tiny_head")
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.uniform(-1.5, -0.5, size=(4, 1)),
+                       np.array([1.0])])
+    return model
 
 
-@learner_check("best_distance_threshold")
-def check_best_distance_threshold(best_distance_threshold):
-    """Check the learner's ``best_distance_threshold``."""
-    best_distance_threshold = assert_own_function(best_distance_threshold)
-    distances = np.array([0.9, 0.3, 0.7, 0.5])
-    labels = np.array([0, 1, 0, 1])
-    threshold = best_distance_threshold(distances, labels)
-    if np.ndim(threshold) != 0:
+def step_data():
+    """Return six fixed pairs of 6-d inputs and their labels (pairs,)."""
+    rng = np.random.default_rng(6)
+    first = rng.normal(size=(6, 6)).astype(np.float32)
+    second = (first + rng.normal(scale=0.8, size=(6, 6))).astype(np.float32)
+    same = np.array([1, 0, 1, 0, 0, 1], np.float32)
+    return first, second, same
+
+
+def _same_weights(mine, theirs, atol=1e-5):
+    return len(mine) == len(theirs) and all(
+        np.allclose(a, np.asarray(b), atol=atol) for a, b in zip(mine, theirs))
+
+
+@learner_check("siamese_bce_step")
+def check_siamese_bce_step(siamese_bce_step):
+    """Check the learner's ``siamese_bce_step`` against one SGD step."""
+    import keras
+
+    siamese_bce_step = assert_own_function(siamese_bce_step)
+    case = expected_values("pair_features")["siamese_bce_step"]["SGD(0.5)"]
+    messages = MESSAGES["siamese_bce_step"]
+    encoder, head = tiny_encoder(1), tiny_head(2)
+    encoder_start = [w.copy() for w in encoder.get_weights()]
+    head_start = [w.copy() for w in head.get_weights()]
+    loss = assert_returned(
+        siamese_bce_step(encoder, head, keras.optimizers.SGD(0.5),
+                         *step_data()), "siamese_bce_step")
+    loss = to_numpy(loss)
+    if loss.shape != ():
         raise AssertionError(
-            f"Return one number, the threshold; got shape "
-            f"{np.shape(threshold)}."
+            f"siamese_bce_step returned shape {loss.shape}; return one "
+            "number, the mean binary cross-entropy over the pairs."
         )
-    threshold = float(threshold)
-    if np.isclose(threshold, 1.0):
+    learned = {"encoder": encoder.get_weights(), "head": head.get_weights()}
+    moved = {"encoder": not _same_weights(learned["encoder"], encoder_start,
+                                          1e-8),
+             "head": not _same_weights(learned["head"], head_start, 1e-8)}
+    if not moved["encoder"] and not moved["head"]:
         raise AssertionError(
-            "You returned 1.0 - is that the best ACCURACY? Return the "
-            "threshold that reaches it."
+            "No weight changed. Compute the encodings, the logits and the "
+            "loss INSIDE 'with tf.GradientTape() as tape:', take the "
+            "gradients and apply them with the optimizer."
         )
-    if threshold in (0.5, 0.7):
+    if not moved["encoder"]:
+        raise AssertionError(messages["head only"])
+    if not moved["head"]:
+        raise AssertionError(messages["encoder only"])
+    mistakes = case.get("mistakes", {})
+    expected = case["expected"]
+    for name, wrong in mistakes.items():
+        if name not in messages or (
+                _same_weights(wrong["encoder"], expected["encoder"], 1e-7)
+                and _same_weights(wrong["head"], expected["head"], 1e-7)):
+            continue  # this mistake is told apart by its loss below
+        if _same_weights(learned["encoder"], wrong["encoder"]) and \
+                _same_weights(learned["head"], wrong["head"]):
+            raise AssertionError(messages[name])
+    if not (_same_weights(learned["encoder"], case["expected"]["encoder"])
+            and _same_weights(learned["head"], case["expected"]["head"])):
         raise AssertionError(
-            f"You returned {threshold}, one of the distances. Use the "
-            "midpoint between two consecutive sorted distances, here 0.6."
+            "The weights after one step differ from one optimizer step on "
+            "the mean binary cross-entropy of head([encoder(first_images), "
+            "encoder(second_images)]) with the labels. Use the one encoder "
+            "for both images of a pair, the head's output as a logit, and "
+            "update encoder and head together."
         )
-    if threshold <= 0.3 or threshold >= 0.9:
+    before = case["expected"]["loss"]
+    if not np.isclose(loss, before, rtol=1e-4, atol=1e-6):
+        after = mistakes.get("loss after the update", {}).get("loss")
+        if after is not None and np.isclose(loss, after, rtol=1e-4,
+                                            atol=1e-6):
+            raise AssertionError(messages["loss after the update"])
         raise AssertionError(
-            f"The threshold {threshold:g} classifies these pairs badly. Same "
-            "person means distance < threshold: a small distance is a match."
+            f"siamese_bce_step returned {float(loss):.5f}; the mean binary "
+            f"cross-entropy of the batch before the update is {before:.5f}."
         )
-    assert_close(threshold, 0.6, "the threshold for distances "
-                 "[0.9, 0.3, 0.7, 0.5] with labels [0, 1, 0, 1]")
-    everyone_same = float(best_distance_threshold(distances, np.ones(4)))
-    if everyone_same <= 0.9:
-        raise AssertionError(
-            f"When every pair is 'same' the best threshold is above the "
-            f"largest distance (0.9 + 1 = 1.9), got {everyone_same:g}. "
-            "Include the candidates below the smallest and above the largest."
-        )
-    assert_close(everyone_same, 1.9, "the threshold when all pairs match")
-    ties = np.array([0.2, 0.4, 0.6, 0.8])
-    tied = float(best_distance_threshold(ties, np.array([1, 0, 1, 0])))
-    assert_close(tied, 0.3, "the threshold for a tie",
-                 hint="When several thresholds reach the best accuracy, "
-                 "return the smallest.")
-    passed("best_distance_threshold")
+    passed("siamese_bce_step")

@@ -1,9 +1,10 @@
 """Face verification as binary classification of a pair of encodings.
 
-The engine of notebook 04: encoding LFW pairs (cached on disk), training a
-pair classifier, pair distances, ROC/accuracy figures and a query timer.
-The pair features, the logistic unit and the distance threshold are the
-notebook's exercises (references in ``instructor.reference``).
+The engine of notebook 04: encoding LFW pairs (cached on disk), the pair
+features other than chi-square, the logistic unit and its training, pair
+distances, ROC/accuracy figures and a query timer.  The chi-square feature,
+the weights that turn the unit into a threshold and the end-to-end training
+step are the notebook's exercises (references in ``instructor.reference``).
 """
 
 import hashlib
@@ -30,6 +31,41 @@ def _encoding_pair(f1, f2):
             f"{f1.shape}"
         )
     return f1, f2
+
+
+def absolute_difference_features(f1, f2):
+    """Return |f1 - f2| per dimension (one pair or a batch)."""
+    f1, f2 = _encoding_pair(f1, f2)
+    return np.abs(f1 - f2).astype(np.float32)
+
+
+def squared_difference_features(f1, f2):
+    """Return (f1 - f2)² per dimension; they sum to the squared distance."""
+    f1, f2 = _encoding_pair(f1, f2)
+    return np.square(f1 - f2).astype(np.float32)
+
+
+def concatenation_features(f1, f2):
+    """Return [f1, f2] joined along the last axis, shape (..., 2n)."""
+    f1, f2 = _encoding_pair(f1, f2)
+    return np.concatenate([f1, f2], axis=-1).astype(np.float32)
+
+
+def build_pair_classifier(feature_dim, learning_rate=0.01):
+    """Return a compiled logistic unit: pair features -> Dense(1, sigmoid)."""
+    import keras
+
+    if int(feature_dim) != feature_dim or feature_dim < 1:
+        raise ValueError(
+            f"feature_dim must be a positive integer, got {feature_dim!r}"
+        )
+    features = keras.Input(shape=(int(feature_dim),), name="pair_features")
+    probability = keras.layers.Dense(
+        1, activation="sigmoid", name="same_person")(features)
+    unit = keras.Model(features, probability, name="logistic_unit")
+    unit.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                 loss="binary_crossentropy", metrics=["accuracy"])
+    return unit
 
 
 def train_pair_classifier(model, features, labels, epochs=200,

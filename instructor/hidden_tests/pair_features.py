@@ -2,137 +2,154 @@
 
 import numpy as np
 
-from instructor.grading.harness import hidden_test
+from instructor.grading.harness import fixture, hidden_test, trusted_run
 from instructor.hidden_tests import _expect as expect
 from instructor.reference import pair_features as reference
 
 ASSIGNMENT = "04_binary_verification"
-PRELUDE = "import numpy as np"
+PRELUDE = "import numpy as np\nimport tensorflow as tf"
 CALL_TIMEOUT = 120.0
 
 
-def _features(student, name, rng, **kwargs):
-    """Compare a pair-feature function with the reference on several inputs."""
+def _signed_pairs(rng):
+    """Pairs with zeros, opposite signs summing to 0 and negative entries."""
     a, b = rng.normal(scale=0.2, size=(2, 9, 40))
     a[0, :5] = b[0, :5] = 0.0
     b[1] = -a[1]
-    function = getattr(reference, name)
-    for x, y, what in [(a, b, "9 pairs of 40-d encodings"),
-                       (a[3], b[3], "one pair of (40,) encodings"),
-                       (b, a, "the swapped pairs")]:
-        expect.close(getattr(student, name)(x, y, **kwargs),
-                     function(x, y, **kwargs), f"{name} of {what}",
-                     rtol=1e-4, atol=1e-6)
-
-
-@hidden_test("test_absolute_difference_features")
-def test_absolute_difference_features(student):
-    _features(student, "absolute_difference_features",
-              np.random.default_rng(11))
-    for first, second in [((7, 5), (7, 6)), ((2, 4), (4,))]:
-        assert student.raises("ValueError", "absolute_difference_features",
-                              np.zeros(first), np.zeros(second)), \
-            f"no ValueError for shapes {first} and {second}"
+    a[2], b[2] = -np.abs(a[2]), -np.abs(b[2])
+    return a, b
 
 
 @hidden_test("test_chi_square_features")
 def test_chi_square_features(student):
     rng = np.random.default_rng(12)
-    for epsilon in (1e-6, 1e-3, 0.01):
-        _features(student, "chi_square_features", rng, epsilon=epsilon)
-    a, b = rng.normal(size=(2, 3, 8))
-    expect.close(student.chi_square_features(a, b),
-                 reference.chi_square_features(a, b),
+    a, b = _signed_pairs(rng)
+    for epsilon in (1e-6, 1e-3, 0.05):
+        got = expect.array(student.chi_square_features(a, b, epsilon),
+                           "the features")
+        assert got.shape == a.shape, \
+            f"9 pairs of 40-d encodings gave shape {got.shape}, not (9, 40)"
+        assert np.all(np.isfinite(got)), \
+            "the features must be finite (zeros and opposite signs included)"
+        assert np.all(got >= -1e-7), "the features must not be negative"
+        assert np.all(got <= np.abs(a - b) * (1 + 1e-5) + 1e-6), \
+            "a feature exceeds |f1 - f2|"
+        expect.close(student.chi_square_features(b, a, epsilon), got,
+                     "the features of the swapped pairs", rtol=1e-4,
+                     atol=1e-6)
+        expect.close(student.chi_square_features(-a, -b, epsilon), got,
+                     "the features after negating both encodings",
+                     rtol=1e-4, atol=1e-6)
+        positive_a, positive_b = np.abs(a), np.abs(b)
+        expect.close(student.chi_square_features(positive_a, positive_b,
+                                                 epsilon),
+                     reference.chi_square_features(positive_a, positive_b,
+                                                   epsilon),
+                     f"the features of non-negative entries, epsilon "
+                     f"{epsilon}", rtol=1e-4, atol=1e-6)
+    single = expect.array(student.chi_square_features(a[3], b[3]),
+                          "the features of one pair")
+    assert single.shape == (40,), f"one pair gave shape {single.shape}"
+    c, d = np.abs(rng.normal(size=(2, 3, 8)))
+    expect.close(student.chi_square_features(c, d),
+                 reference.chi_square_features(c, d),
                  "chi_square_features with the default epsilon", rtol=1e-4)
 
 
-@hidden_test("test_concatenation_features")
-def test_concatenation_features(student):
+@hidden_test("test_threshold_unit_weights")
+def test_threshold_unit_weights(student):
     rng = np.random.default_rng(13)
-    a, b = rng.normal(size=(2, 5, 17))
-    expect.close(student.concatenation_features(a, b),
-                 np.concatenate([a, b], axis=-1), "[f1, f2] of 5 pairs")
-    expect.close(student.concatenation_features(a[2], b[2]),
-                 np.concatenate([a[2], b[2]]), "[f1, f2] of one pair")
+    for tau, dimension, sharpness in [(0.418, 128, 10.0), (1.3, 7, 2.5),
+                                      (0.05, 1, 40.0)]:
+        got = student.threshold_unit_weights(tau, dimension, sharpness)
+        kernel, bias = expect.pair(got, "(kernel, bias)")
+        kernel = expect.array(kernel, "the kernel")
+        bias = expect.array(bias, "the bias")
+        want_kernel, want_bias = reference.threshold_unit_weights(
+            tau, dimension, sharpness)
+        assert kernel.shape == (dimension, 1), \
+            f"kernel of shape {kernel.shape}, expected ({dimension}, 1)"
+        assert bias.shape == (1,), f"bias of shape {bias.shape}, expected (1,)"
+        expect.close(kernel, want_kernel, f"the kernel for tau {tau}",
+                     rtol=1e-5)
+        expect.close(bias, want_bias, f"the bias for tau {tau}", rtol=1e-5)
+        squared = rng.uniform(0, 2 * tau ** 2 / dimension,
+                              size=(50, dimension))
+        distances = np.sqrt(squared.sum(axis=1))
+        logits = (squared @ kernel + bias).ravel()
+        clear = np.abs(distances - tau) > 1e-6
+        assert np.array_equal(logits[clear] > 0, distances[clear] < tau), \
+            "the unit does not decide like d < tau"
+    default = student.threshold_unit_weights(0.5, 4)
+    expect.close(expect.array(expect.pair(default, "(kernel, bias)")[1],
+                              "the bias"),
+                 np.array([2.5]), "the bias with the default sharpness")
+    for bad in (0.0, -1.0):
+        assert student.raises("ValueError", "threshold_unit_weights", bad,
+                              3, 1.0), f"no ValueError for tau = {bad}"
 
 
-CLASSIFIER = """
+STEP = """
 import keras
 
-model = build_pair_classifier(128)
-facts = {
-    "input_shape": list(model.input_shape),
-    "output_shape": list(model.output_shape),
-    "parameters": model.count_params(),
-    "functional": isinstance(model, keras.Model)
-                  and not isinstance(model, keras.Sequential),
-    "optimizer": type(model.optimizer).__name__,
-    "learning_rate": float(np.asarray(model.optimizer.learning_rate)),
-    "loss": model.loss if isinstance(model.loss, str)
-            else type(model.loss).__name__,
-    "dense": [(layer.units, layer.activation.__name__)
-              for layer in model.layers
-              if isinstance(layer, keras.layers.Dense)],
-}
-model = build_pair_classifier(128, learning_rate=0.05)
-facts["learning_rate_given"] = float(np.asarray(
-    model.optimizer.learning_rate))
-history = model.fit(features, labels, epochs=10, batch_size=25, verbose=0)
-facts["history"] = sorted(history.history)
-facts["predicted"] = model.predict(features, verbose=0).ravel()
-result = facts
+inputs = keras.Input(shape=(5,))
+encoder = keras.Model(inputs, keras.layers.Dense(
+    3, kernel_initializer=keras.initializers.GlorotUniform(seed),
+    bias_initializer="zeros")(inputs))
+left, right = keras.Input(shape=(3,)), keras.Input(shape=(3,))
+gap = keras.layers.Subtract()([left, right])
+head = keras.Model([left, right], keras.layers.Dense(
+    1, kernel_initializer=keras.initializers.Constant(-1.0),
+    bias_initializer=keras.initializers.Constant(0.5))(
+        keras.layers.Multiply()([gap, gap])))
+losses = []
+for rate, (a, b, same) in [(0.2, (first_a, first_b, first_same)),
+                           (0.05, (second_a, second_b, second_same))]:
+    loss = siamese_bce_step(encoder, head, keras.optimizers.SGD(rate), a, b,
+                            same)
+    losses.append(loss)
+result = {"losses": losses, "encoder": encoder.get_weights(),
+          "head": head.get_weights()}
 """
 
 
-@hidden_test("test_build_pair_classifier")
-def test_build_pair_classifier(student):
-    rng = np.random.default_rng(14)
-    labels = np.repeat([1.0, 0.0], 50)
-    features = rng.normal(size=(100, 128)).astype("float32")
-    features[:, 0] = np.where(labels == 1, -2.0, 2.0)
-    facts = student.run(CLASSIFIER, timeout=120, features=features,
-                        labels=labels)
-    assert facts["input_shape"] == [None, 128], \
-        f"input shape {facts['input_shape']}, expected (None, 128)"
-    assert facts["output_shape"] == [None, 1], \
-        f"output shape {facts['output_shape']}, expected (None, 1)"
-    assert facts["parameters"] == 129, \
-        f"{facts['parameters']} parameters, expected 128 weights and a bias"
-    assert facts["functional"], "build the model with the functional API"
-    assert [tuple(d) for d in facts["dense"]] == [(1, "sigmoid")], \
-        "the model must be one Dense(1, activation='sigmoid')"
-    assert facts["optimizer"] == "Adam", "compile with the Adam optimizer"
-    loss = str(facts["loss"]).lower().replace("_", "")
-    assert loss in ("binarycrossentropy", "bce"), \
-        "compile with loss='binary_crossentropy'"
-    assert np.isclose(facts["learning_rate"], 0.01), \
-        "the default learning rate should be 0.01"
-    assert np.isclose(facts["learning_rate_given"], 0.05), \
-        "use the learning_rate argument"
-    assert "accuracy" in facts["history"], \
-        "compile with metrics=['accuracy'] (training reports it)"
-    predicted = expect.array(facts["predicted"], "the predictions")
-    assert np.all((predicted >= 0) & (predicted <= 1)), \
-        "the outputs must be probabilities"
-    assert np.mean((predicted > 0.5) == (labels == 1)) > 0.95, \
-        "the classifier does not learn an easy separation"
+def _step_inputs():
+    rng = np.random.default_rng(78)
+    inputs = {"seed": 4}
+    for name, count in (("first", 8), ("second", 5)):
+        a = rng.normal(size=(count, 5)).astype(np.float32)
+        inputs[f"{name}_a"] = a
+        inputs[f"{name}_b"] = (a + rng.normal(scale=0.7, size=a.shape)
+                               ).astype(np.float32)
+        inputs[f"{name}_same"] = (rng.random(count) < 0.5).astype(np.float32)
+    return inputs
 
 
-@hidden_test("test_best_distance_threshold")
-def test_best_distance_threshold(student):
-    rng = np.random.default_rng(15)
-    labels = rng.integers(0, 2, size=70)
-    distances = np.round(rng.normal(0.8 - 0.3 * labels, 0.15), 2)
-    for d, y, what in [
-        (distances, labels, "70 pairs with tied distances"),
-        (np.array([0.9, 0.3, 0.7, 0.5]), np.array([0, 1, 0, 1]),
-         "four separable pairs"),
-        (np.array([0.4, 0.2]), np.array([0, 0]), "different people only"),
-        (np.array([0.9, 0.3, 0.7, 0.5]), np.ones(4), "one person only"),
-        (np.array([0.2, 0.4, 0.6, 0.8]), np.array([1, 0, 1, 0]),
-         "a tie between thresholds"),
-    ]:
-        got = expect.scalar(student.best_distance_threshold(d, y),
-                            "the threshold")
-        expect.close(got, reference.best_distance_threshold(d, y),
-                     f"the threshold for {what}")
+@fixture
+def step_expected():
+    """Two reference steps from the same start, computed by the grader."""
+    result = trusted_run(STEP, {"siamese_bce_step":
+                                reference.siamese_bce_step},
+                         **_step_inputs())
+    expected = {f"encoder{k}": w for k, w in enumerate(result["encoder"])}
+    expected.update({f"head{k}": w for k, w in enumerate(result["head"])})
+    expected["losses"] = np.array([float(loss) for loss in result["losses"]])
+    return expected
+
+
+@hidden_test("test_siamese_bce_step")
+def test_siamese_bce_step(student):
+    got = student.run(STEP, timeout=120, **_step_inputs())
+    expected = step_expected()
+    losses = [expect.scalar(loss, "the returned loss")
+              for loss in got["losses"]]
+    expect.close(np.array(losses), expected["losses"],
+                 "the losses returned by two steps", rtol=1e-4, atol=1e-6)
+    for part in ("encoder", "head"):
+        weights = [value for key, value in sorted(expected.items())
+                   if key.startswith(part)]
+        if len(got[part]) != len(weights):
+            raise AssertionError(f"the {part}'s weights changed in number")
+        for mine, theirs in zip(got[part], weights):
+            expect.close(mine, theirs, f"the {part}'s weights after two "
+                         "optimizer steps", rtol=1e-4, atol=1e-5)
