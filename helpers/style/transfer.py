@@ -119,10 +119,10 @@ class LearnerCosts:
 
 
 _COST_ROLES = {
-    "content": "the content cost",
-    "style": "the weighted style cost",
-    "total": "the total cost",
-    "tv": "the total variation cost",
+    "content": "content cost",
+    "style": "weighted style cost",
+    "total": "total cost",
+    "tv": "total variation cost",
 }
 
 
