@@ -281,9 +281,13 @@ def style_data():
                 layer: reference.compute_layer_style_cost(
                     style[layer], generated[layer])
                 for layer, _ in layers}})},
+        "total_variation_cost": {"batch (2, 4, 5, 3)": case(
+            reference.total_variation_cost(checks.tv_input()),
+            run_mistakes("style", "total_variation_cost",
+                         checks.tv_input()))},
         "train_step": {"tiny problem, SGD(0.5)": case(
             _step_result(reference.train_step),
-            {name: {"image": _step_result(step)["image"]}
+            {name: _step_result(step)
              for name, step in mistakes.MISTAKES["train_step"].items()})},
     }
 

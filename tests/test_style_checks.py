@@ -31,11 +31,16 @@ def compute_style_cost(style_activations, generated_activations,
                                                generated_activations[layer])
     return J
 
-def total_cost(J_content, J_style, alpha=10, beta=40):
+def total_cost(J_content, J_style, alpha=1e5, beta=1):
     return alpha * J_content + beta * J_style
 
+def total_variation_cost(image):
+    dy = image[:, 1:, :, :] - image[:, :-1, :, :]
+    dx = image[:, :, 1:, :] - image[:, :, :-1, :]
+    return tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))
+
 def train_step(generated_image, extractor, a_C, a_S, optimizer,
-               content_layer, style_layers, alpha=10, beta=40):
+               content_layer, style_layers, alpha=1e5, beta=1):
     with tf.GradientTape() as tape:
         a_G = extractor(generated_image)
         J = total_cost(compute_content_cost(a_C, a_G[content_layer]),
@@ -66,8 +71,9 @@ def test_right_functions_pass(capsys):
     checks.check_compute_style_cost(cell["compute_style_cost"],
                                     cell["compute_layer_style_cost"])
     checks.check_total_cost(cell["total_cost"])
+    checks.check_total_variation_cost(cell["total_variation_cost"])
     checks.check_train_step(cell["train_step"])
-    assert capsys.readouterr().out.count("all public tests passed") == 6
+    assert capsys.readouterr().out.count("all public tests passed") == 7
 
 
 @pytest.mark.parametrize("old, new, message", [
@@ -145,11 +151,45 @@ def test_style_cost_mistakes_are_named(old, new, message):
     ("compute_content_cost(a_C, a_G[content_layer])",
      "compute_content_cost(a_C, a_G[content_layer].numpy())",
      "raised"),
+    ("compute_style_cost(a_S, a_G, style_layers),\n                       alpha, beta)",
+     "compute_style_cost(a_S, a_G, style_layers))", "ignores its alpha and beta"),
 ])
 def test_train_step_mistakes_are_named(old, new, message):
     cell = notebook(**{old: new})
     with pytest.raises(AssertionError, match=message):
         checks.check_train_step(cell["train_step"])
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))",
+     "tf.reduce_mean(tf.square(dy))", "only the vertical"),
+    ("tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))",
+     "tf.reduce_mean(tf.abs(dy)) + tf.reduce_mean(tf.abs(dx))",
+     "absolute differences"),
+    ("tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))",
+     "tf.reduce_sum(tf.square(dy)) + tf.reduce_sum(tf.square(dx))",
+     "you summed the squared"),
+    ("tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))",
+     "tf.reduce_sum(tf.reduce_mean(tf.square(dy), axis=[1, 2, 3])"
+     " + tf.reduce_mean(tf.square(dx), axis=[1, 2, 3]))",
+     "summed the images' costs over the batch"),
+])
+def test_total_variation_mistakes_are_named(old, new, message):
+    cell = notebook(**{old: new})
+    with pytest.raises(AssertionError, match=message):
+        checks.check_total_variation_cost(cell["total_variation_cost"])
+
+
+def test_learner_error_is_reported_whole():
+    cell = notebook(**{"_, n_H, n_W, n_C = a_G.get_shape().as_list()\n"
+                       "    return tf.reduce_sum":
+                       "n_H = {}['rows_of_the_activation_map']\n"
+                       "    return tf.reduce_sum"})
+    with pytest.raises(AssertionError) as failure:
+        checks.check_compute_content_cost(cell["compute_content_cost"])
+    text = str(failure.value)
+    assert "KeyError: 'rows_of_the_activation_map'" in text
+    assert "TensorFlow ops" not in text
 
 
 def test_numpy_inside_the_cost_is_caught_in_graph_mode():

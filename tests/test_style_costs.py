@@ -130,9 +130,20 @@ def test_style_cost_weights_layers_with_dicts_and_lists():
 
 
 def test_total_cost_and_defaults():
-    assert float(costs.total_cost(2.0, 3.0)) == pytest.approx(10 * 2 + 40 * 3)
+    from helpers.style import DEFAULT_ALPHA, DEFAULT_BETA
+
+    assert float(costs.total_cost(2.0, 3.0)) == pytest.approx(
+        DEFAULT_ALPHA * 2 + DEFAULT_BETA * 3)
     assert float(costs.total_cost(2.0, 3.0, alpha=1, beta=2)) == pytest.approx(8)
-    assert float(costs.total_cost(tf.constant(2.0), tf.constant(3.0))) == pytest.approx(140)
+    assert float(costs.total_cost(tf.constant(2.0), tf.constant(3.0))) == pytest.approx(200003)
+
+
+def test_reference_total_variation_is_the_engine_s():
+    images = _rand((3, 6, 5, 3), 13)
+    expected = np.mean([float(engine.total_variation_loss(one[None]))
+                        for one in images])
+    assert float(costs.total_variation_cost(images)) == pytest.approx(
+        expected, rel=1e-5)
 
 
 def test_total_variation_loss():

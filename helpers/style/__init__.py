@@ -12,9 +12,10 @@ Public API (see ``docs/style_api.md``):
   :func:`load_image`, :func:`to_float_image`, :func:`resize_long_side`;
 * optimisation: :func:`style_transfer`, :func:`fast_transfer`,
   :func:`adam_transfer`, :func:`match_colours`, :class:`StyleCost`,
+  :func:`learner_costs` (paint with a learner's own cost functions),
   :class:`TransferResult`, :class:`BoxLBFGS`, :func:`resolve_precision`;
 * figures: :func:`show_transfer`, :func:`show_results`, :func:`show_snapshots`,
-  :func:`plot_losses`.
+  :func:`plot_losses`, :func:`plot_cost_terms`.
 
 costs imports TensorFlow, so importing this package loads it.
 """
@@ -36,7 +37,13 @@ from helpers.style.images import (
     to_float_image,
 )
 from helpers.style.lbfgs import BoxLBFGS
-from helpers.style.plotting import plot_losses, show_results, show_snapshots, show_transfer
+from helpers.style.plotting import (
+    plot_cost_terms,
+    plot_losses,
+    show_results,
+    show_snapshots,
+    show_transfer,
+)
 from helpers.style.precision import resolve_precision
 from helpers.style.transfer import (
     DEFAULT_ALPHA,
@@ -45,10 +52,13 @@ from helpers.style.transfer import (
     DEFAULT_SIZE,
     DEFAULT_STYLE_LAYERS,
     DEFAULT_TV_WEIGHT,
+    LearnerCosts,
+    MissingExercise,
     StyleCost,
     TransferResult,
     adam_transfer,
     fast_transfer,
+    learner_costs,
     match_colours,
     style_transfer,
 )
@@ -64,7 +74,9 @@ __all__ = [
     "weighted_style_distance", "total_variation_loss",
     "CONTENT_IMAGES", "STYLE_IMAGES", "load_content_image", "load_style_image",
     "load_image", "to_float_image", "resize_long_side",
-    "show_transfer", "show_results", "show_snapshots", "plot_losses", "match_colours",
+    "show_transfer", "show_results", "show_snapshots", "plot_losses",
+    "plot_cost_terms", "match_colours", "LearnerCosts", "MissingExercise",
+    "learner_costs",
     "DEFAULT_ALPHA", "DEFAULT_BETA", "DEFAULT_CONTENT_LAYER", "DEFAULT_SIZE",
     "DEFAULT_STYLE_LAYERS", "DEFAULT_TV_WEIGHT",
     "StyleCost", "TransferResult", "adam_transfer", "fast_transfer", "style_transfer",

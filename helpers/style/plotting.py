@@ -97,3 +97,40 @@ def plot_losses(*results, ax=None, log=True):
     ax.set_ylabel("total cost J")
     ax.legend()
     return ax
+
+
+def plot_cost_terms(result, ax=None, log=True):
+    """The weighted terms of J (content, style, TV) against the iteration.
+
+    Uses the ``content``, ``style`` and ``tv`` entries of
+    ``result.history`` times ``alpha``, ``beta`` and ``tv_weight`` of
+    ``result.config``; the levels of a coarse-to-fine run follow each other.
+    """
+    import matplotlib.pyplot as plt
+
+    history = [h for h in result.history if "content" in h]
+    if not history:
+        raise ValueError("This result recorded no cost terms.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    weights = {"content": result.config.get("alpha", 1.0),
+               "style": result.config.get("beta", 1.0),
+               "tv": result.config.get("tv_weight", 0.0)}
+    labels = {"content": "alpha * J_content", "style": "beta * J_style",
+              "tv": "tv_weight * TV"}
+    steps = np.arange(1, len(history) + 1)
+    for term, weight in weights.items():
+        if weight:
+            ax.plot(steps, [weight * h[term] for h in history],
+                    label=labels[term])
+    ax.plot(steps, [h["loss"] for h in history], "k--", label="J")
+    levels = [h["level"] for h in history]
+    for index in range(1, len(levels)):
+        if levels[index] != levels[index - 1]:
+            ax.axvline(index + 0.5, color="grey", lw=0.8)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("iteration (grey lines: next size)")
+    ax.set_ylabel("cost")
+    ax.legend()
+    return ax

@@ -22,6 +22,12 @@ box: Adam clips after each step, L-BFGS projects onto it).
 
 Each returns a :class:`TransferResult` (image, loss history, snapshots,
 timings) that can be saved as PNG and shown.
+
+``costs=`` (a :class:`LearnerCosts`, or a dict with keys ``content``,
+``style``, ``total`` and optionally ``tv``) makes every method paint with a
+learner's own cost functions instead of the engine's: they are checked on
+tiny inputs first (:func:`learner_costs`), then traced inside the same
+``tf.function`` as VGG16.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from helpers.config import pick
-from helpers.style import costs
+from helpers.style import costs as engine_costs
 from helpers.style.images import as_image, check_size, fit_to, resize, shape_for_long_side
 from helpers.style.lbfgs import BoxLBFGS
 from helpers.style.precision import resolve_precision
@@ -87,6 +93,126 @@ def get_extractor(layer_names, dtype="float32"):
     return _EXTRACTORS[key]
 
 
+# --------------------------------------------------------------------------
+# A learner's cost functions
+# --------------------------------------------------------------------------
+
+
+class MissingExercise(RuntimeError):
+    """A learner's cost function is still the unanswered exercise stub."""
+
+
+@dataclass(frozen=True)
+class LearnerCosts:
+    """A learner's cost functions, in the exercises' signatures.
+
+    ``content(a_C, a_G)``, ``style(style_activations,
+    generated_activations, style_layers)``, ``total(J_content, J_style,
+    alpha, beta)`` and, optionally, ``tv(image)``; without ``tv`` the engine's
+    total variation term is used when ``tv_weight`` > 0.
+    """
+
+    content: object
+    style: object
+    total: object
+    tv: object = None
+
+
+_COST_ROLES = {
+    "content": "content cost",
+    "style": "weighted style cost",
+    "total": "total cost",
+    "tv": "total variation cost",
+}
+
+
+def _name(function):
+    return getattr(function, "__name__", repr(function))
+
+
+def _probe(function, role, *args):
+    """Call a learner function on tiny inputs; fail with a clear message."""
+    import tensorflow as tf
+
+    name = _name(function)
+    try:
+        value = function(*args)
+    except NotImplementedError:
+        raise MissingExercise(
+            f"{name} is not written yet (it raises NotImplementedError). "
+            f"The engine paints with your {_COST_ROLES[role]}: complete "
+            "that exercise, run its test cell, then run this cell again."
+        ) from None
+    except Exception as error:
+        raise MissingExercise(
+            f"Your {name} raised {type(error).__name__}: {error}\n"
+            "on a small test input. Run its test cell to find the mistake, "
+            "then run this cell again."
+        ) from error
+    if value is None:
+        raise MissingExercise(
+            f"Your {name} returned None: did you forget its return "
+            "statement? Run its test cell, then run this cell again.")
+    try:
+        number = tf.cast(tf.convert_to_tensor(value), tf.float32)
+    except (TypeError, ValueError) as error:
+        raise MissingExercise(
+            f"Your {name} returned {type(value).__name__}, not a number: "
+            "run its test cell, then run this cell again.") from error
+    if number.shape.num_elements() != 1:
+        raise MissingExercise(
+            f"Your {name} returned shape {tuple(number.shape)}; it must "
+            "return one number. Run its test cell, then run this cell again.")
+
+
+def learner_costs(costs):
+    """Return ``costs`` as :class:`LearnerCosts`, checked on tiny inputs.
+
+    ``costs`` is a :class:`LearnerCosts` or a dict with keys ``content``,
+    ``style``, ``total`` (and optionally ``tv``).  A function that still
+    raises ``NotImplementedError``, raises another error, or returns
+    something other than one number is reported by name
+    (:class:`MissingExercise`) before anything is traced.
+    """
+    import tensorflow as tf
+
+    if isinstance(costs, dict):
+        unknown = set(costs) - set(_COST_ROLES)
+        missing = {"content", "style", "total"} - set(costs)
+        if unknown or missing:
+            raise ValueError(
+                "costs must be a dict with keys 'content', 'style', 'total' "
+                f"and optionally 'tv'; missing {sorted(missing)}, unknown "
+                f"{sorted(unknown)}.")
+        costs = LearnerCosts(**costs)
+    if not isinstance(costs, LearnerCosts):
+        raise ValueError(
+            "costs must be a dict of your cost functions (see "
+            f"LearnerCosts), got {type(costs).__name__}.")
+    for role in _COST_ROLES:
+        function = getattr(costs, role)
+        if function is not None and not callable(function):
+            raise ValueError(f"costs[{role!r}] must be a function.")
+    rng = np.random.default_rng(0)
+    a_1, a_2 = (tf.constant(rng.uniform(0, 1, (1, 3, 4, 5)), tf.float32)
+                for _ in range(2))
+    _probe(costs.content, "content", a_1, a_2)
+    _probe(costs.style, "style", {"probe": a_1}, {"probe": a_2},
+           [("probe", 1.0)])
+    _probe(costs.total, "total", tf.constant(1.0), tf.constant(2.0),
+           DEFAULT_ALPHA, DEFAULT_BETA)
+    if costs.tv is not None:
+        _probe(costs.tv, "tv", tf.constant(rng.uniform(0, 1, (1, 4, 5, 3)),
+                                           tf.float32))
+    return costs
+
+
+def _float32(value):
+    import tensorflow as tf
+
+    return tf.cast(tf.convert_to_tensor(value), tf.float32)
+
+
 class StyleCost:
     """The total cost J(G) for one content image, one style image, one size.
 
@@ -100,13 +226,17 @@ class StyleCost:
     ``cost.value_and_grad(G)`` is a ``tf.function`` returning
     ``(J, dJ/dG)``; ``cost.value_and_grad(G, dtype="bfloat16")`` computes
     the generated image's activations with bfloat16 convolutions (the
-    targets stay float32).
+    targets stay float32).  ``cost.last_parts()`` returns the terms of the
+    last ``value_and_grad`` evaluation.  With ``costs`` (a learner's
+    functions, see :func:`learner_costs`) they replace the engine's terms.
     """
 
     def __init__(self, content, style, content_layer=DEFAULT_CONTENT_LAYER,
                  style_layers=DEFAULT_STYLE_LAYERS, alpha=DEFAULT_ALPHA,
-                 beta=DEFAULT_BETA, tv_weight=DEFAULT_TV_WEIGHT):
+                 beta=DEFAULT_BETA, tv_weight=DEFAULT_TV_WEIGHT, costs=None):
         import tensorflow as tf
+
+        self.costs = None if costs is None else learner_costs(costs)
 
         self.style_layers = [(str(name), float(weight)) for name, weight in style_layers]
         if not self.style_layers:
@@ -127,21 +257,38 @@ class StyleCost:
         a_S = self.extractor(self.style[None])
         self.a_C = tf.constant(a_C[content_layer])
         self.a_S = {name: tf.constant(a_S[name]) for name, _ in self.style_layers}
-        self.gram_S = {name: costs.gram_statistics(a)
+        self.gram_S = {name: engine_costs.gram_statistics(a)
                        for name, a in self.a_S.items()}
         self._value_and_grad = {}  # dtype -> tf.function
+        self._parts = tf.Variable(tf.zeros(3), trainable=False)
 
     def _terms(self, image, extractor=None):
         a_G = (extractor or self.extractor)(image)
-        J_content = costs.content_distance(self.a_C,
-                                           a_G[self.content_layer])
-        J_style = costs.weighted_style_distance(self.gram_S, a_G,
-                                                self.style_layers)
-        J_tv = costs.total_variation_loss(image)
-        total = self.alpha * J_content + self.beta * J_style
+        mine = self.costs
+        if mine is None:
+            J_content = engine_costs.content_distance(self.a_C,
+                                               a_G[self.content_layer])
+            J_style = engine_costs.weighted_style_distance(self.gram_S, a_G,
+                                                    self.style_layers)
+            total = self.alpha * J_content + self.beta * J_style
+        else:
+            J_content = _float32(mine.content(self.a_C,
+                                              a_G[self.content_layer]))
+            J_style = _float32(mine.style(self.a_S, a_G, self.style_layers))
+            total = _float32(mine.total(J_content, J_style, self.alpha,
+                                        self.beta))
+        if mine is not None and mine.tv is not None:
+            J_tv = _float32(mine.tv(image))
+        else:
+            J_tv = engine_costs.total_variation_loss(image)
         if self.tv_weight:
             total = total + self.tv_weight * J_tv
         return total, J_content, J_style, J_tv
+
+    def last_parts(self):
+        """Content, style and TV terms of the last value_and_grad call."""
+        content, style, tv = (float(v) for v in self._parts.numpy())
+        return {"content": content, "style": style, "tv": tv}
 
     def __call__(self, image):
         return self._terms(self._batch(image))[0]
@@ -170,10 +317,13 @@ class StyleCost:
             def value_and_grad(image):
                 with tf.GradientTape() as tape:
                     tape.watch(image)
-                    total = self._terms(image, extractor)[0]
+                    total, *parts = self._terms(image, extractor)
+                self._parts.assign(tf.stack(parts))
                 return total, tape.gradient(total, image)
 
-            self._value_and_grad[dtype] = tf.function(value_and_grad, reduce_retracing=True)
+            # A learner's costs may read static shapes: trace per shape.
+            self._value_and_grad[dtype] = tf.function(
+                value_and_grad, reduce_retracing=self.costs is None)
         return self._value_and_grad[dtype](self._batch(image))
 
 
@@ -321,13 +471,14 @@ def adam_transfer(content="china", style="starry_night", size=None, steps=None,
                   style_layers=DEFAULT_STYLE_LAYERS, alpha=DEFAULT_ALPHA,
                   beta=DEFAULT_BETA, tv_weight=DEFAULT_TV_WEIGHT, init="content",
                   snapshot_every=None, record_every=10, progress=True, seed=0,
-                  target_loss=None):
+                  target_loss=None, costs=None):
     """The baseline: Adam on the pixels, clipped to [0, 1] after each step.
 
     ``content``/``style`` are names (see ``helpers.style.images``), file
     paths or arrays; ``size`` is the long side in pixels.  ``steps``
     defaults to ``pick(1000, 20)``, ``size`` to ``pick(256, 64)``.  Stops early once the cost is
-    ``<= target_loss`` when that is given.  Returns a
+    ``<= target_loss`` when that is given.  ``costs``: a learner's cost
+    functions (see :func:`learner_costs`) instead of the engine's.  Returns a
     :class:`TransferResult`.
     """
     import tensorflow as tf
@@ -336,8 +487,9 @@ def adam_transfer(content="china", style="starry_night", size=None, steps=None,
     steps = pick(1000, 20) if steps is None else int(steps)
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}.")
+    costs = None if costs is None else learner_costs(costs)
     content, style, shape = _prepare(content, style, size)
-    cost = StyleCost(resize(content, shape), style,
+    cost = StyleCost(resize(content, shape), style, costs=costs,
                      **_cost_kwargs(content_layer, style_layers, alpha, beta, tv_weight))
     image = tf.Variable(_initial_image(cost.content, init, seed, style=cost.style)[None])
     optimizer = tf.keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1,
@@ -346,20 +498,24 @@ def adam_transfer(content="china", style="starry_night", size=None, steps=None,
     @tf.function
     def train_step():
         with tf.GradientTape() as tape:
-            total = cost._terms(image)[0]
+            total, *parts = cost._terms(image)
         optimizer.apply_gradients([(tape.gradient(total, image), image)])
         image.assign(tf.clip_by_value(image, 0.0, 1.0))
-        return total
+        return total, tf.stack(parts)
 
     history, snapshots = [], []
     start = time.perf_counter()
     bar = _progress(steps, f"Adam {shape[1]}x{shape[0]}", progress)
     loss = None
     for step in range(1, steps + 1):
-        loss = float(train_step())  # cost of the image before this step
+        loss, parts = train_step()  # cost of the image before this step
+        loss = float(loss)
         bar.update(1)
         if step % record_every == 0 or step == steps:
+            content_part, style_part, tv_part = (float(v) for v in parts)
             history.append({"level": max(shape), "step": step, "loss": loss,
+                            "content": content_part, "style": style_part,
+                            "tv": tv_part,
                             "seconds": time.perf_counter() - start})
             bar.set_postfix(loss=f"{loss:.4g}")
         if snapshot_every and step % snapshot_every == 0:
@@ -376,6 +532,7 @@ def adam_transfer(content="china", style="starry_night", size=None, steps=None,
         final_loss=final_loss, seconds=seconds, history=history, snapshots=snapshots,
         config=dict(size=max(shape), steps=steps, learning_rate=learning_rate,
                     beta_1=beta_1, epsilon=epsilon, init=init,
+                    costs="engine" if costs is None else "learner",
                     **_cost_kwargs(content_layer, style_layers, alpha, beta, tv_weight)),
     )
 
@@ -442,6 +599,7 @@ def lbfgs_optimize(cost, image, max_iter, target_loss=None, progress=True,
         bar.update(1)
         bar.set_postfix(loss=f"{optimizer.loss:.4g}", dtype=dtype)
         history.append({"level": max(shape[:2]), "step": iteration, "loss": optimizer.loss,
+                        **cost.last_parts(),
                         "dtype": dtype, "seconds": time.perf_counter() - start})
         if snapshot_every and iteration % snapshot_every == 0:
             snapshots.append((f"{label} it {iteration}", optimizer.x.numpy()[0]))
@@ -483,7 +641,7 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
                   style_layers=DEFAULT_STYLE_LAYERS, alpha=DEFAULT_ALPHA,
                   beta=DEFAULT_BETA, tv_weight=DEFAULT_TV_WEIGHT, init="matched",
                   target_loss=None, snapshot_every=None, progress=True, seed=0,
-                  maxcor=20, precision="auto"):
+                  maxcor=20, precision="auto", costs=None):
     """Coarse-to-fine L-BFGS in the [0, 1] box.  Returns a :class:`TransferResult`.
 
     ``levels``: long sides of the successive sizes (default
@@ -501,8 +659,10 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
     the coarse levels and the first three quarters of the final level's
     iterations, float32 for the rest and for the reported cost) or
     ``"auto"`` (mixed where the CPU has bfloat16 instructions, see
-    :mod:`helpers.style.precision`).
+    :mod:`helpers.style.precision`).  ``costs``: a learner's cost functions
+    (see :func:`learner_costs`), traced in place of the engine's terms.
     """
+    costs = None if costs is None else learner_costs(costs)
     _seed(seed)
     size = resolve_size(size)
     levels = default_levels(size) if levels is None else tuple(int(v) for v in levels)
@@ -524,7 +684,7 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
     total_evals = 0
     for index, (level, iters) in enumerate(zip(levels, iterations)):
         shape = shape_for_long_side(content.shape, level)
-        cost = StyleCost(resize(content, shape), style, **kwargs)
+        cost = StyleCost(resize(content, shape), style, costs=costs, **kwargs)
         if image is None:
             image = _initial_image(cost.content, init, seed, style=cost.style)
         else:
@@ -545,7 +705,7 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
         final_loss=final_loss, seconds=seconds, history=history, snapshots=snapshots,
         config=dict(size=size, levels=levels, iterations=iterations, init=init,
                     maxcor=maxcor, precision=precision, evaluations=total_evals,
-                    **kwargs),
+                    costs="engine" if costs is None else "learner", **kwargs),
     )
 
 

@@ -115,15 +115,41 @@ def test_compute_style_cost(student):
 
 @hidden_test("test_total_cost")
 def test_total_cost(student):
-    for args, kwargs, want in [((0.0, 1.0), {}, 40.0), ((1.0, 0.0), {}, 10.0),
+    for args, kwargs, want in [((0.0, 1.0), {}, 1.0), ((1.0, 0.0), {}, 1e5),
                                ((Tensor(2.0, np.float32),
                                  Tensor(3.0, np.float32)),
                                 {"alpha": 1e4, "beta": 1.0}, 20003.0),
-                               ((0.5, 0.25), {"beta": 4.0}, 6.0)]:
+                               ((0.5, 0.25), {"beta": 4.0}, 50001.0),
+                               ((0.5, 0.25), {"alpha": 10, "beta": 40},
+                                15.0)]:
         got = student.total_cost(*args, **kwargs)
         expect.close(expect.scalar(got, "the total cost"), want,
                      f"total_cost{tuple(args)} with {kwargs or 'defaults'}",
                      rtol=1e-5)
+
+
+def _total_variation(images):
+    images = images.astype(np.float64)
+    return (np.mean(np.diff(images, axis=1) ** 2)
+            + np.mean(np.diff(images, axis=2) ** 2))
+
+
+@hidden_test("test_total_variation_cost")
+def test_total_variation_cost(student):
+    rng = np.random.default_rng(15)
+    for shape in [(1, 6, 9, 3), (3, 2, 2, 3), (2, 7, 3, 1), (1, 16, 12, 3)]:
+        images = rng.uniform(0, 1, size=shape).astype(np.float32)
+        got = student.total_variation_cost(Tensor(images))
+        expect.close(expect.scalar(got, "the total variation cost"),
+                     _total_variation(images),
+                     f"the total variation cost of a batch {shape}",
+                     rtol=1e-4)
+    _graph_check(student, "total_variation_cost", [images],
+                 _total_variation(images), "the total variation cost")
+    flat = np.full((2, 5, 4, 3), 0.7, np.float32)
+    got = student.total_variation_cost(Tensor(flat))
+    expect.close(expect.scalar(got, "the total variation cost"), 0.0,
+                 "the total variation cost of one-colour images")
 
 
 STEP = """

@@ -189,9 +189,66 @@ def _with_layer_cost(layer_cost):
     return style_cost
 
 
+def _differences(image, axes=(1, 2)):
+    """Neighbour differences of a float64 copy of ``image`` along ``axes``."""
+    (image,) = _as_float64(image)
+    return [np.diff(image, axis=axis) for axis in axes]
+
+
+def tv_reference_form(image, axes=(1, 2), power=2, reduce=np.mean):
+    """sum over axes of reduce(|difference| ** power)."""
+    return sum(reduce(np.abs(d) ** power) for d in _differences(image, axes))
+
+
+def tv_vertical_only(image):
+    return tv_reference_form(image, axes=(1,))
+
+
+def tv_horizontal_only(image):
+    return tv_reference_form(image, axes=(2,))
+
+
+def tv_absolute(image):
+    return tv_reference_form(image, power=1)
+
+
+def tv_batch_and_height(image):
+    return tv_reference_form(image, axes=(0, 1))
+
+
+def tv_width_and_channels(image):
+    return tv_reference_form(image, axes=(2, 3))
+
+
+def tv_sums(image):
+    return tv_reference_form(image, reduce=np.sum)
+
+
+def tv_summed_over_batch(image):
+    return sum(tv_reference_form(one[None]) for one in _as_float64(image)[0])
+
+
+def tv_one_mean(image):
+    """Both sums over the number of entries of the image."""
+    return tv_reference_form(image, reduce=np.sum) / np.size(image)
+
+
+def step_ignoring_weights(generated_image, extractor, a_C, a_S, optimizer,
+                          content_layer, style_layers, alpha=1e5, beta=1):
+    """total_cost called with its defaults instead of alpha and beta."""
+    with tf.GradientTape() as tape:
+        a_G = extractor(generated_image)
+        J = total_cost(compute_content_cost(a_C, a_G[content_layer]),
+                       compute_style_cost(a_S, a_G, style_layers))
+    gradient = tape.gradient(J, generated_image)
+    optimizer.apply_gradients([(gradient, generated_image)])
+    generated_image.assign(tf.clip_by_value(generated_image, 0.0, 1.0))
+    return J
+
+
 def step_with_gradient_ascent(generated_image, extractor, a_C, a_S,
                               optimizer, content_layer, style_layers,
-                              alpha=10, beta=40):
+                              alpha=1e5, beta=1):
     """The optimiser given minus the gradient: J goes up."""
     with tf.GradientTape() as tape:
         a_G = extractor(generated_image)
@@ -229,5 +286,16 @@ MISTAKES = {
         **{f"wrong layer cost ({name})": _with_layer_cost(wrong)
            for name, wrong in LAYER_COST_MISTAKES.items()},
     },
-    "train_step": {"gradient ascent": step_with_gradient_ascent},
+    "total_variation_cost": {
+        "vertical only": tv_vertical_only,
+        "horizontal only": tv_horizontal_only,
+        "absolute differences": tv_absolute,
+        "batch and height axes": tv_batch_and_height,
+        "width and channel axes": tv_width_and_channels,
+        "sums": tv_sums,
+        "summed over the batch": tv_summed_over_batch,
+        "one mean": tv_one_mean,
+    },
+    "train_step": {"gradient ascent": step_with_gradient_ascent,
+                   "ignores alpha and beta": step_ignoring_weights},
 }

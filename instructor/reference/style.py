@@ -19,7 +19,7 @@ from helpers.checks.style import (
 __all__ = [
     "compute_content_cost", "gram_matrix", "unroll",
     "compute_layer_style_cost", "compute_style_cost", "total_cost",
-    "train_step", "step_problem", "tiny_extractor", "TINY_CONTENT_LAYER",
+    "total_variation_cost", "train_step", "step_problem", "tiny_extractor", "TINY_CONTENT_LAYER",
     "TINY_STYLE_LAYERS",
 ]
 
@@ -132,13 +132,31 @@ def compute_style_cost(style_activations, generated_activations,
     return J_style
 
 
-def total_cost(J_content, J_style, alpha=10, beta=40):
+#: The engine's weights (helpers.style.DEFAULT_ALPHA, DEFAULT_BETA).
+ALPHA = 1e5
+BETA = 1
+
+
+def total_cost(J_content, J_style, alpha=ALPHA, beta=BETA):
     """J = alpha * J_content + beta * J_style."""
     return alpha * J_content + beta * J_style
 
 
+def total_variation_cost(image):
+    """Mean squared vertical plus mean squared horizontal pixel difference.
+
+    ``image`` is a batch shaped (m, H, W, C); the means run over the batch
+    too, so the cost of a batch is the average of its images' costs.
+    """
+    image = tf.convert_to_tensor(image, dtype=tf.float32)
+    vertical = image[:, 1:, :, :] - image[:, :-1, :, :]
+    horizontal = image[:, :, 1:, :] - image[:, :, :-1, :]
+    return (tf.reduce_mean(tf.square(vertical))
+            + tf.reduce_mean(tf.square(horizontal)))
+
+
 def train_step(generated_image, extractor, a_C, a_S, optimizer,
-               content_layer, style_layers, alpha=10, beta=40):
+               content_layer, style_layers, alpha=ALPHA, beta=BETA):
     """J(G) with the reference costs, one optimiser step, clip; return J."""
     with tf.GradientTape() as tape:
         a_G = extractor(generated_image)
