@@ -33,7 +33,7 @@ def to_unit_range(image):
     return np.asarray(image, np.float32)
 '''
 #: The slow student's first cell: long enough to kill its worker mid-task.
-SLOW_CELL = "import time\ntime.sleep(40)"
+SLOW_CELL = "import time\ntime.sleep(20)"
 DASK = str(Path(sys.executable).parent / "dask")
 
 pytestmark = pytest.mark.skipif(

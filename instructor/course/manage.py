@@ -416,7 +416,37 @@ def feedback(names=None, root=REPO_ROOT):
         print(result.stdout + result.stderr)
 
 
+def _exchange_step(step, names, root, extra=()):
+    """Run one nbgrader exchange step per assignment; stop on failure."""
+    for name in names or assignments(root):
+        result = nbgrader(step, name, *extra, root=root, check=False)
+        print(result.stdout + result.stderr, end="")
+        if result.returncode != 0:
+            raise RuntimeError(f"nbgrader {step} {name} failed")
+
+
+def release_assignment(names=None, root=REPO_ROOT):
+    """Put the released notebooks into the exchange for students to fetch."""
+    _exchange_step("release_assignment", names, root, ["--force"])
+
+
+def collect(names=None, root=REPO_ROOT):
+    """Copy the students' latest submissions from the exchange to submitted/.
+
+    ``--update`` replaces a collected submission by a newer resubmission.
+    """
+    _exchange_step("collect", names, root, ["--update"])
+
+
+def release_feedback(names=None, root=REPO_ROOT):
+    """Put each student's feedback into the exchange for them to fetch."""
+    _exchange_step("release_feedback", names, root)
+
+
 COMMANDS = {
+    "release-assignment": release_assignment,
+    "collect": collect,
+    "release-feedback": release_feedback,
     "release": release,
     "execute-solutions": execute_solutions,
     "autograde": lambda names=None, **options: autograde(names, **options),
@@ -452,6 +482,10 @@ def main(argv=None):
             options["scheduler"] = value
         elif key == "--workers" and argv[0] == "autograde":
             options["workers"] = int(value)
+        elif key == "--root" and argv[0] in (
+                "autograde", "feedback", "release-assignment", "collect",
+                "release-feedback"):
+            options["root"] = Path(value).resolve()
         elif arg.startswith("--"):
             print(f"unknown option {arg!r}", file=sys.stderr)
             return 2
