@@ -129,7 +129,9 @@ def cycle(tmp_path_factory):
     config_dir.chmod(0o755)
     shutil.copy(DEPLOY_CONFIG, config_dir / "nbgrader_config.py")
     (config_dir / "nbgrader_config.py").chmod(0o644)
-    paths = [sys.prefix, REPO, get_data_home()]
+    # The course's Python (its base installation too) and data, for all.
+    paths = [sys.prefix, sys.base_prefix, os.path.realpath(sys.executable),
+             REPO, get_data_home()]
     if os.environ.get("FACES_STYLES_ASSETS"):
         paths.append(os.environ["FACES_STYLES_ASSETS"])
     modes = _open_path_for_others(paths)
@@ -189,13 +191,14 @@ def _run_cycle(users, exchange):
     users.course("inst", "collect", root)
     users.run("inst", sys.executable, "-m", "instructor.course", "autograde",
               ASSIGNMENT, f"--root={root}", "--workers=2", cwd=root)
-    users.course("inst", "feedback", root)
-    users.course("inst", "release-feedback", root)
+    logs = {"feedback": users.course("inst", "feedback", root),
+            "release": users.course("inst", "release-feedback", root)}
     spying["list_feedback"] = users.run(
         "stu2", "ls", str(exchange / COURSE / "feedback"), check=False)
     for role in ("stu1", "stu2", "stu3"):
-        users.nbgrader(role, "fetch_feedback", ASSIGNMENT)
-    return root, spying
+        logs[role] = users.nbgrader(role, "fetch_feedback", ASSIGNMENT)
+    logs = {key: result.stdout + result.stderr for key, result in logs.items()}
+    return root, spying, logs
 
 
 def _feedback(users_home, assignment=ASSIGNMENT):
@@ -205,7 +208,7 @@ def _feedback(users_home, assignment=ASSIGNMENT):
 
 
 def test_each_student_gets_their_own_feedback(cycle):
-    root, _ = cycle
+    root, _, logs = cycle
     with Gradebook(manage.db_url(root)) as gradebook:
         scores = {submission.student.id: submission.score
                   for submission in gradebook.find_assignment(
@@ -218,21 +221,26 @@ def test_each_student_gets_their_own_feedback(cycle):
     assert scores[by_role["stu3"]] == 3
     for role, name in by_role.items():
         found = _feedback(Path("/home") / name)
-        assert len(found) == 1, (role, found)
+        assert len(found) == 1, (role, found, logs)
         html = found[0].read_text()
         expected = "np.asarray(image, np.float32)" in html
         assert expected == (role == "stu2"), role
 
 
 def test_students_cannot_see_each_other(cycle):
-    _, spying = cycle
+    """nbgrader's model: inbound/ and feedback/ cannot be listed by
+    students, and each submission and feedback file has an unguessable
+    name (a random suffix, a hash of the submission's secret)."""
+    _, spying, _ = cycle
     for name, result in spying.items():
         assert result.returncode != 0, (name, result.stdout)
-        assert "Permission denied" in result.stderr, (name, result.stderr)
+    for name in ("list_inbound", "list_feedback"):
+        assert "Permission denied" in spying[name].stderr, spying[name]
+    assert "No such file" in spying["read_other"].stderr
 
 
 def test_resubmission_after_the_due_date_is_collected_and_late(cycle):
-    root, _ = cycle
+    root, _, _ = cycle
     with Gradebook(manage.db_url(root)) as gradebook:
         late = {submission.student.id[2:6]: submission.total_seconds_late
                 for submission in gradebook.find_assignment(

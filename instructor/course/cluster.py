@@ -132,18 +132,41 @@ def _fixture_dir(payload):
     return local
 
 
+def _private_config(root, payload, fixtures=None):
+    """Write a private course's config: the course's, then its own paths.
+
+    The course's ``nbgrader_config.py`` travels in the payload, so an
+    instructor's settings (preprocessors, limits) apply on every worker;
+    the private course then points at itself and a throw-away SQLite
+    gradebook.
+    """
+    root = Path(root)
+    (root / "course_nbgrader_config.py").write_text(payload["config"])
+    lines = [
+        "c = get_config()",
+        f"load_subconfig({str(root / 'course_nbgrader_config.py')!r})",
+        f"c.CourseDirectory.root = {str(root)!r}",
+        f"c.CourseDirectory.db_url = 'sqlite:///{root / 'gradebook.db'}'",
+    ]
+    if fixtures is not None:
+        lines.append(f"c.HiddenTests.cache_dir = {str(fixtures)!r}")
+    (root / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
+
+
 def _template(payload, env):
     """Return a private course with the assignment generated (cached)."""
-    from instructor.course.manage import SOURCE_DIR, write_course_config
+    from instructor.course.manage import SOURCE_DIR
 
     assignment = payload["assignment"]
     key = ("template", assignment, payload["source_hash"])
     with _WORKER_LOCK:
         if key in _WORKER_STATE:
             return _WORKER_STATE[key]
-        root = _worker_home() / f"template-{assignment}-{payload['source_hash'][:16]}"
+        root = _worker_home() / (
+            f"template-{assignment}-{payload['source_hash'][:16]}")
         shutil.rmtree(root, ignore_errors=True)
-        write_course_config(root)
+        root.mkdir(parents=True)
+        _private_config(root, payload)
         write_tree(root / SOURCE_DIR / assignment, payload["source"])
         result = _nbgrader(["generate_assignment", assignment, "--force"],
                            root, env)
@@ -174,10 +197,7 @@ def grade_task(payload):
     assignment, student = payload["assignment"], payload["student"]
     root = Path(tempfile.mkdtemp(prefix="task-", dir=_worker_home()))
     try:
-        (root / "nbgrader_config.py").write_text(
-            (template / "nbgrader_config.py").read_text()
-            .replace(str(template), str(root))
-            + f"c.HiddenTests.cache_dir = {str(fixtures)!r}\n")
+        _private_config(root, payload, fixtures)
         shutil.copy(template / "gradebook.db", root / "gradebook.db")
         (root / SOURCE_DIR).symlink_to(template / SOURCE_DIR)
         write_tree(root / "submitted" / student / assignment,
@@ -249,8 +269,10 @@ def build_payload(assignment, student, root):
 
     source = read_tree(Path(root) / SOURCE_DIR / assignment)
     submission = read_tree(Path(root) / "submitted" / student / assignment)
-    source_hash = fingerprint(source)
+    config = (Path(root) / "nbgrader_config.py").read_bytes()
+    source_hash = fingerprint(source, {"nbgrader_config.py": config})
     return {
+        "config": config.decode(),
         "assignment": assignment, "student": student,
         "source": source, "source_hash": source_hash,
         "submission": submission,
