@@ -11,7 +11,8 @@ ASSIGNMENT ?=
 PYTEST_ARGS ?=
 
 .PHONY: install lab test release execute-solutions autograde \
-	feedback export student-bundle prepare
+	feedback export student-bundle prepare release-assignment collect \
+	generate-feedback release-feedback
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,13 +50,33 @@ student-bundle: $(STAMP)
 prepare: $(STAMP)
 	$(BIN)/python -m instructor.course prepare
 
+# The exchange (docs/instructors.md): put the released notebooks where
+# students fetch them, then collect their latest submissions into
+# submitted/.
+release-assignment: $(STAMP)
+	$(BIN)/python -m instructor.course release-assignment $(ASSIGNMENT)
+
+collect: $(STAMP)
+	$(BIN)/python -m instructor.course collect $(ASSIGNMENT)
+
 # Grade every submission in submitted/ (ASSIGNMENT=... for one assignment),
-# each in its own bubblewrap sandbox.
+# each in its own bubblewrap sandbox, spread over a Dask LocalCluster (one
+# worker per core; WORKERS=N) or over the running cluster at
+# DASK_SCHEDULER=tcp://host:8786.  Resumable: a rerun grades only what is
+# left or changed.
+WORKERS ?=
 autograde: $(STAMP)
-	$(BIN)/python -m instructor.course autograde $(ASSIGNMENT)
+	$(BIN)/python -m instructor.course autograde $(ASSIGNMENT) \
+		$(if $(WORKERS),--workers=$(WORKERS))
 
 feedback: $(STAMP)
 	$(BIN)/python -m instructor.course feedback $(ASSIGNMENT)
+
+generate-feedback: feedback
+
+# Put each student's feedback into the exchange (students fetch_feedback).
+release-feedback: $(STAMP)
+	$(BIN)/python -m instructor.course release-feedback $(ASSIGNMENT)
 
 export: $(STAMP)
 	$(BIN)/nbgrader export

@@ -10,11 +10,24 @@ of sandboxed, trusted grading is measured in the same run.
 
     python benchmarks/grading_throughput.py --students 4 --workers 2 --baseline \
         --rounds 2
+
+Grading goes through Dask: ``--cluster local`` (default) uses a
+``LocalCluster`` of W workers, ``--cluster loopback`` starts a real
+``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1 (as on a
+cluster of two machines).  CPU seconds per student count the grading
+processes and their sandboxed kernels (each task's cgroup ``cpuacct``
+usage, measured on the worker) plus the coordinator's own CPU time.
 """
 
 import argparse
+import contextlib
 import json
+import os
+import resource
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -51,14 +64,65 @@ def build_class(root, names, students, baseline=False):
                 nbformat.write(notebook, folder / path.name)
 
 
-def measure(names, students, workers, baseline=False):
+@contextlib.contextmanager
+def loopback_cluster(workers=2):
+    """Yield the address of a scheduler and ``workers`` workers on loopback."""
+    dask = str(Path(sys.executable).parent / "dask")
+    with tempfile.TemporaryDirectory(prefix="dask_") as folder:
+        scheduler_file = Path(folder) / "scheduler.json"
+        processes = [subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+             "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)]
+        processes += [subprocess.Popen(
+            [dask, "worker", "--scheduler-file", str(scheduler_file),
+             "--nthreads", "1", "--no-nanny", "--no-dashboard",
+             "--memory-limit", "0", "--host", "127.0.0.1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True) for _ in range(workers)]
+        try:
+            from distributed import Client
+
+            while not scheduler_file.exists():
+                time.sleep(0.2)
+            with Client(scheduler_file=str(scheduler_file)) as client:
+                client.wait_for_workers(workers, timeout=120)
+                yield client.scheduler.address
+        finally:
+            for process in processes:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _own_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(names, students, workers, baseline=False, cluster="local"):
     """Grade a fresh class and return the figures as a dict."""
-    with tempfile.TemporaryDirectory(prefix="grading_") as temporary:
+    from instructor.course.cluster import journal
+
+    with tempfile.TemporaryDirectory(prefix="grading_") as temporary, \
+            (loopback_cluster(workers) if cluster == "loopback"
+             else contextlib.nullcontext()) as address:
         root = Path(temporary)
         build_class(root, names, students, baseline)
+        manage.prepare(root, names)
         start = time.perf_counter()
-        reports = manage.autograde(names, root=root, workers=workers)
+        cpu_start = _own_cpu()
+        reports = manage.autograde(names, root=root, workers=workers,
+                                   scheduler=address)
         seconds = time.perf_counter() - start
+        coordinator_cpu = _own_cpu() - cpu_start
+        entries = journal(root)
+    task_cpu = [entry.get("cpu_seconds") or 0 for entry in entries.values()]
+    per_assignment = {
+        name: round(statistics.mean(
+            entry.get("cpu_seconds") or 0 for (a, _), entry in entries.items()
+            if a == name), 1) for name in names}
     failures = [
         (name, student) for name, report in reports.items()
         for student, entry in report.items()
@@ -66,6 +130,13 @@ def measure(names, students, workers, baseline=False):
     ]
     return {
         "pipeline": "plain nbgrader" if baseline else "sandboxed + harness",
+        "cluster": (f"loopback scheduler + {workers} workers"
+                    if cluster == "loopback" else
+                    f"LocalCluster, {workers} workers"),
+        "cpu_seconds_per_student": round(
+            (sum(task_cpu) + coordinator_cpu) / students, 1),
+        "coordinator_cpu_seconds": round(coordinator_cpu, 1),
+        "cpu_seconds_per_submission": per_assignment,
         "assignments": names,
         "students": students,
         "workers": workers,
@@ -87,21 +158,31 @@ def main():
     parser.add_argument("--rounds", type=int, default=1,
                         help="repeat the measurements, alternating "
                         "pipelines, and compare medians")
+    parser.add_argument("--cluster", nargs="+", default=["local"],
+                        choices=["local", "loopback"],
+                        help="LocalCluster and/or a loopback scheduler with "
+                        "W worker processes")
     parser.add_argument("--json", type=Path, default=None)
     arguments = parser.parse_args()
     names = arguments.assignments or manage.assignments()
     results = []
-    for workers, _, baseline in [
-            (w, r, b) for w in arguments.workers
+    for workers, cluster, _, baseline in [
+            (w, c, r, b) for w in arguments.workers
+            for c in arguments.cluster
             for r in range(arguments.rounds)
             for b in ([True, False] if arguments.baseline else [False])]:
-        result = measure(names, arguments.students, workers, baseline)
+        result = measure(names, arguments.students, workers, baseline,
+                         cluster)
         results.append(result)
-        print(f"{result['pipeline']}: {result['students']} students x "
-              f"{len(names)} assignments, {workers} worker(s): "
+        print(f"{result['pipeline']} ({result['cluster']}): "
+              f"{result['students']} students x "
+              f"{len(names)} assignments: "
               f"{result['seconds']} s, {result['seconds_per_student']} s "
               f"per student, {result['students_per_minute']} "
-              f"students/minute; not full marks: "
+              f"students/minute, {result['cpu_seconds_per_student']} "
+              f"CPU-s per student (coordinator "
+              f"{result['coordinator_cpu_seconds']} s; per submission "
+              f"{result['cpu_seconds_per_submission']}); not full marks: "
               f"{result['not_full_marks']}", flush=True)
     for workers in arguments.workers:
         medians = {

@@ -30,15 +30,20 @@ def assignments(root=REPO_ROOT):
     )
 
 
-def nbgrader(*args, root=REPO_ROOT, env=None, check=True):
-    """Run ``nbgrader ARGS`` in the course root and return the process."""
-    command = [sys.executable, "-m", "nbgrader", *args]
+def nbgrader_environment(env=None):
+    """Return this process's environment with ``env`` for an nbgrader run."""
     full_env = dict(os.environ, **(env or {}))
     # nbgrader calls the ``alembic`` script of this environment by name.
     bin_dir = str(Path(sys.executable).parent)
     full_env["PATH"] = bin_dir + os.pathsep + full_env.get("PATH", "")
+    return full_env
+
+
+def nbgrader(*args, root=REPO_ROOT, env=None, check=True):
+    """Run ``nbgrader ARGS`` in the course root and return the process."""
+    command = [sys.executable, "-m", "nbgrader", *args]
     return subprocess.run(
-        command, cwd=root, env=full_env, check=check,
+        command, cwd=root, env=nbgrader_environment(env), check=check,
         capture_output=True, text=True,
     )
 
@@ -179,15 +184,23 @@ def submission_problems(assignment, student, root=REPO_ROOT):
     return problems
 
 
-def _grade_one(assignment, student, root):
-    result = nbgrader("autograde", assignment, "--create",
-                      f"--student={student}", root=root, check=False)
-    log = result.stdout + result.stderr
+def log_errors(log):
+    """Return the error lines of an nbgrader log worth reporting."""
     errors = [line for line in log.splitlines() if "[ERROR]" in line
               or "| ERROR]" in line]
     # nbgrader's own note when a cell hits the per-cell timeout.
-    errors = [line for line in errors if "Interrupting kernel" not in line]
-    return result.returncode, errors
+    return [line for line in errors if "Interrupting kernel" not in line]
+
+
+def grade_in_place(assignment, student, root):
+    """Grade one submission with ``nbgrader autograde`` in the course itself.
+
+    The single-machine way, without Dask (it writes the gradebook from the
+    grading process); kept as the reference that cluster grading equals.
+    """
+    result = nbgrader("autograde", assignment, "--create", "--force",
+                      f"--student={student}", root=root, check=False)
+    return result.returncode, log_errors(result.stdout + result.stderr)
 
 
 def grading_report(assignment, student, root=REPO_ROOT):
@@ -314,12 +327,27 @@ def prepare(root=REPO_ROOT, names=None):
     return problems
 
 
+def course_config(root=REPO_ROOT):
+    """Return the nbgrader configuration a course's root loads."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py",
+                              path=str(Path(root))).load_config()
+
+
+def db_url(root=REPO_ROOT):
+    """Return the gradebook's database URL of a course (SQLite or other)."""
+    config = course_config(root)
+    url = config.CourseDirectory.get("db_url")
+    return url or f"sqlite:///{Path(root) / 'gradebook.db'}"
+
+
 def scores(assignment, root=REPO_ROOT):
     """Return {student: (score, max_score)} from the gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
     totals = {}
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+    with Gradebook(db_url(root)) as gradebook:
         for student in submissions(assignment, root):
             try:
                 submission = gradebook.find_submission(assignment, student)
@@ -329,34 +357,43 @@ def scores(assignment, root=REPO_ROOT):
     return totals
 
 
-def autograde(names=None, root=REPO_ROOT, workers=None):
-    """Autograde all submissions, ``workers`` students at a time.
+def autograde(names=None, root=REPO_ROOT, workers=None, scheduler=None,
+              on_result=None):
+    """Autograde every submission of ``names`` (default: all) with Dask.
 
-    nbgrader grades one student per process; running several processes
-    uses all cores.  Each student is graded on their own, so a submission
-    that crashes its kernel or loops forever affects nobody else.  Returns
-    {assignment: {student: report}} and prints a summary.
+    Each (student, assignment) is one task, graded in its own sandbox on a
+    worker of a Dask cluster: a ``LocalCluster`` of ``workers`` processes
+    (default: one per core), or the running cluster at ``scheduler`` (or
+    ``$DASK_SCHEDULER``, e.g. ``tcp://host:8786``).  This process alone
+    writes the gradebook, ``autograded/`` and the journal, so a run that is
+    killed loses nothing recorded and the next run grades only what is
+    left or changed.  Returns {assignment: {student: report}} and prints
+    the report per student.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from instructor.course import cluster
 
     check_sandbox()
-    prepare(root, names or assignments(root))
-    workers = workers or os.cpu_count() or 1
+    names = names or assignments(root)
+    prepare(root, names)
+    pairs = [(name, student) for name in names
+             for student in submissions(name, root)]
+    with cluster.client_for(workers, scheduler) as client:
+        recorded = cluster.grade_submissions(pairs, root, client,
+                                             on_result=on_result)
+    entries = {**cluster.journal(root), **recorded}
     reports = {}
-    for name in names or assignments(root):
-        students = submissions(name, root)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = dict(zip(students, pool.map(
-                lambda student: _grade_one(name, student, root), students)))
+    for name in names:
         totals = scores(name, root)
         reports[name] = {}
-        for student in students:
-            returncode, errors = results[student]
-            problems = (submission_problems(name, student, root) + errors
+        for student in submissions(name, root):
+            entry = entries.get((name, student)) or {
+                "returncode": 1, "errors": []}
+            problems = (submission_problems(name, student, root)
+                        + entry["errors"]
                         + report_problems(grading_report(name, student, root)))
             score = totals.get(student)
             reports[name][student] = {
-                "graded": returncode == 0 and score is not None,
+                "graded": entry["returncode"] == 0 and score is not None,
                 "score": score,
                 "problems": problems,
             }
@@ -379,10 +416,40 @@ def feedback(names=None, root=REPO_ROOT):
         print(result.stdout + result.stderr)
 
 
+def _exchange_step(step, names, root, extra=()):
+    """Run one nbgrader exchange step per assignment; stop on failure."""
+    for name in names or assignments(root):
+        result = nbgrader(step, name, *extra, root=root, check=False)
+        print(result.stdout + result.stderr, end="")
+        if result.returncode != 0:
+            raise RuntimeError(f"nbgrader {step} {name} failed")
+
+
+def release_assignment(names=None, root=REPO_ROOT):
+    """Put the released notebooks into the exchange for students to fetch."""
+    _exchange_step("release_assignment", names, root, ["--force"])
+
+
+def collect(names=None, root=REPO_ROOT):
+    """Copy the students' latest submissions from the exchange to submitted/.
+
+    ``--update`` replaces a collected submission by a newer resubmission.
+    """
+    _exchange_step("collect", names, root, ["--update"])
+
+
+def release_feedback(names=None, root=REPO_ROOT):
+    """Put each student's feedback into the exchange for them to fetch."""
+    _exchange_step("release_feedback", names, root)
+
+
 COMMANDS = {
+    "release-assignment": release_assignment,
+    "collect": collect,
+    "release-feedback": release_feedback,
     "release": release,
     "execute-solutions": execute_solutions,
-    "autograde": autograde,
+    "autograde": lambda names=None, **options: autograde(names, **options),
     "feedback": feedback,
     "prepare": lambda names=None: prepare(names=names),
     "student-bundle": lambda names=None: student_bundle(),
@@ -407,8 +474,25 @@ def main(argv=None):
         return 2
     from instructor.grading.sandbox import SandboxUnavailable
 
+    options = {}
+    names = []
+    for arg in argv[1:]:
+        key, _, value = arg.partition("=")
+        if key == "--scheduler" and argv[0] == "autograde":
+            options["scheduler"] = value
+        elif key == "--workers" and argv[0] == "autograde":
+            options["workers"] = int(value)
+        elif key == "--root" and argv[0] in (
+                "autograde", "feedback", "release-assignment", "collect",
+                "release-feedback"):
+            options["root"] = Path(value).resolve()
+        elif arg.startswith("--"):
+            print(f"unknown option {arg!r}", file=sys.stderr)
+            return 2
+        else:
+            names.append(arg)
     try:
-        COMMANDS[argv[0]](argv[1:] or None)
+        COMMANDS[argv[0]](names or None, **options)
     except SandboxUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,0 +1,29 @@
+"""JupyterHub settings for a Faces and Styles class (one machine).
+
+Copy to ``/etc/jupyterhub/jupyterhub_config.py`` and adapt the user
+names.  Every learner and the instructor log in as a Unix user of the
+machine (PAM), start JupyterLab with the course environment, and meet in
+the nbgrader exchange configured by ``nbgrader_config.py`` beside this
+file (installed as ``/etc/jupyter/nbgrader_config.py``).
+"""
+
+c = get_config()  # noqa: F821 (provided by traitlets when loading config)
+
+# Unix users: the instructor and one user per learner.
+c.Authenticator.allowed_users = {"instructor", "student1", "student2"}
+c.Authenticator.admin_users = {"instructor"}
+c.LocalAuthenticator.create_system_users = False
+
+# Each user's JupyterLab runs in their home with the course environment
+# (the environment that `make install` or environment.yml builds).
+c.Spawner.default_url = "/lab"
+c.Spawner.notebook_dir = "~"
+c.Spawner.cmd = ["/opt/faces-and-styles/.venv/bin/jupyterhub-singleuser"]
+c.Spawner.environment = {
+    # The offline assets and a data cache every user may read.
+    "FACES_STYLES_ASSETS": "/opt/faces-and-styles/shared/assets",
+    "FACES_STYLES_DATA": "/opt/faces-and-styles/data/cache",
+}
+# A style transfer with VGG16 needs about 2 GB; leave headroom.
+c.Spawner.mem_limit = "4G"
+c.Spawner.cpu_limit = 2.0
