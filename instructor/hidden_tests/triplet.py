@@ -79,6 +79,21 @@ def _assert_arrays(student, name):
         f"{name} must return three NumPy arrays (not lists or tensors)")
 
 
+def _assert_same_triplets(got, want, labels):
+    """Fail unless ``got`` holds the index arrays of ``want``."""
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        raise AssertionError("return (anchors, positives, negatives)")
+    for part, expected, name in zip(got, want, ("anchors", "positives",
+                                                "negatives")):
+        part = np.asarray(part).reshape(-1)
+        if part.size and part.dtype.kind not in "iu":
+            raise AssertionError(f"{name} must be integer indices")
+        if not np.array_equal(part, expected):
+            raise AssertionError(
+                f"{name} differ for a batch of {len(labels)} images "
+                f"of {len(set(labels.tolist()))} people")
+
+
 @hidden_test("test_hardest_triplets")
 def test_hardest_triplets(student):
     rng = np.random.default_rng(99)
@@ -91,18 +106,7 @@ def test_hardest_triplets(student):
         want = reference.hardest_triplets(embeddings, labels)
         for given in (embeddings, Tensor(embeddings)):
             got = student.hardest_triplets(given, labels)
-            if not isinstance(got, (tuple, list)) or len(got) != 3:
-                raise AssertionError("return (anchors, positives, negatives)")
-            for part, expected, name in zip(got, want, ("anchors",
-                                                        "positives",
-                                                        "negatives")):
-                part = np.asarray(part).reshape(-1)
-                if part.size and part.dtype.kind not in "iu":
-                    raise AssertionError(f"{name} must be integer indices")
-                if not np.array_equal(part, expected):
-                    raise AssertionError(
-                        f"{name} differ for a batch of {len(labels)} images "
-                        f"of {len(set(labels.tolist()))} people")
+            _assert_same_triplets(got, want, labels)
     tied = np.array([[0.0, 0.0], [0.0, 3.0], [0.0, -3.0], [2.0, 0.0],
                      [-2.0, 0.0], [0.5, 0.0]], dtype=np.float32)
     tied_labels = np.array([4, 4, 4, 9, 9, 4])
@@ -145,18 +149,7 @@ def test_semi_hard_triplets(student):
         want = reference.semi_hard_triplets(embeddings, labels)
         for given in (embeddings, Tensor(embeddings)):
             got = student.semi_hard_triplets(given, labels)
-            if not isinstance(got, (tuple, list)) or len(got) != 3:
-                raise AssertionError("return (anchors, positives, negatives)")
-            for part, expected, name in zip(got, want, ("anchors",
-                                                        "positives",
-                                                        "negatives")):
-                part = np.asarray(part).reshape(-1)
-                if part.size and part.dtype.kind not in "iu":
-                    raise AssertionError(f"{name} must be integer indices")
-                if not np.array_equal(part, expected):
-                    raise AssertionError(
-                        f"{name} differ for a batch of {len(labels)} images "
-                        f"of {len(set(labels.tolist()))} people")
+            _assert_same_triplets(got, want, labels)
     for labels in (np.array([1, 2, 3, 4]), np.array([5, 5, 5])):
         empty = student.semi_hard_triplets(
             rng.normal(size=(len(labels), 3)), labels)
