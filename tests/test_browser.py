@@ -6,8 +6,8 @@ by Playwright, runs all cells in the quick configuration, saves, and checks
 that no cell produced an error, that progress bars and figures render and
 that nbgrader's Lab extension is present as learners get it: with the
 learner settings (``helpers.lab_settings``) the instructor-only panels
-(Create Assignment, Formgrader, Course List) are gone and the Validate
-button stays.  A screenshot is kept in ``artifacts/``.
+(Create Assignment, Formgrader, Course List) and their server extensions
+are gone and the Validate button and the assignment list stay.  A screenshot is kept in ``artifacts/``.
 
 Without a Chromium on the machine the test is skipped with the reason; CI
 sets ``FACES_STYLES_REQUIRE_BROWSER=1`` (and installs Debian's chromium) so
@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -172,8 +173,26 @@ def jupyter_lab(tmp_path):
         server.kill()
 
 
+def http_status(server, path):
+    """Return the HTTP status of a GET of ``path`` on the test's server."""
+    url = f"{server['base']}{path}?token={server['token']}"
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def test_learner_runs_released_notebook_in_jupyterlab(chromium, jupyter_lab):
     from playwright.sync_api import sync_playwright
+
+    # The instructor server extensions are off, the learner's stay on.
+    assert http_status(jupyter_lab, "/formgrader") == 404, (
+        "the formgrader server extension still serves its pages")
+    assert http_status(jupyter_lab, "/formgraders") == 404, (
+        "the course list server extension still answers")
+    assert http_status(jupyter_lab, "/assignments") != 404, (
+        "the assignment list server extension is gone")
 
     ARTIFACTS.mkdir(exist_ok=True)
     url = (f"{jupyter_lab['base']}/lab/tree/{NOTEBOOK}"

@@ -8,6 +8,7 @@ import json
 
 from helpers.lab_settings import (
     INSTRUCTOR_PLUGINS,
+    INSTRUCTOR_SERVER_EXTENSIONS,
     VALIDATE_PLUGIN,
     write_settings,
 )
@@ -37,6 +38,20 @@ def test_other_settings_are_kept_and_writing_twice_changes_nothing(tmp_path):
     settings = json.loads(once)
     assert settings["other"] == 1
     assert settings["disabledExtensions"]["some:plugin"] is True
+
+
+def test_instructor_server_extensions_are_disabled_others_kept(tmp_path):
+    path = tmp_path / "jupyter_server_config.json"
+    path.write_text(json.dumps({"ServerApp": {
+        "jpserver_extensions": {"some.extension": True}, "port": 9999}}))
+    write_settings(tmp_path)
+    server = json.loads(path.read_text())["ServerApp"]
+    assert server["port"] == 9999
+    assert server["jpserver_extensions"] == {
+        "some.extension": True,
+        **{name: False for name in INSTRUCTOR_SERVER_EXTENSIONS}}
+    assert {name.rsplit(".", 1)[1] for name in
+            INSTRUCTOR_SERVER_EXTENSIONS} == {"formgrader", "course_list"}
 
 
 def test_the_learner_bundle_installs_the_settings():

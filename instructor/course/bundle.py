@@ -47,7 +47,8 @@ Without `make`: `python3.11 -m venv .venv`, `.venv/bin/pip install -e .`,
 `conda env create -f environment.yml`, `conda activate faces-and-styles`,
 `python -m helpers.lab_settings`, `jupyter lab --notebook-dir=notebooks`.
 (`helpers.lab_settings` hides nbgrader's instructor panels in that
-environment's JupyterLab; the Validate button stays.)
+environment's JupyterLab and switches off their server extensions; the
+Validate button and the assignment list stay.)
 
 ## How exercises work
 
