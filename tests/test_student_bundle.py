@@ -29,6 +29,17 @@ TEXT_SUFFIXES = {".py", ".json", ".md", ".txt", ".toml", ".yml", ".ipynb",
                  ".cfg", ""}
 
 
+#: Prints the nbgrader server extensions a Jupyter server would enable.
+SERVER_EXTENSIONS = """
+from jupyter_server.serverapp import ServerApp
+app = ServerApp()
+app.initialize(argv=["--port=0"], find_extensions=True, new_httpserver=False)
+for name, extension in sorted(app.extension_manager.extensions.items()):
+    if name.startswith("nbgrader") and extension.enabled:
+        print(name)
+"""
+
+
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
     folder, archive = build_bundle(tmp_path_factory.mktemp("dist"))
@@ -148,3 +159,12 @@ def test_bundle_installs_fresh_and_runs_notebook_00(bundle, tmp_path):
     assert settings.returncode == 0, settings.stdout + settings.stderr
     page_config = venv / "etc" / "jupyter" / "labconfig" / "page_config.json"
     assert "@jupyter/nbgrader:formgrader" in page_config.read_text()
+    # and the server extensions JupyterLab would load there.
+    loaded = subprocess.run(
+        [str(python), "-c", SERVER_EXTENSIONS], capture_output=True,
+        text=True, env=dict(env, JUPYTER_CONFIG_DIR=str(tmp_path / "user")),
+        cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    assert loaded.stdout.split() == [
+        "nbgrader.server_extensions.assignment_list",
+        "nbgrader.server_extensions.validate_assignment"], loaded.stdout
