@@ -207,6 +207,45 @@ def learner_costs(costs):
     return costs
 
 
+def style_layer_pairs(style_layers):
+    """``style_layers`` as ``[(name, weight)]``; ValueError for another form.
+
+    A list (or tuple) of ``(layer name, weight)`` pairs with finite weights
+    >= 0, at least one pair.
+    """
+    if isinstance(style_layers, dict):
+        raise ValueError(
+            "style_layers must be a list of (layer name, weight) pairs, like "
+            "DEFAULT_STYLE_LAYERS, not a dict: list(weights.items()) makes "
+            "the pairs.")
+    if not isinstance(style_layers, (list, tuple)):
+        raise ValueError(
+            "style_layers must be a list of (layer name, weight) pairs, got a "
+            f"{type(style_layers).__name__}.")
+    pairs = []
+    for item in style_layers:
+        if not (isinstance(item, (list, tuple)) and len(item) == 2):
+            raise ValueError(
+                "style_layers must hold (layer name, weight) pairs, got the "
+                f"item {item!r}.")
+        name, weight = item
+        try:
+            weight = float(weight)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"the weight of {name!r} in style_layers must be a number, "
+                f"got {weight!r}.") from None
+        if not (math.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                f"the weight of {name!r} in style_layers must be a finite "
+                f"number >= 0, got {weight!r}.")
+        pairs.append((str(name), weight))
+    if not pairs:
+        raise ValueError(
+            "style_layers must name at least one (layer, weight) pair.")
+    return pairs
+
+
 def _float32(value):
     import tensorflow as tf
 
@@ -238,9 +277,7 @@ class StyleCost:
 
         self.costs = None if costs is None else learner_costs(costs)
 
-        self.style_layers = [(str(name), float(weight)) for name, weight in style_layers]
-        if not self.style_layers:
-            raise ValueError("style_layers must name at least one (layer, weight) pair.")
+        self.style_layers = style_layer_pairs(style_layers)
         check_layer_names([content_layer] + [name for name, _ in self.style_layers])
         for value, label in ((alpha, "alpha"), (beta, "beta"), (tv_weight, "tv_weight")):
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
