@@ -70,10 +70,14 @@ ADAM_EPSILON = 0.1
 
 
 def _seed(seed):
-    import tensorflow as tf
+    """Seed NumPy's global generator; TensorFlow's is left alone.
 
+    The engine draws no TensorFlow random numbers (noise starts use
+    ``np.random.default_rng(seed)``), and ``tf.random.set_seed`` clears
+    TensorFlow's kernel caches: every traced graph would then be built
+    again at the next call, a few tenths of a second per painting.
+    """
     np.random.seed(seed)
-    tf.random.set_seed(seed)
 
 
 # --------------------------------------------------------------------------
@@ -218,6 +222,9 @@ def learner_costs(costs):
         function = getattr(costs, role)
         if function is not None and not callable(function):
             raise ValueError(f"costs[{role!r}] must be a function.")
+    key, reads = _fingerprint(costs)
+    if key in _CHECKED:  # the same functions and helpers passed before
+        return costs
     rng = np.random.default_rng(0)
     a_1, a_2 = (tf.constant(rng.uniform(0, 1, (1, 3, 4, 5)), tf.float32)
                 for _ in range(2))
@@ -229,6 +236,7 @@ def learner_costs(costs):
     if costs.tv is not None:
         _probe(costs.tv, "tv", tf.constant(rng.uniform(0, 1, (1, 4, 5, 3)),
                                            tf.float32))
+    _CHECKED[key] = reads  # keeps the objects the key names by id alive
     return costs
 
 
@@ -283,6 +291,8 @@ def _float32(value):
 
 #: One _CostGraph per layers, cost functions (and what they read) and dtype.
 _GRAPHS: dict = {}
+#: Learner costs (and what they read) that passed learner_costs' probes.
+_CHECKED: dict = {}
 #: Whether a learner's total (style) cost takes alpha and beta (the
 #: lambdas) as tensors, by role and function.
 _TENSOR_WEIGHTS: dict = {}
@@ -321,6 +331,20 @@ def _reads(function):
                     and value.__globals__ is namespace:
                 todo.append(value)
     return found
+
+
+def _fingerprint(costs):
+    """``(key, reads)``: learner costs and, by id, the globals they read.
+
+    ``reads`` holds the objects themselves; whoever keeps the key must keep
+    them too, so that no id in the key is reused by another object.
+    """
+    functions = [f for f in (costs.content, costs.style, costs.total,
+                             costs.tv) if f is not None]
+    reads = [_reads(function) for function in functions]
+    key = (costs, tuple(sorted(((name, id(value)) for found in reads
+                                for name, value in found.items()), key=repr)))
+    return key, reads
 
 
 def _takes_tensor_weights(function, role):
@@ -403,22 +427,13 @@ class _CostGraph:
 
 def _cost_graph(layers, content_layer, style_names, costs, dtype):
     """The shared :class:`_CostGraph` for these settings (built once)."""
-    reads = ()
-    if costs is not None:
-        functions = [f for f in (costs.content, costs.style, costs.total,
-                                 costs.tv) if f is not None]
-        reads = tuple(sorted(
-            ((name, id(value)) for f in functions
-             for name, value in _reads(f).items()), key=repr))
-    key = (tuple(layers), content_layer, tuple(style_names), costs, dtype,
-           reads)
+    found, reads = (None, []) if costs is None else _fingerprint(costs)
+    key = (tuple(layers), content_layer, tuple(style_names), dtype, found)
     if key not in _GRAPHS:
         extractor = get_extractor(layers, dtype)
         graph = _CostGraph(extractor, content_layer, tuple(style_names),
                            costs)
-        # Keep what the key names by id alive, so that no id is reused.
-        graph.reads = ([] if costs is None else
-                       [_reads(f) for f in functions])
+        graph.reads = reads  # keeps the objects the key names by id alive
         _GRAPHS[key] = graph
     return _GRAPHS[key]
 
