@@ -277,6 +277,29 @@ def test_learner_exception_is_reported_in_full_with_its_line():
     assert isinstance(failure.value.__cause__, KeyError)
 
 
+def test_a_note_the_check_adds_follows_the_learners_error():
+    from helpers.checks.common import learner_check
+
+    half = _cell("""
+        def half(values):
+            return values[0] / len(values[1:])
+        """, "half")
+
+    @learner_check("half")
+    def check_half(half):
+        try:
+            half([1.0])
+        except Exception as error:
+            error.add_note("It was called with values=[1.0] (one value).")
+            raise
+
+    with pytest.raises(AssertionError) as failure:
+        check_half(half)
+    message = str(failure.value)
+    assert message.startswith("Your half raised ZeroDivisionError:")
+    assert message.endswith("It was called with values=[1.0] (one value).")
+
+
 def test_unusable_result_is_not_blamed_on_the_learner_code():
     double = notebook("""
         def double(values):

@@ -1,5 +1,7 @@
 """The engine paints with a learner's cost functions (real VGG16, no mocks)."""
 
+import math
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -80,3 +82,70 @@ def test_costs_must_name_the_three_functions():
     with pytest.raises(ValueError, match="missing \\['total'\\]"):
         transfer.learner_costs({"content": reference.compute_content_cost,
                                 "style": reference.compute_style_cost})
+
+
+NOTEBOOK = '''
+def scale(x):
+    return x
+
+
+def compute_content_cost(a_C, a_G):
+    _, n_H, n_W, n_C = a_G.get_shape().as_list()
+    return scale(tf.reduce_sum(tf.square(a_C - a_G))) / (4 * n_H * n_W * n_C)
+
+
+def compute_style_cost(style_activations, generated_activations, style_layers):
+    J_style = 0.0
+    for layer, weight in style_layers:
+        a_S, a_G = style_activations[layer], generated_activations[layer]
+        J_style += weight * tf.reduce_mean(tf.square(a_S - a_G))
+    return J_style
+'''
+
+
+def notebook():
+    """Cost functions defined as a notebook defines them (one namespace)."""
+    namespace = {"tf": tf}
+    exec(NOTEBOOK, namespace)
+    return namespace
+
+
+def graph_of(result_costs):
+    """The shared traced cost graphs that use these cost functions."""
+    return [graph for graph in transfer._GRAPHS.values()
+            if graph.costs == transfer.learner_costs(result_costs)]
+
+
+def test_paintings_with_other_weights_share_one_trace():
+    cells = notebook()
+    costs = learner_costs(content=cells["compute_content_cost"],
+                          style=cells["compute_style_cost"])
+    first = run(costs, alpha=1e5)
+    second = transfer.fast_transfer(
+        "china", "starry_night", size=64, levels=(64,), iterations=(3,),
+        content_layer="block2_conv2", alpha=1e3, tv_weight=0.0,
+        style_layers=(("block1_conv1", 0.9), ("block2_conv1", 0.1)),
+        precision="float32", progress=False, costs=costs)
+    (graph,) = graph_of(costs)
+    assert graph.value_and_grad.experimental_get_tracing_count() == 1
+    assert first.final_loss != pytest.approx(second.final_loss)
+
+
+def test_a_redefined_helper_is_traced_again():
+    cells = notebook()
+    costs = learner_costs(content=cells["compute_content_cost"])
+    before = run(costs)
+    exec("def scale(x):\n    return 1e3 * x\n", cells)
+    after = run(costs)
+    assert len(graph_of(costs)) == 2
+    assert after.history[-1]["content"] > 100 * before.history[-1]["content"]
+
+
+def test_python_number_weights_still_work():
+    def total_cost(J_content, J_style, alpha=1e5, beta=1):
+        return 10 ** math.log10(alpha) * J_content + beta * J_style
+
+    result = run(learner_costs(total=total_cost))
+    assert np.isfinite(result.final_loss)
+    assert not transfer._takes_tensor_weights(total_cost, "total")
+    assert transfer._takes_tensor_weights(reference.total_cost, "total")

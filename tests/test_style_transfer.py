@@ -25,6 +25,25 @@ def test_weights_come_from_the_local_asset():
     assert os.path.basename(source) == "vgg16_notop.weights.h5"
 
 
+@pytest.mark.parametrize("layers, message", [
+    ({"block1_conv1": 1.0}, "not a dict"),
+    (zip(["block1_conv1"], [1.0]), "got a zip"),
+    (["block1_conv1", "block2_conv1"], "got the item 'block1_conv1'"),
+    ([("block1_conv1", "heavy")], "must be a number"),
+    ([("block1_conv1", -0.5), ("block2_conv1", 1.5)], "finite number >= 0"),
+    ([], "at least one"),
+])
+def test_style_layers_must_be_pairs_with_weights_at_least_0(layers, message):
+    with pytest.raises(ValueError, match=message):
+        transfer.style_layer_pairs(layers)
+
+
+def test_style_layer_pairs_keep_names_order_and_float_weights():
+    pairs = transfer.style_layer_pairs((["b", 1], ("a", np.float32(0.5))))
+    assert pairs == [("b", 1.0), ("a", 0.5)]
+    assert all(type(weight) is float for _, weight in pairs)
+
+
 def test_vgg16_is_cached_and_has_13_convs(vgg16):
     assert vgg.load_vgg16() is vgg16
     convs = [layer.name for layer in vgg16.layers if "conv" in layer.name]
@@ -147,6 +166,8 @@ def test_style_transfer_dispatch_and_bad_arguments(content, style):
         transfer.StyleCost(content, style, alpha=-1)
     with pytest.raises(ValueError, match="Unknown VGG16 layer"):
         transfer.StyleCost(content, style, content_layer="conv9")
+    with pytest.raises(ValueError, match="not a dict"):
+        transfer.StyleCost(content, style, style_layers={"block1_conv1": 1.0})
     with pytest.raises(ValueError, match="init must be"):
         transfer.adam_transfer(content, style, size=32, steps=1, init="zeros", progress=False)
     with pytest.raises(ValueError, match="size must be between"):

@@ -55,7 +55,9 @@ def learner_check(name):
     while a learner's function runs becomes an ``AssertionError`` that
     names the function, the exception type, its full text and the learner's
     line; one raised by the check itself on an unusable result says that.
-    The original exception stays chained, so its traceback is shown too.
+    Notes a check added to the exception (``error.add_note``, e.g. the
+    input it was called with) follow the message.  The original exception
+    stays chained, so its traceback is shown too.
     """
     def decorate(check):
         @functools.wraps(check)
@@ -80,6 +82,8 @@ def learner_check(name):
                         f"returned ({text}). Compare the type and shape of "
                         "its result with what the exercise asks for."
                     )
+                for note in getattr(error, "__notes__", ()):
+                    message += f"\n{note}"
                 raise AssertionError(message) from error
         return run
     return decorate

@@ -39,7 +39,9 @@ class BoxLBFGS:
 
     The past steps live in two ring buffers (``tf.Variable``) and the
     two-loop recursion and the projected trial point are ``tf.function``
-    graphs (about 15 ms per iteration at 256 px besides the evaluations).
+    graphs (about 15 ms per iteration at 256 px besides the evaluations),
+    shared by every instance: they take the buffers as arguments, so they
+    are traced once per image shape, not once per optimisation.
     """
 
     def __init__(self, value_and_grad, image, memory=20):
@@ -53,9 +55,6 @@ class BoxLBFGS:
         self._rho = tf.Variable(tf.zeros(memory), trainable=False)
         self.remembered = 0  # steps in the buffers, at most ``memory``
         self._next = 0  # slot the next step goes to
-        self._direction = tf.function(self._direction_graph)
-        self._trial = tf.function(self._trial_graph)
-        self._store = tf.function(self._store_graph)
         self.evaluations = 0
         self.use_function(value_and_grad)
 
@@ -79,36 +78,6 @@ class BoxLBFGS:
             )
         return loss, grad
 
-    def _direction_graph(self, x, grad, remembered, next_slot):
-        """-H g over the free pixels, and g.d (>= 0 means no descent)."""
-        pushing_out = tf.logical_or(tf.logical_and(x <= 0.0, grad > 0.0),
-                                    tf.logical_and(x >= 1.0, grad < 0.0))
-        free = tf.cast(tf.logical_not(pushing_out), tf.float32)
-        q = grad * free
-        alphas = tf.TensorArray(tf.float32, size=self.memory)
-        for age in tf.range(remembered):  # newest first
-            slot = (next_slot - 1 - age) % self.memory
-            a = self._rho.sparse_read(slot) * tf.reduce_sum(self._s.sparse_read(slot) * q)
-            alphas = alphas.write(age, a)
-            q = q - a * self._y.sparse_read(slot)
-        if remembered > 0:
-            newest = (next_slot - 1) % self.memory
-            y = self._y.sparse_read(newest)
-            q = q / (self._rho.sparse_read(newest) * tf.reduce_sum(y * y))  # gamma = s.y / y.y
-        else:
-            q = q * (FIRST_STEP / tf.maximum(tf.reduce_max(tf.abs(q)), 1e-30))
-        for back in tf.range(remembered):  # oldest first
-            age = remembered - 1 - back
-            slot = (next_slot - 1 - age) % self.memory
-            b = self._rho.sparse_read(slot) * tf.reduce_sum(self._y.sparse_read(slot) * q)
-            q = q + (alphas.read(age) - b) * self._s.sparse_read(slot)
-        direction = -q * free
-        return direction, tf.reduce_sum(grad * direction)
-
-    def _trial_graph(self, x, grad, direction, t):
-        x_new = tf.clip_by_value(x + t * direction, 0.0, 1.0)
-        return x_new, tf.reduce_sum(grad * (x_new - x))
-
     def step(self):
         """One iteration; False when no step lowers the cost (a minimum)."""
         direction = self._descent_direction()
@@ -122,8 +91,8 @@ class BoxLBFGS:
 
     def _descent_direction(self):
         def compute():
-            return self._direction(self.x, self.grad, tf.constant(self.remembered),
-                                   tf.constant(self._next))
+            return _direction(self._s, self._y, self._rho, self.x, self.grad,
+                              tf.constant(self.remembered), tf.constant(self._next))
 
         direction, slope = compute()
         if float(slope) >= 0.0 and self.remembered:  # memory gone stale
@@ -134,7 +103,7 @@ class BoxLBFGS:
     def _line_search(self, direction):
         t = 1.0
         for _ in range(MAX_HALVINGS):
-            x_new, decrease = self._trial(self.x, self.grad, direction, tf.constant(t))
+            x_new, decrease = _trial(self.x, self.grad, direction, tf.constant(t))
             decrease = float(decrease)
             if decrease >= 0.0:
                 return False
@@ -147,16 +116,58 @@ class BoxLBFGS:
         return False
 
     def _remember(self, s, y):
-        if bool(self._store(s, y, tf.constant(self._next))):
+        if bool(_store(self._s, self._y, self._rho, s, y, tf.constant(self._next))):
             self._next = (self._next + 1) % self.memory
             self.remembered = min(self.remembered + 1, self.memory)
 
-    def _store_graph(self, s, y, slot):
-        """Keep the pair (s, y) in ``slot`` when its curvature s.y is positive."""
-        sy = tf.reduce_sum(s * y)
-        keep = sy > 1e-8 * tf.norm(s) * tf.norm(y)
-        if keep:
-            self._s.scatter_update(tf.IndexedSlices(s[None], slot[None]))
-            self._y.scatter_update(tf.IndexedSlices(y[None], slot[None]))
-            self._rho.scatter_update(tf.IndexedSlices((1.0 / sy)[None], slot[None]))
-        return keep
+
+# The graphs every BoxLBFGS shares; the ring buffers (memory, ...) are
+# arguments.
+
+
+@tf.function
+def _direction(s_buffer, y_buffer, rho, x, grad, remembered, next_slot):
+    """-H g over the free pixels, and g.d (>= 0 means no descent)."""
+    memory = rho.shape[0]
+    pushing_out = tf.logical_or(tf.logical_and(x <= 0.0, grad > 0.0),
+                                tf.logical_and(x >= 1.0, grad < 0.0))
+    free = tf.cast(tf.logical_not(pushing_out), tf.float32)
+    q = grad * free
+    alphas = tf.TensorArray(tf.float32, size=memory)
+    for age in tf.range(remembered):  # newest first
+        slot = (next_slot - 1 - age) % memory
+        a = rho.sparse_read(slot) * tf.reduce_sum(s_buffer.sparse_read(slot) * q)
+        alphas = alphas.write(age, a)
+        q = q - a * y_buffer.sparse_read(slot)
+    if remembered > 0:
+        newest = (next_slot - 1) % memory
+        y = y_buffer.sparse_read(newest)
+        q = q / (rho.sparse_read(newest) * tf.reduce_sum(y * y))  # gamma = s.y / y.y
+    else:
+        q = q * (FIRST_STEP / tf.maximum(tf.reduce_max(tf.abs(q)), 1e-30))
+    for back in tf.range(remembered):  # oldest first
+        age = remembered - 1 - back
+        slot = (next_slot - 1 - age) % memory
+        b = rho.sparse_read(slot) * tf.reduce_sum(y_buffer.sparse_read(slot) * q)
+        q = q + (alphas.read(age) - b) * s_buffer.sparse_read(slot)
+    direction = -q * free
+    return direction, tf.reduce_sum(grad * direction)
+
+
+@tf.function
+def _trial(x, grad, direction, t):
+    """The projected trial point clip(x + t d) and g.(x_new - x)."""
+    x_new = tf.clip_by_value(x + t * direction, 0.0, 1.0)
+    return x_new, tf.reduce_sum(grad * (x_new - x))
+
+
+@tf.function
+def _store(s_buffer, y_buffer, rho, s, y, slot):
+    """Keep the pair (s, y) in ``slot`` when its curvature s.y is positive."""
+    sy = tf.reduce_sum(s * y)
+    keep = sy > 1e-8 * tf.norm(s) * tf.norm(y)
+    if keep:
+        s_buffer.scatter_update(tf.IndexedSlices(s[None], slot[None]))
+        y_buffer.scatter_update(tf.IndexedSlices(y[None], slot[None]))
+        rho.scatter_update(tf.IndexedSlices((1.0 / sy)[None], slot[None]))
+    return keep

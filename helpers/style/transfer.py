@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import time
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,10 +70,14 @@ ADAM_EPSILON = 0.1
 
 
 def _seed(seed):
-    import tensorflow as tf
+    """Seed NumPy's global generator; TensorFlow's is left alone.
 
+    The engine draws no TensorFlow random numbers (noise starts use
+    ``np.random.default_rng(seed)``), and ``tf.random.set_seed`` clears
+    TensorFlow's kernel caches: every traced graph would then be built
+    again at the next call, a few tenths of a second per painting.
+    """
     np.random.seed(seed)
-    tf.random.set_seed(seed)
 
 
 # --------------------------------------------------------------------------
@@ -91,6 +96,30 @@ def get_extractor(layer_names, dtype="float32"):
         kind = FeatureExtractor if dtype == "float32" else Bfloat16FeatureExtractor
         _EXTRACTORS[key] = kind(key[0])
     return _EXTRACTORS[key]
+
+
+#: Activations of the last few content and style images (see _features).
+_FEATURES: dict = {}
+#: How many images' activations _features keeps.
+FEATURE_CACHE_SIZE = 8
+
+
+def _features(extractor, image):
+    """``extractor(image[None])``, kept for the last few images.
+
+    Paintings of the same content and style at the same size (the
+    notebook's experiments) then compute their targets once.
+    """
+    import hashlib
+
+    pixels = np.ascontiguousarray(image, dtype=np.float32)
+    key = (id(extractor), pixels.shape,
+           hashlib.sha1(pixels.tobytes()).hexdigest())
+    if key not in _FEATURES:
+        if len(_FEATURES) >= FEATURE_CACHE_SIZE:
+            _FEATURES.pop(next(iter(_FEATURES)))  # the oldest
+        _FEATURES[key] = extractor(pixels[None])
+    return _FEATURES[key]
 
 
 # --------------------------------------------------------------------------
@@ -193,6 +222,9 @@ def learner_costs(costs):
         function = getattr(costs, role)
         if function is not None and not callable(function):
             raise ValueError(f"costs[{role!r}] must be a function.")
+    key, reads = _fingerprint(costs)
+    if key in _CHECKED:  # the same functions and helpers passed before
+        return costs
     rng = np.random.default_rng(0)
     a_1, a_2 = (tf.constant(rng.uniform(0, 1, (1, 3, 4, 5)), tf.float32)
                 for _ in range(2))
@@ -204,7 +236,47 @@ def learner_costs(costs):
     if costs.tv is not None:
         _probe(costs.tv, "tv", tf.constant(rng.uniform(0, 1, (1, 4, 5, 3)),
                                            tf.float32))
+    _CHECKED[key] = reads  # keeps the objects the key names by id alive
     return costs
+
+
+def style_layer_pairs(style_layers):
+    """``style_layers`` as ``[(name, weight)]``; ValueError for another form.
+
+    A list (or tuple) of ``(layer name, weight)`` pairs with finite weights
+    >= 0, at least one pair.
+    """
+    if isinstance(style_layers, dict):
+        raise ValueError(
+            "style_layers must be a list of (layer name, weight) pairs, like "
+            "DEFAULT_STYLE_LAYERS, not a dict: list(weights.items()) makes "
+            "the pairs.")
+    if not isinstance(style_layers, (list, tuple)):
+        raise ValueError(
+            "style_layers must be a list of (layer name, weight) pairs, got a "
+            f"{type(style_layers).__name__}.")
+    pairs = []
+    for item in style_layers:
+        if not (isinstance(item, (list, tuple)) and len(item) == 2):
+            raise ValueError(
+                "style_layers must hold (layer name, weight) pairs, got the "
+                f"item {item!r}.")
+        name, weight = item
+        try:
+            weight = float(weight)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"the weight of {name!r} in style_layers must be a number, "
+                f"got {weight!r}.") from None
+        if not (math.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                f"the weight of {name!r} in style_layers must be a finite "
+                f"number >= 0, got {weight!r}.")
+        pairs.append((str(name), weight))
+    if not pairs:
+        raise ValueError(
+            "style_layers must name at least one (layer, weight) pair.")
+    return pairs
 
 
 def _float32(value):
@@ -213,13 +285,167 @@ def _float32(value):
     return tf.cast(tf.convert_to_tensor(value), tf.float32)
 
 
+# --------------------------------------------------------------------------
+# Traced cost functions, shared by every StyleCost that can use them
+# --------------------------------------------------------------------------
+
+#: One _CostGraph per layers, cost functions (and what they read) and dtype.
+_GRAPHS: dict = {}
+#: Learner costs (and what they read) that passed learner_costs' probes.
+_CHECKED: dict = {}
+#: Whether a learner's total (style) cost takes alpha and beta (the
+#: lambdas) as tensors, by role and function.
+_TENSOR_WEIGHTS: dict = {}
+
+
+def _code_names(code):
+    """Global names read by a code object and the code nested in it."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= _code_names(constant)
+    return names
+
+
+def _reads(function):
+    """The globals a learner function reads, with those of its helpers.
+
+    A traced graph keeps the helpers it called when it was traced, so a
+    learner who redefines one (``gram_matrix``, say) must get a new trace:
+    the cache key holds these objects.  Only functions of the same
+    namespace (the notebook's) are followed.
+    """
+    namespace = getattr(function, "__globals__", None)
+    found, todo = {}, [function]
+    while todo:
+        current = todo.pop()
+        code = getattr(current, "__code__", None)
+        if code is None:
+            continue
+        for name in sorted(_code_names(code)):
+            if name in found or name not in current.__globals__:
+                continue
+            value = current.__globals__[name]
+            found[name] = value
+            if isinstance(value, types.FunctionType) \
+                    and value.__globals__ is namespace:
+                todo.append(value)
+    return found
+
+
+def _fingerprint(costs):
+    """``(key, reads)``: learner costs and, by id, the globals they read.
+
+    ``reads`` holds the objects themselves; whoever keeps the key must keep
+    them too, so that no id in the key is reused by another object.
+    """
+    functions = [f for f in (costs.content, costs.style, costs.total,
+                             costs.tv) if f is not None]
+    reads = [_reads(function) for function in functions]
+    key = (costs, tuple(sorted(((name, id(value)) for found in reads
+                                for name, value in found.items()), key=repr)))
+    return key, reads
+
+
+def _takes_tensor_weights(function, role):
+    """True when a learner's cost traces with its weights as tensors.
+
+    ``role`` is "total" (alpha and beta) or "style" (the layer weights).
+    Then one trace serves every value of the weights; a function that
+    needs Python numbers (``float(alpha)``) is traced once per value.
+    """
+    import tensorflow as tf
+
+    key = (role, function)
+    if key not in _TENSOR_WEIGHTS:
+        def probe(weight):
+            if role == "total":
+                return _float32(function(tf.constant(1.0), tf.constant(2.0),
+                                         weight, weight))
+            a = tf.ones((1, 3, 4, 5))
+            return _float32(function({"probe": a}, {"probe": 2 * a},
+                                     [("probe", weight)]))
+        try:
+            tf.function(probe)(tf.constant(0.5))
+            _TENSOR_WEIGHTS[key] = True
+        except Exception:  # noqa: BLE001 - any failure: keep Python numbers
+            _TENSOR_WEIGHTS[key] = False
+    return _TENSOR_WEIGHTS[key]
+
+
+class _CostGraph:
+    """J(G) for given layers, style weights and cost functions.
+
+    The targets and the weights (alpha, beta, gamma and the layers'
+    lambdas) are arguments, so one traced ``value_and_grad`` serves every
+    StyleCost with these layers and functions (one trace per image size)
+    instead of one trace per painting.
+    """
+
+    def __init__(self, extractor, content_layer, style_names, costs):
+        import tensorflow as tf
+
+        self.extractor = extractor
+        self.content_layer = content_layer
+        self.style_names = style_names
+        self.costs = costs
+        # A learner's costs may read static shapes: trace per shape.
+        self.value_and_grad = tf.function(
+            self._value_and_grad, reduce_retracing=costs is None)
+
+    def terms(self, image, targets, weights, extractor=None):
+        """J and its content, style and TV terms for a batch ``image``."""
+        a_C, a_S, gram_S = targets
+        alpha, beta, tv_weight, lambdas = weights
+        style_layers = list(zip(self.style_names, lambdas))
+        a_G = (extractor or self.extractor)(image)
+        mine = self.costs
+        if mine is None:
+            J_content = engine_costs.content_distance(
+                a_C, a_G[self.content_layer])
+            J_style = engine_costs.weighted_style_distance(
+                gram_S, a_G, style_layers)
+            total = alpha * J_content + beta * J_style
+        else:
+            J_content = _float32(mine.content(a_C, a_G[self.content_layer]))
+            J_style = _float32(mine.style(a_S, a_G, style_layers))
+            total = _float32(mine.total(J_content, J_style, alpha, beta))
+        if mine is not None and mine.tv is not None:
+            J_tv = _float32(mine.tv(image))
+        else:
+            J_tv = engine_costs.total_variation_loss(image)
+        return total + tv_weight * J_tv, J_content, J_style, J_tv
+
+    def _value_and_grad(self, image, targets, weights):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            total, *parts = self.terms(image, targets, weights)
+        return total, tape.gradient(total, image), tf.stack(parts)
+
+
+def _cost_graph(layers, content_layer, style_names, costs, dtype):
+    """The shared :class:`_CostGraph` for these settings (built once)."""
+    found, reads = (None, []) if costs is None else _fingerprint(costs)
+    key = (tuple(layers), content_layer, tuple(style_names), dtype, found)
+    if key not in _GRAPHS:
+        extractor = get_extractor(layers, dtype)
+        graph = _CostGraph(extractor, content_layer, tuple(style_names),
+                           costs)
+        graph.reads = reads  # keeps the objects the key names by id alive
+        _GRAPHS[key] = graph
+    return _GRAPHS[key]
+
+
 class StyleCost:
     """The total cost J(G) for one content image, one style image, one size.
 
     ``content`` is the content image at the working size ``(H, W, 3)``; the
     style image is centre-cropped and resized to the same ``(H, W)`` (see
     :func:`helpers.style.images.fit_to`), so Gram matrices are comparable.
-    Targets (content and style activations) are computed once.
+    Targets (content and style activations) are computed once, and reused
+    by the next StyleCost of the same images and layers.
 
     ``cost(G)`` returns the scalar total; ``cost.parts(G)`` returns a dict
     with ``total``, ``content``, ``style`` and ``tv`` as floats;
@@ -238,9 +464,7 @@ class StyleCost:
 
         self.costs = None if costs is None else learner_costs(costs)
 
-        self.style_layers = [(str(name), float(weight)) for name, weight in style_layers]
-        if not self.style_layers:
-            raise ValueError("style_layers must name at least one (layer, weight) pair.")
+        self.style_layers = style_layer_pairs(style_layers)
         check_layer_names([content_layer] + [name for name, _ in self.style_layers])
         for value, label in ((alpha, "alpha"), (beta, "beta"), (tv_weight, "tv_weight")):
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
@@ -253,37 +477,40 @@ class StyleCost:
         layers = [content_layer] + [n for n, _ in self.style_layers if n != content_layer]
         self.layers = tuple(layers)
         self.extractor = get_extractor(layers)
-        a_C = self.extractor(self.content[None])
-        a_S = self.extractor(self.style[None])
+        a_C = _features(self.extractor, self.content)
+        a_S = _features(self.extractor, self.style)
         self.a_C = tf.constant(a_C[content_layer])
         self.a_S = {name: tf.constant(a_S[name]) for name, _ in self.style_layers}
-        self.gram_S = {name: engine_costs.gram_statistics(a)
-                       for name, a in self.a_S.items()}
-        self._value_and_grad = {}  # dtype -> tf.function
-        self._parts = tf.Variable(tf.zeros(3), trainable=False)
+        self.gram_S = ({} if self.costs is not None else
+                       {name: engine_costs.gram_statistics(a)
+                        for name, a in self.a_S.items()})
+        self._targets = (self.a_C, self.a_S, self.gram_S)
+        self._weights = self._weight_arguments()
+        self._graphs = {}  # dtype -> _CostGraph
+        self._parts = tf.zeros(3)
+
+    def _weight_arguments(self):
+        """(alpha, beta, gamma, lambdas): tensors where the costs take them."""
+        import tensorflow as tf
+
+        lambdas = tuple(weight for _, weight in self.style_layers)
+        mine = self.costs
+        alpha, beta = self.alpha, self.beta
+        if mine is None or _takes_tensor_weights(mine.total, "total"):
+            alpha, beta = tf.constant(alpha), tf.constant(beta)
+        if mine is None or _takes_tensor_weights(mine.style, "style"):
+            lambdas = tuple(tf.constant(weight) for weight in lambdas)
+        return alpha, beta, tf.constant(self.tv_weight), lambdas
+
+    def _graph(self, dtype="float32"):
+        if dtype not in self._graphs:
+            names = [name for name, _ in self.style_layers]
+            self._graphs[dtype] = _cost_graph(self.layers, self.content_layer,
+                                              names, self.costs, dtype)
+        return self._graphs[dtype]
 
     def _terms(self, image, extractor=None):
-        a_G = (extractor or self.extractor)(image)
-        mine = self.costs
-        if mine is None:
-            J_content = engine_costs.content_distance(self.a_C,
-                                               a_G[self.content_layer])
-            J_style = engine_costs.weighted_style_distance(self.gram_S, a_G,
-                                                    self.style_layers)
-            total = self.alpha * J_content + self.beta * J_style
-        else:
-            J_content = _float32(mine.content(self.a_C,
-                                              a_G[self.content_layer]))
-            J_style = _float32(mine.style(self.a_S, a_G, self.style_layers))
-            total = _float32(mine.total(J_content, J_style, self.alpha,
-                                        self.beta))
-        if mine is not None and mine.tv is not None:
-            J_tv = _float32(mine.tv(image))
-        else:
-            J_tv = engine_costs.total_variation_loss(image)
-        if self.tv_weight:
-            total = total + self.tv_weight * J_tv
-        return total, J_content, J_style, J_tv
+        return self._graph().terms(image, self._targets, self._weights, extractor)
 
     def last_parts(self):
         """Content, style and TV terms of the last value_and_grad call."""
@@ -309,22 +536,9 @@ class StyleCost:
 
     def value_and_grad(self, image, dtype="float32"):
         """(J, dJ/dG) for ``image`` shaped (1, H, W, 3), as tensors."""
-        import tensorflow as tf
-
-        if dtype not in self._value_and_grad:
-            extractor = get_extractor(self.layers, dtype)
-
-            def value_and_grad(image):
-                with tf.GradientTape() as tape:
-                    tape.watch(image)
-                    total, *parts = self._terms(image, extractor)
-                self._parts.assign(tf.stack(parts))
-                return total, tape.gradient(total, image)
-
-            # A learner's costs may read static shapes: trace per shape.
-            self._value_and_grad[dtype] = tf.function(
-                value_and_grad, reduce_retracing=self.costs is None)
-        return self._value_and_grad[dtype](self._batch(image))
+        total, gradient, self._parts = self._graph(dtype).value_and_grad(
+            self._batch(image), self._targets, self._weights)
+        return total, gradient
 
 
 # --------------------------------------------------------------------------
@@ -698,7 +912,7 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
             float32_iterations=None if last else 0)
         total_evals += evals
         snapshots.append((f"{shape[1]}x{shape[0]} done", image.copy()))
-    final_loss = float(cost(image))
+    final_loss = loss  # a float32 evaluation at ``image`` (lbfgs_optimize)
     seconds = time.perf_counter() - start
     return TransferResult(
         image=image, content=cost.content, style=cost.style, method="fast",

@@ -113,6 +113,63 @@ def test_compute_style_cost(student):
                      f"the style cost with layers {layers}", rtol=1e-4)
 
 
+WEIGHTING = """
+given = list(names)
+pairs = deep_style_layers(given)
+result = {"pairs": pairs, "argument unchanged": given == names}
+"""
+
+#: Layer lists of other names and lengths than the public check's.
+WEIGHT_LAYERS = [
+    ["conv1_1"],
+    ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1", "conv6_1",
+     "conv7_1"],
+    ["low", "high"],
+    ["b1", "b2", "b3", "b4"],
+    ["block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3",
+     "block5_conv3", "block5_conv1"],
+]
+
+
+def _weights(pairs, names):
+    """The weights of a returned list of pairs; fail on another form."""
+    what = f"deep_style_layers({names!r})"
+    assert isinstance(pairs, list), (
+        f"{what} must return a list of (name, weight) pairs, got "
+        f"{type(pairs).__name__}")
+    for item in pairs:
+        assert isinstance(item, (tuple, list)) and len(item) == 2, (
+            f"{what} returned {item!r}: every item must be a (name, "
+            "weight) pair")
+    assert [layer for layer, _ in pairs] == names, (
+        f"{what} must keep the names and their order, got "
+        f"{[layer for layer, _ in pairs]!r}")
+    return np.array([expect.scalar(weight, f"the weight of {layer}")
+                     for layer, weight in pairs])
+
+
+@hidden_test("test_deep_style_layers")
+def test_deep_style_layers(student):
+    for names in WEIGHT_LAYERS:
+        got = student.run(WEIGHTING, names=names)
+        what = f"deep_style_layers({names!r})"
+        assert got["argument unchanged"], (
+            f"{what} changed the list it was given")
+        weights = _weights(got["pairs"], names)
+        assert np.all(np.isfinite(weights)), f"{what}: weights not finite"
+        assert np.all(weights > 0), (
+            f"{what}: every weight must be positive, got {weights}")
+        assert abs(weights.sum() - 1.0) <= 1e-6, (
+            f"{what}: the weights must sum to 1, got {weights.sum():.6g}")
+        if len(names) > 1:
+            assert np.all(np.diff(weights) >= -1e-9), (
+                f"{what}: the weights must not decrease with depth, got "
+                f"{weights}")
+            assert np.ptp(weights) > 1e-9, (
+                f"{what}: the deeper layers must weigh more, got equal "
+                "weights")
+
+
 @hidden_test("test_total_cost")
 def test_total_cost(student):
     for args, kwargs, want in [((0.0, 1.0), {}, 1.0), ((1.0, 0.0), {}, 1e5),

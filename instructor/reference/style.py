@@ -18,7 +18,8 @@ from helpers.checks.style import (
 
 __all__ = [
     "compute_content_cost", "gram_matrix", "unroll",
-    "compute_layer_style_cost", "compute_style_cost", "total_cost",
+    "compute_layer_style_cost", "compute_style_cost", "deep_style_layers",
+    "total_cost",
     "total_variation_cost", "train_step", "step_problem", "tiny_extractor", "TINY_CONTENT_LAYER",
     "TINY_STYLE_LAYERS",
 ]
@@ -130,6 +131,21 @@ def compute_style_cost(style_activations, generated_activations,
                       "generated_activations")
         J_style += float(weight) * compute_layer_style_cost(a_S, a_G)
     return J_style
+
+
+def deep_style_layers(layer_names):
+    """(layer, lambda) pairs doubling with depth, summing to 1.
+
+    One of many right answers: the exercise asks for weights >= 0 (every
+    layer above 0) that never decrease with depth, are not all equal and
+    sum to 1, for any number of layers >= 1.
+    """
+    names = list(layer_names)
+    if not names:
+        raise ValueError("layer_names is empty: give at least one layer.")
+    raw = [2.0 ** depth for depth in range(len(names))]
+    total = sum(raw)
+    return [(name, weight / total) for name, weight in zip(names, raw)]
 
 
 #: The engine's weights (helpers.style.DEFAULT_ALPHA, DEFAULT_BETA).

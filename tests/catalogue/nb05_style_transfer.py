@@ -107,6 +107,23 @@ def _style(old, new):
     return _STYLE.replace(old, new)
 
 
+_WEIGHTS = """
+def deep_style_layers(layer_names):
+    raw = [2.0 ** depth for depth in range(len(layer_names))]
+    total = sum(raw)
+    return [(name, weight / total) for name, weight in zip(layer_names, raw)]
+"""
+
+
+def _weights(old, new):
+    """The right deep_style_layers with one piece of text replaced."""
+    assert old in _WEIGHTS, old
+    return _WEIGHTS.replace(old, new)
+
+
+RAW = "raw = [2.0 ** depth for depth in range(len(layer_names))]"
+PAIRS = "[(name, weight / total) for name, weight in zip(layer_names, raw)]"
+
 SUM = "tf.reduce_sum(tf.square(a_C - a_G))"
 NORM = "/ (4 * n_H * n_W * n_C)"
 LAYER_NORM = "/ (2 * n_H * n_W * n_C) ** 2"
@@ -235,6 +252,53 @@ def compute_style_cost(style_activations, generated_activations, style_layers):
 """, "paired with the wrong layers"),
     ("compute_style_cost", "no return",
      _style("    return J_style\n", ""), "returned None"),
+    # ---- deep_style_layers
+    ("deep_style_layers", "not normalised", _weights(
+        "weight / total", "weight"), "sum to 31, not 1"),
+    ("deep_style_layers", "normalised by the count", _weights(
+        "weight / total", "weight / len(layer_names)"),
+        "the same as multiplying beta by 6.2"),
+    ("deep_style_layers", "negative weights (a centred ramp)", _weights(
+        RAW, "raw = [depth - 1 for depth in range(len(layer_names))]"),
+        "negative weights"),
+    ("deep_style_layers", "decreasing weights", _weights(
+        RAW, "raw = [2.0 ** -depth for depth in range(len(layer_names))]"),
+        "decrease with depth"),
+    ("deep_style_layers", "equal weights", _weights(
+        RAW, "raw = [1.0 for _ in layer_names]"), "same weight"),
+    ("deep_style_layers", "a ramp from zero", _weights(
+        RAW, "raw = [depth for depth in range(len(layer_names))]"),
+        "the weight 0"),
+    ("deep_style_layers", "a dict", _weights(
+        "return " + PAIRS,
+        "return dict(zip(layer_names, [w / total for w in raw]))"),
+        "returned a dict"),
+    ("deep_style_layers", "a zip object", _weights(
+        "return " + PAIRS,
+        "return zip(layer_names, [w / total for w in raw])"),
+        "returned a zip"),
+    ("deep_style_layers", "weights only", _weights(
+        "return " + PAIRS, "return [w / total for w in raw]"),
+        "must be a pair"),
+    ("deep_style_layers", "names reversed", _weights(
+        "zip(layer_names, raw)", "zip(layer_names[::-1], raw)"),
+        "in another order"),
+    ("deep_style_layers", "global STYLE_LAYERS", _weights(
+        "zip(layer_names, raw)",
+        "zip([name for name, _ in STYLE_LAYERS], raw)"),
+        "reads the global STYLE_LAYERS"),
+    ("deep_style_layers", "integer division", _weights(
+        "weight / total", "weight // total").replace("2.0 **", "2 **"),
+        "integer arithmetic"),
+    ("deep_style_layers", "fails for one layer", _weights(
+        RAW, "raw = [1 + depth / (len(layer_names) - 1)\n"
+             "           for depth in range(len(layer_names))]"),
+        "ZeroDivisionError"),
+    ("deep_style_layers", "sorts the argument in place", _weights(
+        RAW, "layer_names.sort(reverse=True)\n    " + RAW),
+        "changed the list layer_names"),
+    ("deep_style_layers", "no return", _weights(
+        "return " + PAIRS, "pairs = " + PAIRS), "returned None"),
     # ---- total_cost
     ("total_cost", "alpha and beta swapped", """
 def total_cost(J_content, J_style, alpha=1e5, beta=1):
