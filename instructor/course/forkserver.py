@@ -34,7 +34,8 @@ import traceback
 from pathlib import Path
 
 #: Installed libraries the server imports once (none of the course's).
-PRELOAD = ("nbgrader.apps.nbgraderapp",)
+PRELOAD = ("nbgrader.apps.nbgraderapp", "numpy", "sqlite3",
+           "sqlalchemy.dialects.sqlite")
 POLL_SECONDS = 0.2
 
 
@@ -173,10 +174,13 @@ class ForkServer:
     def __init__(self):
         from instructor.course.manage import nbgrader_environment
 
+        # NumPy's BLAS threads, started at import, would be forked half
+        # alive: the server's children use one (they compare small arrays).
+        env = nbgrader_environment({"OPENBLAS_NUM_THREADS": "1"})
         self.process = subprocess.Popen(
             [sys.executable, "-m", "instructor.course.forkserver"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, env=nbgrader_environment(),
+            stderr=subprocess.DEVNULL, env=env,
             cwd=os.path.dirname(os.path.dirname(os.path.dirname(
                 os.path.abspath(__file__)))))
         self.counted = {"cpu": 0.0, "children": 0.0}
