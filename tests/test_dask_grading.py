@@ -2,11 +2,13 @@
 
 The test starts ``dask scheduler`` and two ``dask worker`` processes, as on
 a cluster, and grades a small class of the 00_setup assignment through
-them.  One worker is killed while it grades a (deliberately slow)
-submission: the scheduler gives the task to the other worker.  The grades
-must equal those of ``nbgrader autograde`` run in place, each submission
-is recorded in the gradebook once, and a second run grades only what
-changed.
+them (one cluster and one graded class for every test).  One worker is
+killed while it grades a (deliberately slow) submission: the scheduler
+gives the task to the other worker.  The grades must equal those of
+``nbgrader autograde`` run in place (graded meanwhile, beside the
+cluster), each submission is recorded in the gradebook once, a second run
+grades only what changed, and a change of the grading code sends every
+submission again, which a worker with other grading code refuses.
 """
 
 import os
@@ -33,7 +35,7 @@ def to_unit_range(image):
     return np.asarray(image, np.float32)
 '''
 #: The slow student's first cell: long enough to kill its worker mid-task.
-SLOW_CELL = "import time\ntime.sleep(20)"
+SLOW_CELL = "import time\ntime.sleep(12)"
 DASK = str(Path(sys.executable).parent / "dask")
 
 pytestmark = pytest.mark.skipif(
@@ -116,7 +118,7 @@ def scheduler(tmp_path_factory):
 
 
 def _kill_when_executing(address, processes, student, killed):
-    """Kill the worker that executes ``student``'s task (after 5 s)."""
+    """Kill the worker that executes ``student``'s task (after 4 s)."""
     from distributed import Client
 
     def executing(dask_worker):
@@ -128,11 +130,18 @@ def _kill_when_executing(address, processes, student, killed):
             for worker, keys in client.run(executing).items():
                 if any(f"-{student}-" in key for key in keys):
                     name = client.scheduler_info()["workers"][worker]["name"]
-                    time.sleep(5)  # its sandboxed kernel is running now
+                    time.sleep(4)  # its sandboxed kernel is running now
                     os.killpg(processes[name].pid, signal.SIGKILL)
                     killed.update(name=name, address=worker)
                     return
             time.sleep(0.5)
+
+
+def _grade_in_place(local, notebooks, outcome):
+    """The reference: the submissions graded by nbgrader in the course."""
+    for student in ("full", "partial", "blank"):
+        _submit(local, student, notebooks[student])
+        outcome[student] = manage.grade_in_place(ASSIGNMENT, student, local)
 
 
 @pytest.fixture(scope="module")
@@ -142,21 +151,22 @@ def graded(scheduler, tmp_path_factory):
     notebooks = _class(root)
     for student, notebook in notebooks.items():
         _submit(root, student, notebook)
+    local = tmp_path_factory.mktemp("local_class")
+    manage.temporary_course(local, [ASSIGNMENT])
+    manage.prepare(local, [ASSIGNMENT])
+    in_place = {}
+    reference = threading.Thread(target=_grade_in_place,
+                                 args=(local, notebooks, in_place))
+    reference.start()  # while the cluster waits for the slow student
     killed = {}
     killer = threading.Thread(target=_kill_when_executing, daemon=True,
                               args=(address, processes, "a_slow", killed))
     killer.start()
     reports = manage.autograde([ASSIGNMENT], root=root, scheduler=address)
     killer.join(timeout=5)
-
-    # The reference: the same submissions graded by nbgrader in place.
-    local = tmp_path_factory.mktemp("local_class")
-    manage.temporary_course(local, [ASSIGNMENT])
-    manage.prepare(local, [ASSIGNMENT])
-    for student in ("full", "partial", "blank"):
-        _submit(local, student, notebooks[student])
-        returncode, errors = manage.grade_in_place(ASSIGNMENT, student, local)
-        assert returncode == 0, errors
+    reference.join()
+    for student, (returncode, errors) in in_place.items():
+        assert returncode == 0, (student, errors)
     return root, local, reports[ASSIGNMENT], killed, address
 
 
@@ -212,3 +222,25 @@ def test_a_second_run_grades_only_what_changed(graded):
     assert reports[ASSIGNMENT]["partial"]["score"] == (3, 3)
     _, count = _grades(root)
     assert count == 4
+
+
+def test_a_change_of_the_grading_code_sends_everyone_again(graded,
+                                                          monkeypatch):
+    root, _, _, _, address = graded
+    from distributed import Client
+
+    journal = root / cluster.JOURNAL_NAME
+    before = journal.read_text()
+    pairs = [(ASSIGNMENT, student) for student in manage.submissions(
+        ASSIGNMENT, root)]
+    # The coordinator now has other hidden tests than the workers.
+    changed = cluster.grading_code_hash()[::-1]
+    monkeypatch.setattr(cluster, "grading_code_hash", lambda: changed)
+    with Client(address) as client:
+        sent = cluster.grade_submissions(pairs, root, client)
+    assert set(sent) == set(pairs)  # nothing was skipped as up to date
+    for entry in sent.values():
+        assert entry["fingerprint"] is None
+        assert any("other grading code" in error
+                   for error in entry["errors"]), entry
+    assert journal.read_text() == before  # a refused task records nothing

@@ -10,8 +10,10 @@ coordinator alone writes the course: it replays nbgrader's own
 into the course's gradebook (SQLite or PostgreSQL), puts the files in
 ``autograded/`` and appends a line to ``grading_journal.jsonl``.  A
 coordinator started again skips every submission whose journal line has
-the same fingerprint (same submitted files, same source), so a killed run
-loses nothing already recorded and grades only what is left or changed.
+the same fingerprint (same submitted files, same source, same grading
+code: hidden tests, references, harness, public checks and the course's
+nbgrader config), so a killed run loses nothing already recorded and
+grades only what is left or changed.
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ import json
 import logging
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,6 +34,9 @@ from pathlib import Path
 JOURNAL_NAME = "grading_journal.jsonl"
 STAGING_NAME = ".grading_staging"
 SCHEDULER_ENV = "DASK_SCHEDULER"
+#: Folders of the code that decides grades (in the fingerprint).
+GRADING_CODE = {"instructor": ("grading", "hidden_tests", "reference"),
+                "helpers": ("checks",)}
 #: Grading settings the coordinator hands to the workers' nbgrader.
 PASSED_ENV_PREFIXES = ("FACES_STYLES_",)
 NOT_PASSED_ENV = ("FACES_STYLES_ASSETS", "FACES_STYLES_DATA")
@@ -91,26 +94,16 @@ def _worker_home():
         return home
 
 
-def _die_with_parent():
-    """In the child: be killed when the worker that started us dies."""
-    import ctypes
+def _nbgrader(args, root, env, cgroup=None):
+    """Run ``nbgrader ARGS`` in ``root`` in a fresh child of a fork server.
 
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
-
-
-def _nbgrader(args, root, env, join=None):
+    Returns (exit code, output, CPU seconds of the server and of the child
+    as the server's rusage saw them).
+    """
+    from instructor.course.forkserver import run_nbgrader
     from instructor.course.manage import nbgrader_environment
 
-    def start():
-        _die_with_parent()
-        if join is not None:
-            join()
-
-    return subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=root,
-        env=nbgrader_environment(env), capture_output=True, text=True,
-        preexec_fn=start)
+    return run_nbgrader(args, root, nbgrader_environment(env), cgroup)
 
 
 def _fixture_dir(payload):
@@ -168,12 +161,11 @@ def _template(payload, env):
         root.mkdir(parents=True)
         _private_config(root, payload)
         write_tree(root / SOURCE_DIR / assignment, payload["source"])
-        result = _nbgrader(["generate_assignment", assignment, "--force"],
-                           root, env)
-        if result.returncode != 0:
+        code, output, _ = _nbgrader(
+            ["generate_assignment", assignment, "--force"], root, env)
+        if code != 0:
             raise RuntimeError(f"nbgrader generate_assignment {assignment} "
-                               f"failed on a worker:\n{result.stdout}\n"
-                               f"{result.stderr}")
+                               f"failed on a worker:\n{output}")
         _WORKER_STATE[key] = root
         return root
 
@@ -191,6 +183,11 @@ def grade_task(payload):
     from instructor.course.manage import SOURCE_DIR, log_errors
 
     started = time.perf_counter()
+    if payload["code_hash"] != grading_code_hash():
+        raise RuntimeError(
+            f"worker {_worker_name()} has other grading code (hidden tests, "
+            "references, harness or public checks) than the coordinator: "
+            "install the course's current version on every worker")
     env = dict(payload.get("env") or {})
     fixtures = _fixture_dir(payload)
     template = _template(payload, env)
@@ -204,18 +201,20 @@ def grade_task(payload):
                    payload["submission"])
         env["FACES_STYLES_GRADING_CACHE"] = str(fixtures)
         with CpuMeter() as meter:
-            result = _nbgrader(
+            code, output, server = _nbgrader(
                 ["autograde", assignment, "--create", "--force",
-                 f"--student={student}"], root, env, join=meter.join)
-        files = read_tree(root / "autograded" / student / assignment)
+                 f"--student={student}"], root, env, meter.procs)
+        cpu = meter.seconds + server["cpu"]
+        if meter.method != CpuMeter.CGROUP:
+            cpu += server["children"]
         return {
             "assignment": assignment, "student": student,
             "fingerprint": payload["fingerprint"],
-            "returncode": result.returncode,
-            "errors": log_errors(result.stdout + result.stderr),
-            "files": files,
+            "returncode": code, "errors": log_errors(output),
+            "files": read_tree(root / "autograded" / student / assignment),
             "seconds": time.perf_counter() - started,
-            "cpu_seconds": meter.seconds,
+            "cpu_seconds": cpu, "grader_cpu_seconds": server.get("grader"),
+            "server_cpu_seconds": server["cpu"],
             "worker": _worker_name(),
         }
     finally:
@@ -262,8 +261,36 @@ def passed_environment():
             and key not in NOT_PASSED_ENV}
 
 
-def build_payload(assignment, student, root):
-    """Return the task's payload for one submission of the course."""
+def grading_code_hash(bases=None):
+    """Return a hash of the code that decides grades, as installed here.
+
+    The hidden tests and the references they compare with, the harness
+    and sandbox, and the public checks that test cells call: a change to
+    any of them changes every fingerprint, so the next run regrades.
+    ``bases`` maps "instructor" and "helpers" to other copies (tests).
+    """
+    import helpers
+    import instructor
+
+    bases = bases or {package.__name__: Path(package.__file__).parent
+                      for package in (instructor, helpers)}
+    trees = {}
+    for package, folders in GRADING_CODE.items():
+        for folder in folders:
+            trees.update({
+                f"{package}/{folder}/{name}": data
+                for name, data in read_tree(Path(bases[package]) / folder)
+                .items()
+                if name.endswith((".py", ".json"))
+                and "__pycache__" not in name})
+    return fingerprint(trees)
+
+
+def build_payload(assignment, student, root, code_hash=None):
+    """Return the task's payload for one submission of the course.
+
+    ``code_hash`` is :func:`grading_code_hash` (computed when not given).
+    """
     from instructor.course.manage import SOURCE_DIR
     from instructor.grading import harness
 
@@ -271,12 +298,15 @@ def build_payload(assignment, student, root):
     submission = read_tree(Path(root) / "submitted" / student / assignment)
     config = (Path(root) / "nbgrader_config.py").read_bytes()
     source_hash = fingerprint(source, {"nbgrader_config.py": config})
+    code_hash = code_hash or grading_code_hash()
     return {
         "config": config.decode(),
         "assignment": assignment, "student": student,
         "source": source, "source_hash": source_hash,
-        "submission": submission,
-        "fingerprint": fingerprint(source, submission),
+        "submission": submission, "code_hash": code_hash,
+        "fingerprint": fingerprint(
+            source, submission,
+            {"nbgrader_config.py": config, "grading code": code_hash.encode()}),
         "env": passed_environment(),
         "fixture_dir": str(harness.default_fixture_dir(root).resolve()),
     }
@@ -392,9 +422,10 @@ def grade_submissions(pairs, root, client, window=None, on_result=None):
 
     recorder = Recorder(root)
     done = journal(root)
+    code_hash = grading_code_hash()
     todo, payloads = [], {}
     for assignment, student in pairs:
-        payload = build_payload(assignment, student, root)
+        payload = build_payload(assignment, student, root, code_hash)
         previous = done.get((assignment, student))
         if previous and previous["fingerprint"] == payload["fingerprint"]:
             continue

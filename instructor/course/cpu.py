@@ -37,6 +37,9 @@ def _own_cpuacct():
 class CpuMeter:
     """Count the CPU seconds of a process tree started inside the block."""
 
+    CGROUP = "cgroup cpuacct"
+    CHILDREN = "rusage of children"
+
     def __init__(self):
         self.path = None
         self.seconds = None
@@ -53,6 +56,11 @@ class CpuMeter:
         self._children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return self
 
+    @property
+    def procs(self):
+        """The cgroup's ``cgroup.procs`` file a process joins, or None."""
+        return None if self.path is None else self.path / "cgroup.procs"
+
     def join(self):
         """Move the calling process into the meter's cgroup (in the child)."""
         if self.path is not None:
@@ -67,13 +75,13 @@ class CpuMeter:
             try:
                 usage = int((self.path / "cpuacct.usage").read_text())
                 self.seconds = usage / 1e9
-                self.method = "cgroup cpuacct"
+                self.method = self.CGROUP
             except (OSError, ValueError):
                 pass
             self._remove()
         if self.seconds is None:
             self.seconds = children
-            self.method = "rusage of children"
+            self.method = self.CHILDREN
         return False
 
     def _remove(self):

@@ -285,7 +285,8 @@ def prepare(root=REPO_ROOT, names=None):
 
     Sandboxed kernels see the data cache read-only and have no network, so
     everything they load must be there first: LFW extracted, the face
-    encoder converted, VGG16's weights and the paintings downloaded.  The
+    encoder converted, VGG16's weights and the paintings downloaded, and
+    what the notebooks cache there (``instructor.course.warm``).  The
     hidden tests' fixtures (photo encodings, reference training steps) are
     computed here too, once, into the course's ``.grading_cache``.
     """
@@ -318,6 +319,9 @@ def prepare(root=REPO_ROOT, names=None):
 
     if not _cache_path().is_file():
         load_keras_model()
+    from instructor.course.warm import warm_data_cache
+
+    problems += warm_data_cache(root, names or assignments(root))
     _readable_by_everyone(get_data_home())
     from instructor.grading import harness
 
