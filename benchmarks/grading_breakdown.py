@@ -6,14 +6,17 @@ its parts are measured apart, in the quick configuration:
 
 - ``task``: the whole grading task (``instructor.course.cluster``), the
   grader process and everything it starts, counted by a cgroup, without
-  the start of the worker's fork server (paid once per worker);
+  the worker's one-off costs (its fork server's start and the
+  assignment's template, reported apart);
+- ``nbgrader process``: the task's forked nbgrader alone (its own CPU);
 - ``kernel``: the notebook executed in a sandboxed kernel as grading does,
   with the kernel's own CPU seconds read before the first cell (start and
   ``ipykernel``) and after every cell;
 - ``hidden tests``: the harness in the grader process and the clean
   room's sandboxed Python (its start, prelude and answer cells, calls);
-- ``grader``: the rest of the task (nbgrader's start, preprocessors,
-  gradebook): task - kernel - hidden tests.
+- ``other``: task - nbgrader process - kernel - clean room: bubblewrap and
+  the shells around the sandboxes, and the difference between the separate
+  runs (a TensorFlow import alone varies by a second or more).
 
     python benchmarks/grading_breakdown.py [--assignments 00_setup ...] \
         [--json breakdown.json] [--cells 5]
@@ -100,7 +103,7 @@ def _kernel_client(notebook, folder):
 
     return Timed(notebook, timeout=600, kernel_name="python3",
                  kernel_manager_class=SandboxKernelManager,
-                 allow_errors=True,
+                 allow_errors=True, shutdown_kernel="immediate",
                  resources={"metadata": {"path": str(folder)}})
 
 
@@ -166,32 +169,30 @@ def measure(assignment):
         fixtures = cluster._fixture_dir(payload)
         kernel = kernel_profile(submitted)
         tests = hidden_test_profile(submitted, assignment, fixtures)
-    # The worker's fork server started for this task: paid once per worker.
-    server = task.get("server_cpu_seconds") or 0
-    grader = task["cpu_seconds"] - server - kernel["total"] \
-        - tests["clean_room"] - tests["grader"]
-    return {"assignment": assignment,
-            "task": round(task["cpu_seconds"] - server, 2),
-            "server_start": round(server, 2),
-            "grader_process": round(task.get("grader_cpu_seconds") or 0, 2),
+    # A worker's one-off costs (its fork server, the assignment's template).
+    setup = task.get("setup_cpu_seconds") or 0
+    grader = task.get("grader_cpu_seconds") or 0
+    total = task["cpu_seconds"] - setup
+    return {"assignment": assignment, "task": round(total, 2),
+            "worker_setup": round(setup, 2), "grader_process": round(grader, 2),
             "task_wall": round(task["seconds"], 2),
             "task_errors": task["errors"],
-            "grader_rest": round(grader, 2), "kernel": kernel,
-            "hidden_tests": tests}
+            "other": round(total - grader - kernel["total"]
+                           - tests["clean_room"], 2),
+            "kernel": kernel, "hidden_tests": tests}
 
 
 def report(result, cells=5):
     """Print one assignment's breakdown, its costliest cells first."""
     kernel, tests = result["kernel"], result["hidden_tests"]
     print(f"{result['assignment']}: task {result['task']} CPU-s "
-          f"(and the worker's fork server's start {result['server_start']})"
-          f"({result['task_wall']} s wall) = kernel {kernel['total']} "
-          f"(start {kernel['start']}, cells {kernel['cells_total']}) + "
-          f"hidden tests {tests['grader']} in the grader + clean room "
-          f"{tests['clean_room']} + nbgrader and the rest "
-          f"{result['grader_rest']} (the nbgrader process alone "
-          f"{result['grader_process']}); failed hidden tests: "
-          f"{tests['failed']}",
+          f"({result['task_wall']} s wall; the worker's one-off fork server "
+          f"and template {result['worker_setup']}) = nbgrader process "
+          f"{result['grader_process']} + kernel {kernel['total']} (start "
+          f"{kernel['start']}, cells {kernel['cells_total']}) + clean room "
+          f"{tests['clean_room']} (hidden tests in the grader "
+          f"{tests['grader']}) + other processes and run-to-run noise "
+          f"{result['other']}; failed hidden tests: {tests['failed']}",
           flush=True)
     for cell in sorted(kernel["cells"], key=lambda c: -c["cpu"])[:cells]:
         print(f"    cell {cell['cell']:3d}: {cell['cpu']:6.2f} CPU-s "

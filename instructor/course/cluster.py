@@ -146,28 +146,33 @@ def _private_config(root, payload, fixtures=None):
     (root / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
 
 
-def _template(payload, env):
-    """Return a private course with the assignment generated (cached)."""
+def _template(payload, env, cgroup=None):
+    """Return a private course with the assignment generated (cached).
+
+    Also returns the CPU seconds of the fork server it used (its start,
+    when this was the worker's first task); zero when cached.
+    """
     from instructor.course.manage import SOURCE_DIR
 
     assignment = payload["assignment"]
     key = ("template", assignment, payload["source_hash"])
     with _WORKER_LOCK:
         if key in _WORKER_STATE:
-            return _WORKER_STATE[key]
+            return _WORKER_STATE[key], {"cpu": 0.0, "children": 0.0}
         root = _worker_home() / (
             f"template-{assignment}-{payload['source_hash'][:16]}")
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
         _private_config(root, payload)
         write_tree(root / SOURCE_DIR / assignment, payload["source"])
-        code, output, _ = _nbgrader(
-            ["generate_assignment", assignment, "--force"], root, env)
+        code, output, used = _nbgrader(
+            ["generate_assignment", assignment, "--force"], root, env,
+            cgroup)
         if code != 0:
             raise RuntimeError(f"nbgrader generate_assignment {assignment} "
                                f"failed on a worker:\n{output}")
         _WORKER_STATE[key] = root
-        return root
+        return root, used
 
 
 def grade_task(payload):
@@ -177,7 +182,8 @@ def grade_task(payload):
     files, the submitted files and the grading settings.  The answer has
     the autograded files, nbgrader's return code and error lines, and the
     CPU seconds the grading used (grader and sandboxed kernels together,
-    when this machine's cgroups can count them).
+    when this machine's cgroups can count them, with the worker's one-off
+    costs: its fork server's start and the assignment's template).
     """
     from instructor.course.cpu import CpuMeter
     from instructor.course.manage import SOURCE_DIR, log_errors
@@ -190,31 +196,32 @@ def grade_task(payload):
             "install the course's current version on every worker")
     env = dict(payload.get("env") or {})
     fixtures = _fixture_dir(payload)
-    template = _template(payload, env)
+    env["FACES_STYLES_GRADING_CACHE"] = str(fixtures)
     assignment, student = payload["assignment"], payload["student"]
     root = Path(tempfile.mkdtemp(prefix="task-", dir=_worker_home()))
     try:
-        _private_config(root, payload, fixtures)
-        shutil.copy(template / "gradebook.db", root / "gradebook.db")
-        (root / SOURCE_DIR).symlink_to(template / SOURCE_DIR)
-        write_tree(root / "submitted" / student / assignment,
-                   payload["submission"])
-        env["FACES_STYLES_GRADING_CACHE"] = str(fixtures)
         with CpuMeter() as meter:
-            code, output, server = _nbgrader(
+            template, setup = _template(payload, env, meter.procs)
+            _private_config(root, payload, fixtures)
+            shutil.copy(template / "gradebook.db", root / "gradebook.db")
+            (root / SOURCE_DIR).symlink_to(template / SOURCE_DIR)
+            write_tree(root / "submitted" / student / assignment,
+                       payload["submission"])
+            code, output, used = _nbgrader(
                 ["autograde", assignment, "--create", "--force",
                  f"--student={student}"], root, env, meter.procs)
-        cpu = meter.seconds + server["cpu"]
+        cpu = meter.seconds + setup["cpu"] + used["cpu"]
         if meter.method != CpuMeter.CGROUP:
-            cpu += server["children"]
+            cpu += setup["children"] + used["children"]
         return {
             "assignment": assignment, "student": student,
             "fingerprint": payload["fingerprint"],
             "returncode": code, "errors": log_errors(output),
             "files": read_tree(root / "autograded" / student / assignment),
             "seconds": time.perf_counter() - started,
-            "cpu_seconds": cpu, "grader_cpu_seconds": server.get("grader"),
-            "server_cpu_seconds": server["cpu"],
+            "cpu_seconds": cpu, "grader_cpu_seconds": used.get("grader"),
+            # The worker's one-off part: server start, template.
+            "setup_cpu_seconds": setup["cpu"] + (setup.get("grader") or 0),
             "worker": _worker_name(),
         }
     finally:

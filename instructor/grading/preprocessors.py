@@ -72,6 +72,9 @@ class SandboxedExecute(Execute):
         # abandoning the whole submission.
         self.raise_on_iopub_timeout = False
         self.iopub_timeout = 30
+        # The sandbox is thrown away: kill the kernel when the notebook is
+        # done instead of letting it tear TensorFlow down (a CPU-second).
+        self.shutdown_kernel = "immediate"
         if not unsafe_requested():
             from instructor.grading.kernel import SandboxKernelManager
 
