@@ -24,12 +24,16 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
 from instructor.grading import harness
 from instructor.grading.sandbox import unsafe_requested
 
 REPORT_NAME = "grading_report.json"
+#: Output that stands in for a cell grading did not run.
+NOT_RUN_NOTE = ("[not run when grading: no graded cell comes after this one,"
+                " so it cannot change a score; your own notebook keeps its "
+                "output]\n")
 
 
 def _error_output(ename, evalue):
@@ -64,6 +68,10 @@ class SandboxedExecute(Execute):
     max_notebook_output_bytes = Integer(
         8 << 20, help="Outputs of a notebook beyond this are dropped.",
     ).tag(config=True)
+    run_after_last_grade = Bool(
+        False, help="Also run the cells after the last graded code cell "
+        "(they cannot change a score: the hidden tests run apart).",
+    ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,7 +91,11 @@ class SandboxedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._events = {"kernel_died_in": None, "out_of_memory": False,
                         "time_limit_in": None, "truncated_cells": [],
-                        "sandbox": None}
+                        "sandbox": None, "not_run_after": None}
+        graded = [index for index, cell in enumerate(nb.cells)
+                  if cell.cell_type == "code" and utils.is_grade(cell)]
+        if graded and not self.run_after_last_grade:
+            self._events["not_run_after"] = max(graded)
         self._cell_bytes = {}
         self._total_bytes = 0
         self._dead = False
@@ -113,6 +125,12 @@ class SandboxedExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
+            return cell, resources
+        last = self._events["not_run_after"]
+        if last is not None and index > last:
+            # Grades are settled: what runs after cannot change them.
+            cell.outputs = [_stream_output(NOT_RUN_NOTE)]
+            cell.execution_count = None
             return cell, resources
         if self._events["sandbox"] is None and getattr(self, "km", None):
             sandbox = getattr(self.km, "sandbox", None)

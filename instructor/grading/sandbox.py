@@ -34,6 +34,20 @@ SLOT_DIR = Path(tempfile.gettempdir()) / "faces-styles-sandbox-slots"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 #: Where the private scratch directory appears inside the sandbox.
 HOME = "/home/learner"
+#: Threads a sandboxed process may compute with (0: the libraries' own
+#: choice).  Grading runs one task per core, so one thread each does the
+#: same work without TensorFlow's idle threads spinning on a shared core.
+THREADS = int(os.environ.get("FACES_STYLES_SANDBOX_THREADS", "1"))
+
+
+def thread_environment(threads=THREADS):
+    """Return the variables that cap TensorFlow's and BLAS's thread pools."""
+    if threads <= 0:
+        return {}
+    value = str(threads)
+    return {"TF_NUM_INTRAOP_THREADS": value, "TF_NUM_INTEROP_THREADS": value,
+            "OMP_NUM_THREADS": value, "OPENBLAS_NUM_THREADS": value,
+            "MKL_NUM_THREADS": value}
 
 
 class SandboxUnavailable(RuntimeError):
@@ -267,6 +281,7 @@ class Sandbox:
             "MPLCONFIGDIR": f"{HOME}/.matplotlib",
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONNOUSERSITE": "1",
+            **thread_environment(),
         }
         env.update({key: str(value) for key, value in self.env.items()})
         return env
