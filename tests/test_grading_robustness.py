@@ -1,7 +1,9 @@
 """Grading a class: bad submissions are reported, nobody else suffers.
 
-Uses the small 00_setup assignment.  Six students are graded in parallel
+Uses the small 00_setup assignment.  Nine students are graded in parallel
 with ``instructor.course.manage.autograde``; feedback is then generated.
+Demo cells (tagged in the instructor's notebook) are skipped, as are the
+cells after the last graded one, whatever a submission does to its tags.
 """
 
 from pathlib import Path
@@ -10,6 +12,8 @@ import nbformat
 import pytest
 
 from instructor.course import manage
+from instructor.grading.demos import SKIPPED_NOTE, is_demo
+from instructor.grading.preprocessors import NOT_RUN_NOTE
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "00_setup"
@@ -19,6 +23,21 @@ NOTEBOOK = "00_setup.ipynb"
 def _cells(notebook, key):
     return [c for c in notebook.cells
             if c.metadata.get("nbgrader", {}).get(key)]
+
+
+def _demo_cells(notebook, source):
+    """Return the cells of ``notebook`` that are demos of ``source``."""
+    demos = {cell.source for cell in source.cells if is_demo(cell)}
+    return [cell for cell in notebook.cells if cell.source in demos]
+
+
+def _graded(root, student):
+    return nbformat.read(root / "autograded" / student / ASSIGNMENT
+                         / NOTEBOOK, 4)
+
+
+def _text(cell):
+    return "".join(output.get("text", "") for output in cell.outputs)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +68,19 @@ def graded_class(tmp_path_factory):
     _cells(unicode, "solution")[0].source += (
         "\nprint('Grüße, Zoë — 顔認識 ✓ 🙂')")
     submit("unicode", unicode)
+    forged = solved()
+    for cell in forged.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution") or (
+                cell.metadata.get("nbgrader", {}).get("grade")):
+            cell.metadata["tags"] = ["demo"]
+    submit("forged_tags", forged)
+    edited = solved()
+    _demo_cells(edited, source)[0].source += '\nprint("my own demo run")'
+    submit("edited_demo", edited)
+    reader = solved()
+    # Image is imported by a demo cell only: the grader must run the demos.
+    _cells(reader, "solution")[-1].source += "\nprint(Image.__name__)"
+    submit("demo_reader", reader)
 
     reports = manage.autograde([ASSIGNMENT], root=root, workers=2)[ASSIGNMENT]
     return root, reports
@@ -56,7 +88,7 @@ def graded_class(tmp_path_factory):
 
 def test_good_and_unicode_submissions_get_full_marks(graded_class):
     _, reports = graded_class
-    for student in ("good", "unicode"):
+    for student in ("good", "unicode", "forged_tags", "edited_demo"):
         assert reports[student]["graded"], reports[student]
         score, max_score = reports[student]["score"]
         assert score == max_score > 0
@@ -112,3 +144,63 @@ def test_feedback_hides_hidden_tests(graded_class):
                     / NOTEBOOK.replace(".ipynb", ".html")).read_text(
                         encoding="utf-8")
     assert "顔認識" in unicode_html
+
+
+def test_demos_and_cells_after_the_last_grade_are_not_run(graded_class):
+    root, _ = graded_class
+    source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
+    graded = _graded(root, "good")
+    code = [cell for cell in graded.cells if cell.cell_type == "code"]
+    last = max(index for index, cell in enumerate(code)
+               if cell.metadata.get("nbgrader", {}).get("grade"))
+    demos = _demo_cells(graded, source)
+    before = [cell for cell in demos if code.index(cell) < last]
+    assert before, "00_setup has demo cells before its last graded cell"
+    for cell in before:
+        assert _text(cell) == SKIPPED_NOTE and cell.execution_count is None
+    assert code[last + 1:], "00_setup has cells after its last graded cell"
+    for cell in code[last + 1:]:
+        assert _text(cell) == NOT_RUN_NOTE
+    for cell in code[1:last + 1]:
+        if cell not in demos:
+            assert cell.execution_count is not None, cell.source[:60]
+    report = manage.grading_report(ASSIGNMENT, "good", root)
+    execution = report[NOTEBOOK.replace(".ipynb", "")]["execution"]
+    assert execution["demos_skipped"]
+    assert execution["not_run_after"] is not None
+
+
+def test_tags_in_a_submission_are_not_trusted(graded_class):
+    root, _ = graded_class
+    graded = _graded(root, "forged_tags")
+    for cell in _cells(graded, "solution"):
+        assert cell.execution_count is not None
+        assert _text(cell) != SKIPPED_NOTE
+
+
+def test_an_edited_demo_runs(graded_class):
+    root, _ = graded_class
+    source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
+    graded = _graded(root, "edited_demo")
+    edited = [cell for cell in graded.cells
+              if "my own demo run" in cell.source]
+    assert len(edited) == 1
+    assert "my own demo run" in _text(edited[0])
+    assert len(_demo_cells(graded, source)) == len(
+        _demo_cells(_graded(root, "good"), source)) - 1
+
+
+def test_answers_that_read_a_demo_name_are_graded_with_the_demos(
+        graded_class):
+    root, reports = graded_class
+    report = manage.grading_report(ASSIGNMENT, "demo_reader", root)
+    execution = report[NOTEBOOK.replace(".ipynb", "")]["execution"]
+    assert execution["demos_run_because"] == ["Image"]
+    assert execution["demos_skipped"] == []
+    graded = _graded(root, "demo_reader")
+    answer = _cells(graded, "solution")[-1]
+    assert not [output for output in answer.outputs
+                if output.output_type == "error"], answer.outputs
+    assert "Image" in _text(answer)
+    assert any("only demo cells define" in problem
+               for problem in reports["demo_reader"]["problems"])

@@ -235,6 +235,11 @@ def report_problems(report):
                 f"{notebook}: the kernel died in cell "
                 f"{execution['kernel_died_in']} (exit, crash or killed); "
                 "later cells did not run")
+        if execution.get("demos_run_because"):
+            problems.append(
+                f"{notebook}: the answers read "
+                f"{', '.join(execution['demos_run_because'])}, which only "
+                "demo cells define: graded with the demos run")
         if execution.get("truncated_cells"):
             problems.append(f"{notebook}: output truncated in cells "
                             f"{execution['truncated_cells']}")

@@ -4,6 +4,9 @@
 sandbox, outputs are capped while they arrive, a whole notebook has a
 wall-clock limit on top of the per-cell timeout, and a kernel that dies
 (exit, crash, memory limit) ends execution without ending the grading.
+It runs only what can change a score: not the cells after the last graded
+code cell, and not the instructor's demo cells (``demos``) that a
+submission left unchanged, unless the answers read a name only a demo binds.
 
 ``HiddenTests`` then runs the hidden tests in the clean room and writes
 their verdicts into the grade cells: a grade cell keeps its points only if
@@ -14,8 +17,10 @@ are turned into plain displays, so a submission cannot print its grade.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -26,10 +31,11 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, Unicode
 
-from instructor.grading import harness
+from instructor.grading import demos, harness
 from instructor.grading.sandbox import unsafe_requested
 
 REPORT_NAME = "grading_report.json"
+NAME_ERROR = re.compile(r"name '([^']+)' is not defined")
 #: Output that stands in for a cell grading did not run.
 NOT_RUN_NOTE = ("[not run when grading: no graded cell comes after this one,"
                 " so it cannot change a score; your own notebook keeps its "
@@ -68,6 +74,10 @@ class SandboxedExecute(Execute):
     max_notebook_output_bytes = Integer(
         8 << 20, help="Outputs of a notebook beyond this are dropped.",
     ).tag(config=True)
+    skip_demos = Bool(
+        True, help="Skip the cells that are, unchanged, demo cells of the "
+        "instructor's source notebook (tagged 'demo').",
+    ).tag(config=True)
     run_after_last_grade = Bool(
         False, help="Also run the cells after the last graded code cell "
         "(they cannot change a score: the hidden tests run apart).",
@@ -89,9 +99,63 @@ class SandboxedExecute(Execute):
             self.kernel_manager_class = SandboxKernelManager
 
     def preprocess(self, nb, resources=None, km=None):
+        resources = resources if resources is not None else {}
+        sources = self._demo_sources(resources)
+        original = copy.deepcopy(nb) if sources else None
+        nb, resources = self._execute(nb, resources, km, sources)
+        needed = self._demo_names_needed(nb)
+        if needed:
+            # The submission reads what a skipped demo binds: grade the
+            # notebook as its author ran it, demos included.
+            skipped = self._events["demos_skipped"]
+            nb, resources = self._execute(original, resources, km,
+                                          frozenset())
+            self._events["demos_skipped"] = []
+            self._events["demos_run_because"] = needed
+            self._events["demos_first_skipped"] = skipped
+        resources.setdefault("faces_styles", {})["execution"] = self._events
+        return nb, resources
+
+    def _demo_sources(self, resources):
+        """Return the sources of the instructor's demo cells (maybe none)."""
+        info = resources.get("nbgrader", {})
+        if not self.skip_demos or not info.get("assignment"):
+            return frozenset()
+        from nbgrader.coursedir import CourseDirectory
+
+        course = CourseDirectory(config=self.config)
+        folder = course.format_path(course.source_directory, ".",
+                                    info["assignment"])
+        return demos.demo_sources(
+            Path(folder) / f"{info.get('notebook')}.ipynb")
+
+    def _demo_names_needed(self, nb):
+        """Return the demo-bound names a NameError of this run names."""
+        skipped = self._events["demos_skipped"]
+        if not skipped or self._events["kernel_died_in"] is not None:
+            return []
+        bound = set()
+        for index in skipped:
+            try:
+                bound |= demos.bound_and_read(nb.cells[index].source)[0]
+            except SyntaxError:
+                continue
+        missing = set()
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if (output.get("output_type") == "error"
+                        and output.get("ename") == "NameError"):
+                    found = NAME_ERROR.search(str(output.get("evalue", "")))
+                    if found and found.group(1) in bound:
+                        missing.add(found.group(1))
+        return sorted(missing)
+
+    def _execute(self, nb, resources, km, sources):
+        self._demos = sources
         self._events = {"kernel_died_in": None, "out_of_memory": False,
                         "time_limit_in": None, "truncated_cells": [],
-                        "sandbox": None, "not_run_after": None}
+                        "sandbox": None, "not_run_after": None,
+                        "demos_skipped": []}
         graded = [index for index, cell in enumerate(nb.cells)
                   if cell.cell_type == "code" and utils.is_grade(cell)]
         if graded and not self.run_after_last_grade:
@@ -105,11 +169,9 @@ class SandboxedExecute(Execute):
         watchdog = threading.Thread(target=self._watchdog, daemon=True)
         watchdog.start()
         try:
-            nb, resources = super().preprocess(nb, resources, km=km)
+            return super().preprocess(nb, resources, km=km)
         finally:
             self._watchdog_stop.set()
-        resources.setdefault("faces_styles", {})["execution"] = self._events
-        return nb, resources
 
     def _watchdog(self):
         """Kill the kernel when the notebook's wall-clock limit passes."""
@@ -131,6 +193,11 @@ class SandboxedExecute(Execute):
             # Grades are settled: what runs after cannot change them.
             cell.outputs = [_stream_output(NOT_RUN_NOTE)]
             cell.execution_count = None
+            return cell, resources
+        if demos.matches_demo(cell, self._demos):
+            cell.outputs = [_stream_output(demos.SKIPPED_NOTE)]
+            cell.execution_count = None
+            self._events["demos_skipped"].append(index)
             return cell, resources
         if self._events["sandbox"] is None and getattr(self, "km", None):
             sandbox = getattr(self.km, "sandbox", None)
