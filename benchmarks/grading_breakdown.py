@@ -75,8 +75,11 @@ class _Joined:
         return False
 
 
-def _kernel_client(notebook, folder):
-    """Return an nbclient that records the kernel's CPU after each cell."""
+def _kernel_client(notebook, folder, skipped=()):
+    """Return an nbclient that records the kernel's CPU after each cell.
+
+    The cells in ``skipped`` are left out, as grading leaves them out.
+    """
     from nbclient import NotebookClient
 
     from instructor.grading.kernel import SandboxKernelManager
@@ -91,6 +94,8 @@ def _kernel_client(notebook, folder):
             return float(text["text/plain"])
 
         async def async_execute_cell(self, cell, cell_index, **kwargs):
+            if cell_index in skipped:
+                return cell
             if not hasattr(self, "cpu_marks"):
                 self.cpu_marks = [(None, await self._cpu(), 0.0)]
             started = time.perf_counter()
@@ -107,10 +112,17 @@ def _kernel_client(notebook, folder):
                  resources={"metadata": {"path": str(folder)}})
 
 
-def kernel_profile(path):
-    """Execute a notebook in a sandboxed kernel; return its CPU seconds."""
+def kernel_profile(path, source):
+    """Execute a notebook in a sandboxed kernel; return its CPU seconds.
+
+    Runs what grading runs: not the demos of the instructor's notebook
+    ``source``, not the cells after the last graded one.
+    """
+    from instructor.grading import demos
+
     notebook = nbformat.read(path, 4)
-    client = _kernel_client(notebook, path.parent)
+    skipped = demos.skipped_by_grading(notebook, demos.demo_sources(source))
+    client = _kernel_client(notebook, path.parent, skipped)
     with _Joined() as joined:
         client.execute()
     marks = client.cpu_marks
@@ -167,7 +179,8 @@ def measure(assignment):
         payload = cluster.build_payload(assignment, "student", root)
         task = cluster.grade_task(payload)
         fixtures = cluster._fixture_dir(payload)
-        kernel = kernel_profile(submitted)
+        kernel = kernel_profile(
+            submitted, root / "solutions" / assignment / submitted.name)
         tests = hidden_test_profile(submitted, assignment, fixtures)
     # A worker's one-off costs (its fork server, the assignment's template).
     setup = task.get("setup_cpu_seconds") or 0

@@ -17,6 +17,7 @@ from instructor.grading.demos import (
     demo_sources,
     is_demo,
     matches_demo,
+    skipped_by_grading,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -112,3 +113,26 @@ def test_only_an_unchanged_demo_matches(tmp_path):
     assert not matches_demo(nbformat.v4.new_markdown_cell(
         "plt.plot(history)\nplt.show()"), sources)
     assert demo_sources(tmp_path / "missing.ipynb") == frozenset()
+
+
+def test_grading_skips_demos_and_everything_after_the_last_graded_cell():
+    notebook = nbformat.v4.new_notebook(cells=[
+        _code("import numpy as np"),
+        _code("plot()", tags=["demo"]),
+        _code("def answer():\n    return 1", nbgrader={
+            "solution": True, "grade": False, "grade_id": "answer"}),
+        nbformat.v4.new_markdown_cell("Now the check."),
+        _code("check(answer)", nbgrader={
+            "solution": False, "grade": True, "grade_id": "check",
+            "points": 1}),
+        _code("train()"),
+        _code("plot()", tags=["demo"]),
+    ])
+    sources = frozenset({"plot()"})
+    assert skipped_by_grading(notebook, sources) == {
+        1: "demo", 5: "after", 6: "after"}
+    assert skipped_by_grading(notebook, sources,
+                              run_after_last_grade=True) == {
+        1: "demo", 6: "demo"}
+    assert skipped_by_grading(notebook, frozenset()) == {5: "after",
+                                                        6: "after"}

@@ -51,6 +51,27 @@ def matches_demo(cell, sources):
             and _normal(cell.source) in sources)
 
 
+def skipped_by_grading(notebook, sources, run_after_last_grade=False):
+    """Return {cell index: "after" or "demo"} for the cells grading skips.
+
+    "after": a code cell after the last graded code cell (nothing there
+    can change a score); "demo": an unchanged demo of ``sources``.
+    """
+    from nbgrader import utils
+
+    code = [index for index, cell in enumerate(notebook.cells)
+            if cell.cell_type == "code"]
+    graded = [index for index in code if utils.is_grade(notebook.cells[index])]
+    last = max(graded) if graded and not run_after_last_grade else None
+    skipped = {}
+    for index in code:
+        if last is not None and index > last:
+            skipped[index] = "after"
+        elif matches_demo(notebook.cells[index], sources):
+            skipped[index] = "demo"
+    return skipped
+
+
 def _python(source):
     """Return a cell's source with IPython magics turned into Python."""
     from IPython.core.inputtransformer2 import TransformerManager

@@ -151,15 +151,15 @@ class SandboxedExecute(Execute):
         return sorted(missing)
 
     def _execute(self, nb, resources, km, sources):
-        self._demos = sources
         self._events = {"kernel_died_in": None, "out_of_memory": False,
                         "time_limit_in": None, "truncated_cells": [],
                         "sandbox": None, "not_run_after": None,
                         "demos_skipped": []}
-        graded = [index for index, cell in enumerate(nb.cells)
-                  if cell.cell_type == "code" and utils.is_grade(cell)]
-        if graded and not self.run_after_last_grade:
-            self._events["not_run_after"] = max(graded)
+        self._skipped = demos.skipped_by_grading(
+            nb, sources, self.run_after_last_grade)
+        after = [index for index, why in self._skipped.items()
+                 if why == "after"]
+        self._events["not_run_after"] = min(after) - 1 if after else None
         self._cell_bytes = {}
         self._total_bytes = 0
         self._dead = False
@@ -188,16 +188,14 @@ class SandboxedExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
-        last = self._events["not_run_after"]
-        if last is not None and index > last:
-            # Grades are settled: what runs after cannot change them.
-            cell.outputs = [_stream_output(NOT_RUN_NOTE)]
+        why = self._skipped.get(index)
+        if why is not None:
+            # "after": grades are settled, what runs now cannot change them.
+            cell.outputs = [_stream_output(
+                NOT_RUN_NOTE if why == "after" else demos.SKIPPED_NOTE)]
             cell.execution_count = None
-            return cell, resources
-        if demos.matches_demo(cell, self._demos):
-            cell.outputs = [_stream_output(demos.SKIPPED_NOTE)]
-            cell.execution_count = None
-            self._events["demos_skipped"].append(index)
+            if why == "demo":
+                self._events["demos_skipped"].append(index)
             return cell, resources
         if self._events["sandbox"] is None and getattr(self, "km", None):
             sandbox = getattr(self.km, "sandbox", None)
