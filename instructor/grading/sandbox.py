@@ -35,19 +35,22 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 #: Where the private scratch directory appears inside the sandbox.
 HOME = "/home/learner"
 #: Threads a sandboxed process may compute with (0: the libraries' own
-#: choice).  Grading runs one task per core, so one thread each does the
-#: same work without TensorFlow's idle threads spinning on a shared core.
-THREADS = int(os.environ.get("FACES_STYLES_SANDBOX_THREADS", "1"))
+#: choice, one per core).  Grading runs one task per core: with one thread
+#: each, TensorFlow's idle threads do not spin on a core another task needs.
+THREADS_ENV = "FACES_STYLES_SANDBOX_THREADS"
 
 
-def thread_environment(threads=THREADS):
+def thread_environment():
     """Return the variables that cap TensorFlow's and BLAS's thread pools."""
-    if threads <= 0:
+    text = os.environ.get(THREADS_ENV, "1").strip() or "1"
+    if not text.isdigit():
+        raise ValueError(f"{THREADS_ENV} must be a whole number of threads "
+                         f"(0 for the libraries' default), got {text!r}")
+    if int(text) == 0:
         return {}
-    value = str(threads)
-    return {"TF_NUM_INTRAOP_THREADS": value, "TF_NUM_INTEROP_THREADS": value,
-            "OMP_NUM_THREADS": value, "OPENBLAS_NUM_THREADS": value,
-            "MKL_NUM_THREADS": value}
+    return {"TF_NUM_INTRAOP_THREADS": text, "TF_NUM_INTEROP_THREADS": text,
+            "OMP_NUM_THREADS": text, "OPENBLAS_NUM_THREADS": text,
+            "MKL_NUM_THREADS": text}
 
 
 class SandboxUnavailable(RuntimeError):
