@@ -16,7 +16,9 @@ Grading goes through Dask: ``--cluster local`` (default) uses a
 ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1 (as on a
 cluster of two machines).  CPU seconds per student count the grading
 processes and their sandboxed kernels (each task's cgroup ``cpuacct``
-usage, measured on the worker) plus the coordinator's own CPU time.
+usage, measured on the worker) plus the coordinator's own CPU time; the
+figure without each worker's one-off setup (its fork server's start, one
+template course per assignment) is what a large class pays per student.
 """
 
 import argparse
@@ -119,6 +121,10 @@ def measure(names, students, workers, baseline=False, cluster="local"):
         coordinator_cpu = _own_cpu() - cpu_start
         entries = journal(root)
     task_cpu = [entry.get("cpu_seconds") or 0 for entry in entries.values()]
+    # Paid once per worker (its fork server, each assignment's template):
+    # in a large class they vanish per student.
+    setup_cpu = sum(entry.get("setup_cpu_seconds") or 0
+                    for entry in entries.values())
     per_assignment = {
         name: round(statistics.mean(
             entry.get("cpu_seconds") or 0 for (a, _), entry in entries.items()
@@ -135,6 +141,9 @@ def measure(names, students, workers, baseline=False, cluster="local"):
                     f"LocalCluster, {workers} workers"),
         "cpu_seconds_per_student": round(
             (sum(task_cpu) + coordinator_cpu) / students, 1),
+        "cpu_seconds_per_student_without_worker_setup": round(
+            (sum(task_cpu) - setup_cpu + coordinator_cpu) / students, 1),
+        "worker_setup_cpu_seconds": round(setup_cpu, 1),
         "coordinator_cpu_seconds": round(coordinator_cpu, 1),
         "cpu_seconds_per_submission": per_assignment,
         "assignments": names,
@@ -180,7 +189,10 @@ def main():
               f"{result['seconds']} s, {result['seconds_per_student']} s "
               f"per student, {result['students_per_minute']} "
               f"students/minute, {result['cpu_seconds_per_student']} "
-              f"CPU-s per student (coordinator "
+              f"CPU-s per student, "
+              f"{result['cpu_seconds_per_student_without_worker_setup']} "
+              f"without the workers' one-off setup ("
+              f"{result['worker_setup_cpu_seconds']} s in all; coordinator "
               f"{result['coordinator_cpu_seconds']} s; per submission "
               f"{result['cpu_seconds_per_submission']}); not full marks: "
               f"{result['not_full_marks']}", flush=True)

@@ -381,6 +381,7 @@ class Recorder:
             "errors": errors, "worker": result.get("worker"),
             "seconds": round(result.get("seconds") or 0, 2),
             "cpu_seconds": result.get("cpu_seconds"),
+            "setup_cpu_seconds": result.get("setup_cpu_seconds"),
             "recorded_at": time.time(),
         }
         _append_journal(self.root, entry)
