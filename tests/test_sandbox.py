@@ -161,16 +161,16 @@ def test_limits_reject_nonsense():
     assert Limits(memory=4 * GIB).address_space == 8 * GIB
 
 
-def test_one_compute_thread_by_default(monkeypatch):
-    monkeypatch.delenv(sandbox.THREADS_ENV, raising=False)
+def test_compute_threads_can_be_capped(monkeypatch):
     names = ["TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
              "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"]
     code = f"import os; print([os.environ.get(n) for n in {names!r}])"
-    _, out = run_inside(code)
-    assert out.strip() == str(["1"] * 4)
-    monkeypatch.setenv(sandbox.THREADS_ENV, "0")
+    monkeypatch.delenv(sandbox.THREADS_ENV, raising=False)
     _, out = run_inside(code)
     assert out.strip() == str([None] * 4)
+    monkeypatch.setenv(sandbox.THREADS_ENV, "1")
+    _, out = run_inside(code)
+    assert out.strip() == str(["1"] * 4)
     monkeypatch.setenv(sandbox.THREADS_ENV, "two")
     with pytest.raises(ValueError, match="whole number"):
         sandbox.thread_environment()

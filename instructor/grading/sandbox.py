@@ -34,15 +34,15 @@ SLOT_DIR = Path(tempfile.gettempdir()) / "faces-styles-sandbox-slots"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 #: Where the private scratch directory appears inside the sandbox.
 HOME = "/home/learner"
-#: Threads a sandboxed process may compute with (0: the libraries' own
-#: choice, one per core).  Grading runs one task per core: with one thread
-#: each, TensorFlow's idle threads do not spin on a core another task needs.
+#: Threads a sandboxed process may compute with; 0 (the default) leaves
+#: the libraries' own choice, one per core, which cost fewer CPU seconds
+#: per submission than one thread when measured (docs/instructors.md).
 THREADS_ENV = "FACES_STYLES_SANDBOX_THREADS"
 
 
 def thread_environment():
     """Return the variables that cap TensorFlow's and BLAS's thread pools."""
-    text = os.environ.get(THREADS_ENV, "1").strip() or "1"
+    text = os.environ.get(THREADS_ENV, "0").strip() or "0"
     if not text.isdigit():
         raise ValueError(f"{THREADS_ENV} must be a whole number of threads "
                          f"(0 for the libraries' default), got {text!r}")
