@@ -300,20 +300,24 @@ def build_payload(assignment, student, root, code_hash=None):
     """
     from instructor.course.manage import SOURCE_DIR
     from instructor.grading import harness
+    from instructor.grading.preprocessors import verdicts_only_requested
 
     source = read_tree(Path(root) / SOURCE_DIR / assignment)
     submission = read_tree(Path(root) / "submitted" / student / assignment)
     config = (Path(root) / "nbgrader_config.py").read_bytes()
     source_hash = fingerprint(source, {"nbgrader_config.py": config})
     code_hash = code_hash or grading_code_hash()
+    settings = {"nbgrader_config.py": config,
+                "grading code": code_hash.encode()}
+    if verdicts_only_requested():
+        # Regrade when the mode changes: the scores may differ.
+        settings["grading mode"] = b"verdicts only"
     return {
         "config": config.decode(),
         "assignment": assignment, "student": student,
         "source": source, "source_hash": source_hash,
         "submission": submission, "code_hash": code_hash,
-        "fingerprint": fingerprint(
-            source, submission,
-            {"nbgrader_config.py": config, "grading code": code_hash.encode()}),
+        "fingerprint": fingerprint(source, submission, settings),
         "env": passed_environment(),
         "fixture_dir": str(harness.default_fixture_dir(root).resolve()),
     }
