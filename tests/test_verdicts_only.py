@@ -8,8 +8,6 @@ design: a notebook that crashes outside its answers still gets the points
 its answers earn.
 """
 
-import os
-
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
@@ -61,15 +59,9 @@ def graded(tmp_path_factory):
     crash.cells.insert(0, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
     submit("crash_outside_answers", crash)
 
-    old = os.environ.get(VERDICTS_ONLY_ENV)
-    os.environ[VERDICTS_ONLY_ENV] = "1"
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(VERDICTS_ONLY_ENV, "1")
         reports = manage.autograde([ASSIGNMENT], root=root, workers=2)
-    finally:
-        if old is None:
-            os.environ.pop(VERDICTS_ONLY_ENV)
-        else:
-            os.environ[VERDICTS_ONLY_ENV] = old
     return root, reports[ASSIGNMENT]
 
 

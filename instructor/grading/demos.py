@@ -111,9 +111,6 @@ class _TopLevelNames(ast.NodeVisitor):
 
     visit_ImportFrom = visit_Import
 
-    def visit_Global(self, node):
-        self.names.update(node.names)
-
 
 def bound_and_read(source):
     """Return (names a cell binds globally, names it reads anywhere)."""
@@ -122,7 +119,7 @@ def bound_and_read(source):
     binder.visit(tree)
     read = {node.id for node in ast.walk(tree)
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
-    # A function body can bind globals too ("global x; x = ...").
+    # "global x" binds x globally, at top level or in a function body.
     for node in ast.walk(tree):
         if isinstance(node, ast.Global):
             binder.names.update(node.names)

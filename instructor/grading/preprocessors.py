@@ -53,6 +53,13 @@ def verdicts_only_requested():
     return value not in ("", "0", "false", "no", "off")
 
 
+def _new_events(executed):
+    """Return the record of one execution that the grading report keeps."""
+    return {"kernel_died_in": None, "out_of_memory": False,
+            "time_limit_in": None, "truncated_cells": [], "sandbox": None,
+            "not_run_after": None, "demos_skipped": [], "executed": executed}
+
+
 def _error_output(ename, evalue):
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
                         traceback=[f"{ename}: {evalue}"])
@@ -87,8 +94,8 @@ class SandboxedExecute(Execute):
     ).tag(config=True)
     run_notebook = Bool(
         help="Execute the notebook in its sandboxed kernel.  False grades "
-        "from the hidden tests alone (FACES_STYLES_VERDICTS_ONLY=1): about "
-        "a third of the CPU seconds, no fresh outputs in the feedback.",
+        "from the hidden tests alone (FACES_STYLES_VERDICTS_ONLY=1): under "
+        "half the CPU seconds, no fresh outputs in the feedback.",
     ).tag(config=True)
     skip_demos = Bool(
         True, help="Skip the cells that are, unchanged, demo cells of the "
@@ -129,21 +136,15 @@ class SandboxedExecute(Execute):
         if needed:
             # The submission reads what a skipped demo binds: grade the
             # notebook as its author ran it, demos included.
-            skipped = self._events["demos_skipped"]
             nb, resources = self._execute(original, resources, km,
                                           frozenset())
-            self._events["demos_skipped"] = []
             self._events["demos_run_because"] = needed
-            self._events["demos_first_skipped"] = skipped
         resources.setdefault("faces_styles", {})["execution"] = self._events
         return nb, resources
 
     def _verdicts_only(self, nb, resources):
         """Leave the notebook unexecuted; say so in its first code cell."""
-        self._events = {"kernel_died_in": None, "out_of_memory": False,
-                        "time_limit_in": None, "truncated_cells": [],
-                        "sandbox": None, "not_run_after": None,
-                        "demos_skipped": [], "executed": False}
+        self._events = _new_events(executed=False)
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs = [_stream_output(VERDICTS_ONLY_NOTE)]
@@ -187,10 +188,7 @@ class SandboxedExecute(Execute):
         return sorted(missing)
 
     def _execute(self, nb, resources, km, sources):
-        self._events = {"kernel_died_in": None, "out_of_memory": False,
-                        "time_limit_in": None, "truncated_cells": [],
-                        "sandbox": None, "not_run_after": None,
-                        "demos_skipped": [], "executed": True}
+        self._events = _new_events(executed=True)
         self._skipped = demos.skipped_by_grading(
             nb, sources, self.run_after_last_grade)
         after = [index for index, why in self._skipped.items()
