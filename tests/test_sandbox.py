@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,20 @@ def test_memory_limit_kills_a_process_that_touches_too_much():
         assert box.out_of_memory()
 
 
+def test_the_memory_limit_counts_swap_too():
+    with Sandbox(limits=Limits(memory=GIB)) as box:
+        if not (box.cgroup and box.cgroup.available):
+            pytest.skip("no writable cgroup on this machine")
+        memory = box.cgroup.paths[0]
+        if (memory / "memory.swap.max").exists():
+            assert (memory / "memory.swap.max").read_text().strip() == "0"
+        else:
+            assert (memory / "memory.swappiness").read_text().strip() == "0"
+            memsw = memory / "memory.memsw.limit_in_bytes"
+            if memsw.exists():
+                assert int(memsw.read_text()) == GIB
+
+
 def test_fork_bomb_hits_the_process_limit():
     code_, out = run_inside("""
         import os, time
@@ -137,6 +152,70 @@ def test_fork_bomb_hits_the_process_limit():
     """, limits=Limits(processes=50))
     assert "stopped after" in out, out
     assert int(out.split("stopped after")[1].split()[0]) < 60
+
+
+BUSY = """
+import os, time
+deadline = time.monotonic() + {seconds}
+while time.monotonic() < deadline:
+    pass
+print(sum(os.times()[:2]))
+"""
+BOMB = """
+import os
+while True:
+    try:
+        os.fork()
+    except OSError:
+        pass
+"""
+
+
+@pytest.fixture
+def without_autogroup():
+    """Turn the kernel's per-session CPU groups off for the test, if allowed.
+
+    Linux's autogroup already shares the CPU fairly between sessions (each
+    sandbox is one); where it is off, only the sandbox's own group does.
+    """
+    switch = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    try:
+        before = switch.read_text()
+        switch.write_text("0")
+    except OSError:
+        before = None
+    yield
+    if before is not None:
+        switch.write_text(before)
+
+
+def test_a_fork_bomb_does_not_starve_another_sandbox(without_autogroup):
+    # Each sandbox is one CPU group: 100 spinning processes in one weigh
+    # as much as the single busy process in the other.
+    seconds = 6
+    with Sandbox(limits=Limits(processes=100)) as bomb_box, \
+            Sandbox() as busy_box:
+        if not bomb_box.cgroup.cpu_shared:
+            pytest.skip("no writable cpu cgroup on this machine")
+        assert "fair CPU share" in busy_box.describe()
+        bomb = subprocess.Popen(
+            bomb_box.command([sys.executable, "-c", BOMB]),
+            env=bomb_box.environment(), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            time.sleep(1.5)  # the bomb has filled its process limit
+            busy = subprocess.run(
+                busy_box.command([sys.executable, "-c",
+                                  BUSY.format(seconds=seconds)]),
+                env=busy_box.environment(), capture_output=True, text=True,
+                timeout=60)
+        finally:
+            bomb_box.cgroup.kill_all()
+            bomb.wait(timeout=30)
+    used = float(busy.stdout.split()[-1])
+    # Sharing the machine's cores with 100 equal processes would give it
+    # about 2 % of one core; as one group of two it gets far more.
+    assert used > 0.2 * seconds, (used, seconds, busy.stderr[-2000:])
 
 
 def test_missing_bubblewrap_stops_with_instructions(monkeypatch):

@@ -7,7 +7,8 @@ cgroup v1's ``cpuacct`` controller, the meter makes a cpuacct cgroup, the
 grading process joins it before it starts (``join``, called in the
 child), and every descendant stays in it: ``cpuacct.usage`` counts them
 all.  (The sandbox's own memory and pids cgroups are in other
-hierarchies, so they do not move the kernel out of it.)  Elsewhere the
+hierarchies, so they do not move the kernel out of it; its cpu group,
+where cpu and cpuacct share a hierarchy, nests inside the meter's.)  Elsewhere the
 meter falls back to the rusage of waited-for children and says so.
 """
 

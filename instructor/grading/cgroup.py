@@ -1,4 +1,4 @@
-"""A memory and process-count cgroup (v1 or v2) around one sandbox."""
+"""A memory, process-count and CPU-share cgroup (v1 or v2) around one sandbox."""
 
 from __future__ import annotations
 
@@ -15,13 +15,18 @@ class Cgroup:
     ``enter_command`` returns a shell prefix that moves the process into the
     cgroup before it starts the sandbox, so no child escapes the limit.
     ``available`` is False when this machine does not let us create one;
-    the address-space and process rlimits still apply then.
+    the address-space and process rlimits still apply then.  Where the cpu
+    controller is writable too, the sandbox also gets a CPU group of its
+    own, so that all its processes together weigh as much as one process
+    of another sandbox: a fork bomb cannot starve its neighbours
+    (``cpu_shared`` says whether it did).
     """
 
     def __init__(self, limits, root="/sys/fs/cgroup"):
         self.limits = limits
         self.root = Path(root)
         self.paths = []
+        self.cpu_shared = False
         self.name = f"faces-styles-{uuid.uuid4().hex[:12]}"
         try:
             self._create()
@@ -56,6 +61,8 @@ class Cgroup:
                 self.paths.append(path)
                 for key, value in settings.items():
                     (path / key).write_text(str(value))
+            self._no_swap_v1(self.paths[0])
+            self._cpu_group_v1()
             return
         unified = self.root
         if not (unified / "cgroup.controllers").exists():
@@ -70,6 +77,35 @@ class Cgroup:
         (path / "memory.max").write_text(str(self.limits.memory))
         (path / "memory.swap.max").write_text("0")
         (path / "pids.max").write_text(str(self.limits.processes))
+        # The weight applies only where the parent passes cpu down.
+        subtree = (parent / "cgroup.subtree_control").read_text().split()
+        self.cpu_shared = "cpu" in subtree
+
+    def _no_swap_v1(self, path):
+        """Keep a v1 memory group out of swap, as memory.swap.max=0 does in v2.
+
+        Where the machine has swap, the memory limit alone would let a
+        process that allocates without end page out for minutes instead of
+        being stopped.
+        """
+        with contextlib.suppress(OSError):
+            (path / "memory.swappiness").write_text("0")
+        with contextlib.suppress(OSError):  # only with swap accounting
+            (path / "memory.memsw.limit_in_bytes").write_text(
+                str(self.limits.memory))
+
+    def _cpu_group_v1(self):
+        """Add a v1 cpu group of the default weight, when that is allowed."""
+        parent = self.root / "cpu" / (self._own("cpu") or "/").lstrip("/")
+        if not (parent / "cpu.shares").exists():
+            return
+        path = parent / self.name
+        try:
+            path.mkdir()
+        except OSError:
+            return
+        self.paths.append(path)
+        self.cpu_shared = True
 
     def enter_command(self):
         """Return argv that joins the cgroup(s) and then runs its arguments."""

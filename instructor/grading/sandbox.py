@@ -350,6 +350,8 @@ class Sandbox:
                   f"address space {limits.address_space / GIB:g} GiB "
                   "(no cgroup available)")
         user = f"uid {self.uid}" if self.uid is not None else "user namespace"
+        if self.cgroup and self.cgroup.cpu_shared:
+            memory += ", one fair CPU share"
         return (f"bubblewrap, no network, {user}, {memory}, "
                 f"{limits.processes} processes, files up to "
                 f"{limits.file_size / MIB:g} MiB")
