@@ -31,6 +31,8 @@ import time
 import warnings
 from pathlib import Path
 
+from instructor.grading import zygote
+
 JOURNAL_NAME = "grading_journal.jsonl"
 STAGING_NAME = ".grading_staging"
 SCHEDULER_ENV = "DASK_SCHEDULER"
@@ -175,6 +177,23 @@ def _template(payload, env, cgroup=None):
         return root, used
 
 
+def _kernel_zygote(env):
+    """Lend a zygote for the kernels nbgrader will start with ``env``.
+
+    A context manager yielding None when the notebooks are not run
+    (verdicts only) or zygotes cannot run here.
+    """
+    from instructor.course.manage import nbgrader_environment
+    from instructor.grading import kernel
+    from instructor.grading.preprocessors import VERDICTS_ONLY_ENV
+
+    environ = nbgrader_environment(env)
+    if environ.get(VERDICTS_ONLY_ENV, "").strip().lower() not in (
+            "", "0", "false", "no", "off"):
+        return contextlib.nullcontext()
+    return zygote.lent(kernel.zygote_specification(environ))
+
+
 def grade_task(payload):
     """Grade one submission in a private course; return plain data.
 
@@ -200,8 +219,11 @@ def grade_task(payload):
     assignment, student = payload["assignment"], payload["student"]
     root = Path(tempfile.mkdtemp(prefix="task-", dir=_worker_home()))
     try:
-        with CpuMeter() as meter:
+        with CpuMeter() as meter, _kernel_zygote(env) as forked:
             template, setup = _template(payload, env, meter.procs)
+            if forked is not None:
+                env[zygote.ZYGOTE_ENV] = forked.handle()
+                setup = dict(setup, cpu=setup["cpu"] + forked.take_start_cpu())
             _private_config(root, payload, fixtures)
             shutil.copy(template / "gradebook.db", root / "gradebook.db")
             (root / SOURCE_DIR).symlink_to(template / SOURCE_DIR)
@@ -406,12 +428,16 @@ def client_for(workers=None, scheduler=None):
         with Client(address) as client:
             yield client
         return
-    with LocalCluster(n_workers=workers or os.cpu_count() or 1,
-                      threads_per_worker=1, processes=False,
-                      dashboard_address=":0", memory_limit=0,
-                      silence_logs=logging.ERROR) as cluster, \
-            Client(cluster) as client:
-        yield client
+    try:
+        with LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                          threads_per_worker=1, processes=False,
+                          dashboard_address=":0", memory_limit=0,
+                          silence_logs=logging.ERROR) as cluster, \
+                Client(cluster) as client:
+            yield client
+    finally:
+        # The local workers' zygotes live in this process.
+        zygote.close_all()
 
 
 def _progress(total, label):

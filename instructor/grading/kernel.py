@@ -18,47 +18,55 @@ from pathlib import Path
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
-from instructor.grading.sandbox import Limits, Sandbox, package_dir
+from instructor.grading import zygote
+from instructor.grading.sandbox import (Limits, Sandbox, package_dir,
+                                        thread_environment)
 
 #: Settings passed from the grader's environment into the kernel.
 PASSED_ENV = ("FACES_STYLES_QUICK", "TF_ENABLE_ONEDNN_OPTS",
               "TF_CPP_MIN_LOG_LEVEL", "PYTHONHASHSEED")
 
 
-def course_read_only_paths():
-    """Return the course paths a learner's notebook needs, read-only."""
-    from helpers.assets import REGISTRY_PATH, get_data_home
+def _data_home(environ):
+    from helpers.assets import DATA_ENV, get_data_home
 
+    return get_data_home(environ.get(DATA_ENV)).resolve()
+
+
+def course_read_only_paths(environ=None):
+    """Return the course paths a learner's notebook needs, read-only."""
+    from helpers.assets import REGISTRY_PATH
+
+    environ = os.environ if environ is None else environ
     paths = [package_dir("helpers"), str(REGISTRY_PATH),
-             str(get_data_home().resolve())]
-    assets = os.environ.get("FACES_STYLES_ASSETS")
+             str(_data_home(environ))]
+    assets = environ.get("FACES_STYLES_ASSETS")
     if assets and Path(assets).is_dir():
         paths.append(str(Path(assets).resolve()))
     return [path for path in paths if path]
 
 
-def home_files():
+def home_files(environ=None):
     """Return {path under the sandbox's home: host file} to put there."""
-    font_list = matplotlib_font_list()
+    font_list = matplotlib_font_list(environ)
     if font_list is None:
         return {}
     return {f".matplotlib/{font_list.name}": str(font_list)}
 
 
-def private_caches():
+def private_caches(environ=None):
     """Return the cache folders a notebook must be able to add to.
 
     scikit-learn's joblib cache of LFW sits inside the shared data cache;
     the sandbox gives each notebook a private, writable copy at the same
     path, so cached entries (keyed by that path) are found.
     """
-    from helpers.assets import get_data_home
-
-    joblib = get_data_home().resolve() / "lfw_home" / "joblib"
+    environ = os.environ if environ is None else environ
+    joblib = _data_home(environ) / "lfw_home" / "joblib"
     return [str(joblib)] if joblib.is_dir() else []
 
 
-def matplotlib_font_list():
+def matplotlib_font_list(environ=None):
     """Return the path of matplotlib's font list, built once by the grader.
 
     A sandboxed kernel starts with an empty matplotlib folder and would
@@ -66,9 +74,10 @@ def matplotlib_font_list():
     one instead.  Built in a subprocess so the grader never imports
     matplotlib itself.
     """
-    from helpers.assets import get_data_home, replaced_atomically
+    from helpers.assets import replaced_atomically
 
-    folder = get_data_home() / "matplotlib"
+    environ = os.environ if environ is None else environ
+    folder = _data_home(environ) / "matplotlib"
     found = sorted(folder.glob("fontlist-v*.json"))
     if found:
         return found[-1]
@@ -88,19 +97,30 @@ def matplotlib_font_list():
     return found[-1] if found else None
 
 
-def notebook_environment():
+def notebook_environment(environ=None):
     """Return the environment variables a sandboxed notebook gets."""
-    from helpers.assets import get_data_home
-
-    env = {key: os.environ[key] for key in PASSED_ENV if key in os.environ}
-    env["FACES_STYLES_DATA"] = str(get_data_home().resolve())
+    environ = os.environ if environ is None else environ
+    env = {key: environ[key] for key in PASSED_ENV if key in environ}
+    env["FACES_STYLES_DATA"] = str(_data_home(environ))
     env["FACES_STYLES_READONLY_DATA"] = "1"
     # HDF5's file locks fail on a read-only mount (the encoder cache).
     env["HDF5_USE_FILE_LOCKING"] = "FALSE"
-    assets = os.environ.get("FACES_STYLES_ASSETS")
+    assets = environ.get("FACES_STYLES_ASSETS")
     if assets and Path(assets).is_dir():
         env["FACES_STYLES_ASSETS"] = str(Path(assets).resolve())
     return env
+
+
+def zygote_specification(environ=None):
+    """Return the zygote settings a kernel started with ``environ`` needs."""
+    environ = os.environ if environ is None else environ
+    return zygote.specification(
+        # The backend ipykernel would choose, known before the zygote's
+        # libraries import matplotlib.
+        {"MPLBACKEND": "module://matplotlib_inline.backend_inline",
+         **thread_environment(environ), **notebook_environment(environ)},
+        course_read_only_paths(environ), private_caches(environ),
+        home_files(environ), Limits.from_environment(environ))
 
 
 def submission_files(folder):
@@ -114,8 +134,23 @@ def submission_files(folder):
     }
 
 
+#: What a zygote's child runs: the kernel, as ``python -m ipykernel_launcher``.
+KERNEL_CODE = """
+import sys
+if sys.path[0] == "":
+    del sys.path[0]
+from ipykernel import kernelapp
+kernelapp.launch_new_instance()
+"""
+
+
 class SandboxKernelManager(AsyncKernelManager):
-    """Start the course's Python kernel in a bubblewrap sandbox."""
+    """Start the course's Python kernel in a bubblewrap sandbox.
+
+    Where the grading worker handed down a zygote with the same settings
+    (``instructor.grading.zygote``), the kernel is forked from it instead
+    of started afresh: TensorFlow is then already imported.
+    """
 
     limits = None  # a Limits instance; None means the defaults
 
@@ -139,16 +174,27 @@ class SandboxKernelManager(AsyncKernelManager):
             )
         return self._kernel_spec
 
+    def _forked(self):
+        return isinstance(self.sandbox, zygote.ZygoteClient)
+
     async def _async_pre_start_kernel(self, **kw):
         if self.sandbox is None:
-            self.sandbox = Sandbox(
-                limits=self.limits or Limits(),
-                read_only=course_read_only_paths(),
-                files=submission_files(kw.get("cwd")),
-                private_copies=private_caches(),
-                home_files=home_files(),
-                env=notebook_environment(),
-            ).__enter__()
+            client = None
+            if self.limits is None:
+                client = zygote.ZygoteClient.from_environment(
+                    zygote_specification())
+            if client is not None:
+                client.prepare(submission_files(kw.get("cwd")), home_files())
+                self.sandbox = client
+            else:
+                self.sandbox = Sandbox(
+                    limits=self.limits or Limits(),
+                    read_only=course_read_only_paths(),
+                    files=submission_files(kw.get("cwd")),
+                    private_copies=private_caches(),
+                    home_files=home_files(),
+                    env=notebook_environment(),
+                ).__enter__()
         scratch = self.sandbox.scratch
         self.ip = str(scratch / "kernel")
         self.connection_file = str(scratch / "connection.json")
@@ -165,7 +211,21 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
+        if self._forked():
+            return command
         return self.sandbox.command(command)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if not self._forked():
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        process = self.sandbox.spawn(
+            KERNEL_CODE, self.sandbox.child_environment,
+            self.sandbox.work_dir,
+            argv=[sys.executable, *kernel_cmd[3:]])
+        self.provisioner.process = process
+        self.provisioner.pid = process.pid
+        self.provisioner.pgid = None
+        self._reconcile_connection_info(self.provisioner.connection_info)
 
     def out_of_memory(self):
         """Return True when the kernel hit the sandbox's memory limit."""

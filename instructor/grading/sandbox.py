@@ -40,9 +40,10 @@ HOME = "/home/learner"
 THREADS_ENV = "FACES_STYLES_SANDBOX_THREADS"
 
 
-def thread_environment():
+def thread_environment(environ=None):
     """Return the variables that cap TensorFlow's and BLAS's thread pools."""
-    text = os.environ.get(THREADS_ENV, "0").strip() or "0"
+    environ = os.environ if environ is None else environ
+    text = environ.get(THREADS_ENV, "0").strip() or "0"
     if not text.isdigit():
         raise ValueError(f"{THREADS_ENV} must be a whole number of threads "
                          f"(0 for the libraries' default), got {text!r}")
@@ -75,6 +76,15 @@ class Limits:
     file_size: int = 100 * MIB
     scratch_size: int = 512 * MIB
     open_files: int = 1024
+
+    @classmethod
+    def from_environment(cls, environ):
+        """Return the default limits that ``environ``'s settings give."""
+        return cls(
+            memory=int(float(environ.get(
+                "FACES_STYLES_SANDBOX_MEMORY_GIB", "4")) * GIB),
+            processes=int(environ.get(
+                "FACES_STYLES_SANDBOX_PROCESSES", "1024")))
 
     def __post_init__(self):
         for name in ("memory", "processes", "file_size", "scratch_size",
@@ -174,6 +184,10 @@ class Sandbox:
     home_files: dict = field(default_factory=dict)
     env: dict = field(default_factory=dict)
     unsafe: bool = field(default_factory=unsafe_requested)
+    #: A zygote's slot (instructor.grading.zygote): its folders replace the
+    #: private tmpfs and scratch, so the grader can empty them between the
+    #: zygote's children; nothing else is writable.
+    slot: Path | None = None
 
     def __enter__(self):
         self._stack = contextlib.ExitStack()
@@ -188,6 +202,18 @@ class Sandbox:
             self.uid = self._stack.enter_context(uid_slot())
         self.cgroup = Cgroup(self.limits)
         self._stack.callback(self.cgroup.remove)
+        if self.slot is not None:
+            self.slot_copies = []
+            for index, folder in enumerate(self.private_copies):
+                copy = Path(self.slot) / f"private-{index}"
+                original = Path(self.slot) / f"original-{index}"
+                copy.mkdir(exist_ok=True)
+                original.mkdir(exist_ok=True)
+                os.chown(copy, self.uid, self.uid)
+                self.slot_copies.append((copy, folder, original))
+            self.scratch = Path(self.slot) / "run"
+            self._copies = []
+            return self
         # Host directory for what must be shared with the grader (sockets).
         self.scratch = Path(tempfile.mkdtemp(prefix="faces-styles-sandbox-"))
         self._stack.callback(shutil.rmtree, self.scratch, True)
@@ -223,8 +249,11 @@ class Sandbox:
 
     def _mounts(self):
         # First, so that later binds under /tmp stay visible.
-        args = ["--perms", "1777", "--size", str(self.limits.scratch_size),
-                "--tmpfs", "/tmp"]
+        if self.slot is not None:
+            args = ["--bind", str(Path(self.slot) / "tmp"), "/tmp"]
+        else:
+            args = ["--perms", "1777", "--size",
+                    str(self.limits.scratch_size), "--tmpfs", "/tmp"]
         for directory in SYSTEM_DIRS:
             if os.path.islink(directory):
                 args += ["--symlink", os.readlink(directory), directory]
@@ -248,6 +277,8 @@ class Sandbox:
             args += parents(path) + ["--ro-bind", str(path), str(path)]
         for path in self.hide:
             args += ["--tmpfs", str(path)]
+        if self.slot is not None:
+            return args + self._slot_mounts(parents)
         args += parents(self.scratch)
         args += ["--bind", str(self.scratch), str(self.scratch)]
         for path in self.writable:
@@ -271,6 +302,24 @@ class Sandbox:
             if "/" in name or name in ("", ".", ".."):
                 raise ValueError(f"not a plain file name: {name!r}")
             args += ["--ro-bind", str(source), f"{HOME}/work/{name}"]
+        return args
+
+    def _slot_mounts(self, parents):
+        """The rest of a zygote's mounts: the slot's folders, nothing else."""
+        slot = Path(self.slot)
+        args = parents(slot / "run")
+        args += ["--bind", str(slot / "run"), str(slot / "run")]
+        for copy, folder, original in self.slot_copies:
+            args += parents(original) + [
+                "--ro-bind", str(folder), str(original),
+                "--bind", str(copy), str(folder)]
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--bind", str(slot / "shm"), "/dev/shm",
+                 "--ro-bind-try", "/sys/devices/system/cpu",
+                 "/sys/devices/system/cpu"]
+        (slot / "home" / "work").mkdir(exist_ok=True)
+        args += parents(HOME) + ["--bind", str(slot / "home"), HOME,
+                 "--bind", str(slot / "work"), f"{HOME}/work"]
         return args
 
     def _environment(self):

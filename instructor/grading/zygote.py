@@ -1,0 +1,642 @@
+"""A zygote: one sandboxed Python that has imported TensorFlow, forking kernels.
+
+Importing TensorFlow costs 4 to 6 CPU-seconds, paid by every sandboxed
+kernel.  A grading worker instead starts one zygote per grading settings:
+a bubblewrap sandbox like a kernel's, whose Python imports the installed
+libraries (never the course's code) and then forks one child per kernel.
+Each child, before any student code runs,
+
+- is moved by the grader into a memory, pids and CPU cgroup of its own
+  (the grader learns its real process id from the kernel, through the
+  credentials of the message the child sends);
+- enters new user, PID, IPC and network namespaces, and runs the student's
+  code as process 1 of its PID namespace: it cannot see or signal the
+  zygote, and when it ends, the kernel ends everything it started;
+- closes every file the zygote had open.
+
+The zygote is not dumpable (no other process of its user may trace it or
+read its memory), and its only writable folders are the slot's: ``/tmp``,
+``/dev/shm``, the home and work folders, the kernel's socket folder and the
+private caches, all in one size-limited tmpfs of the grader's that it empties
+between kernels, after killing every process of the previous one.  Kernels
+of one zygote run one at a time.  Only the grader's user may ask it for a
+child (its socket's peer credentials are checked, and the socket's path is
+outside the sandbox).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from instructor.grading.cgroup import Cgroup
+from instructor.grading.sandbox import HOME, Limits, Sandbox
+
+#: The grader hands a running zygote to nbgrader's process through this.
+ZYGOTE_ENV = "FACES_STYLES_ZYGOTE"
+#: Set to 0 to start every kernel as a fresh process (no zygote).
+USE_ENV = "FACES_STYLES_ZYGOTE_KERNELS"
+#: Installed libraries a zygote imports before it forks (none of the course).
+PRELOAD = ("numpy", "tensorflow", "ipykernel.kernelapp")
+#: The slot's folders the children may write, emptied between kernels.
+SLOT_FOLDERS = ("tmp", "shm", "home", "work", "run")
+
+SERVER = r'''
+import ctypes, json, os, signal, socket, struct, sys, traceback
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_NEW_NAMESPACES = 0x10000000 | 0x20000000 | 0x08000000 | 0x40000000
+_listener = socket.socket(fileno=int(sys.argv[1]))
+_grader_uid = int(sys.argv[2])
+_preload = [name for name in sys.argv[3].split(",") if name]
+_failed = []
+for _name in _preload:
+    try:
+        __import__(_name)
+    except Exception as _error:
+        _failed.append(f"{_name}: {type(_error).__name__}: {_error}")
+# No process of this user may trace the zygote or read its memory.
+_libc.prctl(4, 0, 0, 0, 0)
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.write(1, (json.dumps({"ready": True, "failed": _failed}) + "\n").encode())
+
+
+def _read_line(connection, limit=1 << 22):
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = connection.recv(1 << 16)
+        if not chunk or len(data) > limit:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def _drop_capabilities():
+    # What the new user namespace granted: none of it is needed.
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+    data = (ctypes.c_uint32 * 6)()
+    if _libc.capset(header, data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+
+
+def _grandchild(request):
+    try:
+        _libc.prctl(4, 1, 0, 0, 0)  # an ordinary process from here on
+        _drop_capabilities()
+        null = os.open(os.devnull, os.O_RDWR)
+        for handle in (0, 1, 2):
+            os.dup2(null, handle)
+        os.closerange(3, 1 << 16)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = list(request.get("argv") or [sys.executable])
+        scope = {"__name__": "__main__", "__builtins__": __builtins__}
+        exec(compile(request["code"], "<forked by the zygote>", "exec"), scope)
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (
+            0 if stop.code is None else 1)
+    except BaseException:
+        code = 1
+    os._exit(code)
+
+
+def _child(connection, request):
+    _listener.close()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    try:
+        # The grader reads our real process id from this message's
+        # credentials and moves us into the kernel's cgroup.
+        connection.sendall(b"forked\n")
+        if _read_line(connection) != b"go\n":
+            os._exit(3)
+        uid, gid = os.getuid(), os.getgid()
+        # Dumpable again (the zygote is not): else the user namespace's
+        # id maps, in /proc/self, would belong to root.
+        _libc.prctl(4, 1, 0, 0, 0)
+        if _libc.unshare(_NEW_NAMESPACES) != 0:
+            os._exit(4)
+        with open("/proc/self/setgroups", "w") as handle:
+            handle.write("deny")
+        with open("/proc/self/uid_map", "w") as handle:
+            handle.write(f"{uid} {uid} 1")
+        with open("/proc/self/gid_map", "w") as handle:
+            handle.write(f"{gid} {gid} 1")
+        # Not dumpable again: the student's code, our child, cannot trace us.
+        _libc.prctl(4, 0, 0, 0, 0)
+        pid = os.fork()
+        if pid == 0:
+            connection.close()
+            _grandchild(request)
+        connection.close()
+        _, status = os.waitpid(pid, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    except BaseException:
+        os._exit(5)
+
+
+while True:
+    connection, _ = _listener.accept()
+    try:
+        peer = struct.unpack("3i", connection.getsockopt(
+            socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+        if peer[1] != _grader_uid:
+            raise PermissionError("not the grader")
+        request = json.loads(_read_line(connection))
+        if os.fork() == 0:
+            _child(connection, request)
+    except Exception:
+        with __import__("contextlib").suppress(OSError):
+            connection.sendall((json.dumps(
+                {"error": traceback.format_exc(limit=2)}) + "\n").encode())
+    finally:
+        connection.close()
+'''
+
+
+def enabled():
+    """Return True unless the instructor switched zygote kernels off."""
+    value = os.environ.get(USE_ENV, "1").strip().lower()
+    return value not in ("0", "false", "no", "off")
+
+
+def specification(environment, read_only, private_copies, home_files,
+                  limits, preload=PRELOAD):
+    """Return what decides a zygote's kernels, as a JSON-able dict."""
+    return {
+        "environment": dict(sorted(environment.items())),
+        "read_only": sorted(read_only),
+        "private_copies": list(private_copies),
+        "home_files": dict(sorted(home_files.items())),
+        "limits": {key: getattr(limits, key) for key in (
+            "memory", "address_space", "processes", "file_size",
+            "scratch_size", "open_files")},
+        "preload": list(preload),
+        "server": hashlib.sha256(SERVER.encode()).hexdigest(),
+        "python": sys.executable,
+    }
+
+
+class ZygoteError(RuntimeError):
+    """The zygote could not start or fork a child."""
+
+
+# -- the worker's side: start and keep a zygote ------------------------------
+
+class Zygote:
+    """A running zygote and its slot (the folders its children write)."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        # Not under /tmp: the children's /tmp is one of the slot's folders.
+        parent = "/var/tmp" if os.path.isdir("/var/tmp") else None
+        self.base = Path(tempfile.mkdtemp(prefix="faces-styles-zygote-",
+                                          dir=parent))
+        self.slot = self.base / "slot"
+        self.control = self.base / "control"
+        self.process = None
+        self.sandbox = None
+        self._mounted = False
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self):
+        if os.geteuid() != 0:
+            raise ZygoteError("a zygote needs root (users and tmpfs)")
+        limits = Limits(**self.spec["limits"])
+        self.slot.mkdir()
+        self.control.mkdir(mode=0o700)
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o",
+             f"size={limits.scratch_size},mode=0755", "tmpfs",
+             str(self.slot)], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise ZygoteError(f"cannot mount the slot: {result.stderr}")
+        self._mounted = True
+        self.sandbox = Sandbox(
+            limits=limits, read_only=self.spec["read_only"],
+            env=self.spec["environment"], slot=self.slot,
+            private_copies=self.spec["private_copies"]).__enter__()
+        for name in SLOT_FOLDERS:
+            folder = self.slot / name
+            folder.mkdir(exist_ok=True)
+            os.chown(folder, self.sandbox.uid, self.sandbox.uid)
+            folder.chmod(0o1777 if name in ("tmp", "shm") else 0o755)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(str(self.control / "zygote.sock"))
+        listener.listen(8)
+        try:
+            command = self.sandbox.command(
+                [sys.executable, "-c", SERVER, str(listener.fileno()),
+                 str(os.geteuid()), ",".join(self.spec["preload"])])
+            self.process = subprocess.Popen(
+                command, env=self.sandbox.environment(),
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, pass_fds=(listener.fileno(),),
+                start_new_session=True)
+        finally:
+            listener.close()
+        ready, _, _ = select.select([self.process.stdout], [], [], 600)
+        line = self.process.stdout.readline() if ready else b""
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            reply = {}
+        if not reply.get("ready"):
+            raise ZygoteError("the zygote did not start")
+        if reply.get("failed"):
+            raise ZygoteError("the zygote could not import: "
+                              + "; ".join(reply["failed"]))
+        found = processes_of(self.sandbox.uid)
+        if len(found) != 1:
+            raise ZygoteError(f"expected the zygote alone, found {found}")
+        self.pid = found[0]
+        with open(f"/proc/{self.pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        self._start_cpu = (int(fields[11]) + int(fields[12])) / os.sysconf(
+            "SC_CLK_TCK")
+
+    def take_start_cpu(self):
+        """Return the CPU seconds of the zygote's start, once (then 0)."""
+        seconds, self._start_cpu = self._start_cpu, 0.0
+        return seconds
+
+    def alive(self):
+        """Return True while the zygote runs and no kernel outlived its end."""
+        return (self.process is not None and self.process.poll() is None
+                and not (self.control / "poisoned").exists())
+
+    def handle(self):
+        """Return what nbgrader's process needs to use this zygote (JSON)."""
+        return json.dumps({
+            "socket": str(self.control / "zygote.sock"),
+            "lock": str(self.control / "lock"),
+            "slot": str(self.slot), "uid": self.sandbox.uid,
+            "pid": self.pid,
+            "child_environment": self.sandbox._environment(),
+            "description": self.sandbox.describe(),
+            "private_copies": [
+                [str(copy), folder, str(original)] for copy, folder, original
+                in self.sandbox.slot_copies],
+            "spec": self.spec,
+        })
+
+    def close(self):
+        """Kill the zygote and every child, unmount and delete the slot."""
+        if self.process is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=10)
+            self.process.stdout.close()
+            self.process = None
+        if self.sandbox is not None:
+            self.sandbox.__exit__(None, None, None)
+            self.sandbox = None
+        if self._mounted:
+            subprocess.run(["umount", "-l", str(self.slot)],
+                           capture_output=True)
+            self._mounted = False
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+_POOL_LOCK = threading.Lock()
+_IDLE = []
+#: Settings for which no zygote could start here (not tried again).
+_FAILED = set()
+
+
+@contextlib.contextmanager
+def lent(spec):
+    """Yield an idle zygote for ``spec`` (started when none is), or None.
+
+    None when zygotes are switched off or cannot run here (not root, no
+    tmpfs, no user namespaces): kernels then start as fresh processes.
+    """
+    if not enabled():
+        yield None
+        return
+    zygote = None
+    with _POOL_LOCK:
+        for candidate in list(_IDLE):
+            if not candidate.alive():
+                _IDLE.remove(candidate)
+                candidate.close()
+            elif candidate.spec == spec and zygote is None:
+                _IDLE.remove(candidate)
+                zygote = candidate
+    key = json.dumps(spec, sort_keys=True)
+    if zygote is None and key not in _FAILED:
+        try:
+            zygote = Zygote(spec)
+        except (ZygoteError, OSError):
+            _FAILED.add(key)
+    if zygote is None:
+        yield None
+        return
+    try:
+        yield zygote
+    finally:
+        with _POOL_LOCK:
+            if zygote.alive():
+                _IDLE.append(zygote)
+            else:
+                zygote.close()
+
+
+@atexit.register
+def close_all():
+    """Close every idle zygote of this process (and unmount its slot)."""
+    with _POOL_LOCK:
+        while _IDLE:
+            _IDLE.pop().close()
+
+
+# -- nbgrader's side: fork a kernel from the zygote --------------------------
+
+class ForkedProcess:
+    """A process forked by the zygote, handled like a ``subprocess.Popen``.
+
+    The process is not our child: it is watched through a pidfd, and
+    killing it kills its whole cgroup.  Its exit status is not known to
+    us; ``returncode`` is 1 once it has ended.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid, cgroup):
+        self.pid = pid
+        self.cgroup = cgroup
+        self.returncode = None
+        self._pidfd = os.pidfd_open(pid)
+
+    def poll(self):
+        if self.returncode is None:
+            ready, _, _ = select.select([self._pidfd], [], [], 0)
+            if ready:
+                self._ended()
+        return self.returncode
+
+    def wait(self, timeout=None):
+        if self.returncode is None:
+            ready, _, _ = select.select([self._pidfd], [], [], timeout)
+            if not ready:
+                raise subprocess.TimeoutExpired("forked kernel", timeout)
+            self._ended()
+        return self.returncode
+
+    def _ended(self):
+        self.returncode = 1
+        # Process 1 of its namespace has ended: make sure all else has.
+        self.cgroup.kill_all()
+
+    def send_signal(self, signum):
+        if signum == signal.SIGKILL:
+            self.kill()
+            return
+        for path in self.cgroup.paths[:1]:
+            with contextlib.suppress(OSError):
+                for pid in (path / "cgroup.procs").read_text().split():
+                    with contextlib.suppress(OSError):
+                        os.kill(int(pid), signum)
+
+    def terminate(self):
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self):
+        self.cgroup.kill_all()
+        with contextlib.suppress(OSError):
+            signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+
+    def close(self):
+        with contextlib.suppress(OSError):
+            os.close(self._pidfd)
+
+
+def processes_of(uid):
+    """Return the ids of the live processes whose real user is ``uid``."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status") as handle:
+                fields = dict(line.split(":", 1) for line in handle
+                              if ":" in line)
+        except OSError:
+            continue
+        if (int(fields["Uid"].split()[0]) == uid
+                and not fields["State"].strip().startswith("Z")):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def _empty(folder, keep=()):
+    """Delete everything inside ``folder`` but ``keep`` (links not followed)."""
+    for entry in list(os.scandir(folder)):
+        if entry.name in keep:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+
+
+def _join_own_cpuacct(pid):
+    """Count ``pid`` in this process's cpuacct group (the task's meter)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if "cpuacct" in controllers.split(",") and \
+                    "cpu" not in controllers.split(","):
+                procs = Path("/sys/fs/cgroup/cpuacct") / path.lstrip("/") \
+                    / "cgroup.procs"
+                procs.write_text(str(pid))
+
+
+class ZygoteClient:
+    """nbgrader's use of a zygote its worker started (one kernel at a time)."""
+
+    def __init__(self, handle):
+        info = json.loads(handle)
+        self.socket_path = info["socket"]
+        self.lock_path = info["lock"]
+        self.slot = Path(info["slot"])
+        self.uid = int(info["uid"])
+        self.zygote_pid = int(info["pid"])
+        self.control = Path(self.socket_path).parent
+        self.private_copies = [
+            (Path(copy), folder, Path(original))
+            for copy, folder, original in info["private_copies"]]
+        self.spec = info["spec"]
+        self.child_environment = info["child_environment"]
+        self.description = info["description"]
+        self.process = None
+        self._lock = None
+
+    @classmethod
+    def from_environment(cls, spec):
+        """Return a client of the zygote in $FACES_STYLES_ZYGOTE for ``spec``.
+
+        None when there is none, or when it was started for other settings.
+        """
+        handle = os.environ.get(ZYGOTE_ENV)
+        if not handle or not enabled():
+            return None
+        try:
+            client = cls(handle)
+        except (ValueError, KeyError, TypeError):
+            return None
+        return client if client.spec == spec else None
+
+    @property
+    def scratch(self):
+        """The folder of the kernel's connection file and sockets."""
+        return self.slot / "run"
+
+    def environment(self):
+        """The grader's side has nothing to start: an empty environment."""
+        return {"PATH": "/usr/bin:/bin"}
+
+    def describe(self):
+        """Return one line saying how the forked kernel is isolated."""
+        return (f"{self.description}; forked from a zygote into its own "
+                "user, PID, IPC and network namespaces and cgroup")
+
+    def out_of_memory(self):
+        """Return True when the memory limit killed the child's process."""
+        return bool(self.process and self.process.cgroup.out_of_memory())
+
+    def __exit__(self, *exc_info):
+        self.release(self.process)
+        self.process = None
+        return False
+
+    @property
+    def work_dir(self):
+        """The kernel's working folder, as its process sees it."""
+        return f"{HOME}/work"
+
+    def prepare(self, files, home_files):
+        """Take the zygote and fill its slot for a new kernel."""
+        self._lock = open(self.lock_path, "w")
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        # A grader killed mid-kernel leaves its kernel behind: end it first.
+        self._sweep()
+        self.wipe()
+        from helpers.assets import link_tree
+
+        for name, source in sorted(files.items()):
+            if "/" in name or name in ("", ".", ".."):
+                raise ValueError(f"not a plain file name: {name!r}")
+            shutil.copyfile(source, self.slot / "work" / name)
+            os.chmod(self.slot / "work" / name, 0o644)
+        for name, source in sorted(home_files.items()):
+            target = self.slot / "home" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            os.chmod(target, 0o644)
+        for copy, folder, original in self.private_copies:
+            link_tree(folder, copy, link_to=original)
+        for folder in [self.slot / name for name in ("home", "work")] + [
+                copy for copy, _, _ in self.private_copies]:
+            for path in [folder, *folder.rglob("*")]:
+                if path.is_dir() and not path.is_symlink():
+                    os.chown(path, self.uid, self.uid)
+
+    def spawn(self, code, env, cwd, argv=None, limits=None):
+        """Fork a child that runs ``code``; return its ForkedProcess."""
+        cgroup = Cgroup(limits or Limits(**self.spec["limits"]))
+        if not cgroup.available:
+            cgroup.remove()
+            raise ZygoteError("no cgroup for the kernel")
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+            connection.settimeout(60)
+            connection.connect(self.socket_path)
+            connection.sendall((json.dumps({
+                "code": code, "env": env, "cwd": cwd,
+                "argv": argv or [sys.executable]}) + "\n").encode())
+            message, ancillary, _, _ = connection.recvmsg(
+                4096, socket.CMSG_SPACE(12))
+            credentials = [data for level, kind, data in ancillary
+                           if level == socket.SOL_SOCKET
+                           and kind == socket.SCM_CREDENTIALS]
+            if message != b"forked\n" or not credentials:
+                raise ZygoteError("the zygote did not fork: "
+                                  + message.decode(errors="replace")[:2000])
+            pid, uid, _ = struct.unpack("3i", credentials[0][:12])
+            if uid != self.uid:
+                raise ZygoteError(f"the forked child runs as {uid}, "
+                                  f"not {self.uid}")
+            process = ForkedProcess(pid, cgroup)
+            for path in cgroup.paths:
+                (path / "cgroup.procs").write_text(str(pid))
+            _join_own_cpuacct(pid)
+            connection.sendall(b"go\n")
+            self.process = process
+            return process
+        except BaseException:
+            cgroup.remove()
+            raise
+        finally:
+            connection.close()
+
+    def _sweep(self):
+        """Kill every process of the zygote's user but the zygote itself.
+
+        Nothing of one kernel may run when the next one's files are put in
+        the slot; if something cannot be killed, the zygote is retired.
+        """
+        for _ in range(100):
+            left = [pid for pid in processes_of(self.uid)
+                    if pid != self.zygote_pid]
+            if not left:
+                return
+            for pid in left:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            select.select([], [], [], 0.05)
+        (self.control / "poisoned").write_text("a kernel outlived its end")
+        raise ZygoteError("a forked kernel could not be ended")
+
+    def wipe(self):
+        """Empty the slot's folders (every child must have ended)."""
+        for name in SLOT_FOLDERS:
+            # home/work is where the work folder is mounted: it stays.
+            _empty(self.slot / name, keep=("work",) if name == "home" else ())
+        for copy, _, _ in self.private_copies:
+            _empty(copy)
+
+    def release(self, process=None):
+        """End ``process`` and its cgroup, empty the slot, free the zygote."""
+        if process is not None:
+            process.kill()
+            process.cgroup.remove()
+            process.close()
+        self._sweep()
+        self.wipe()
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None

@@ -1,0 +1,232 @@
+"""Kernels forked from a zygote: as isolated as a fresh sandbox, and cheaper.
+
+Each test starts a real zygote (bubblewrap, its own user, a tmpfs slot)
+and forks children that behave like hostile submissions: they try to
+reach the zygote, leave something for the next child, or outlive their
+grader.  The zygote needs root (its own user and tmpfs); elsewhere the
+kernels start as fresh sandboxes and these tests do not apply.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from instructor.grading import kernel, zygote
+from instructor.grading.sandbox import GIB, Limits
+
+REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0, reason="a zygote needs root (its own user, a tmpfs)")
+
+
+@pytest.fixture(scope="module")
+def started():
+    spec = zygote.specification(
+        {"LANG": "C.UTF-8"}, [str(REPO / "helpers")], [], {}, Limits(),
+        preload=("numpy",))
+    running = zygote.Zygote(spec)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def client(started):
+    assert started.alive(), "an earlier test killed the zygote"
+    return zygote.ZygoteClient(started.handle())
+
+
+def run(client, code, limits=None, timeout=60):
+    """Fork a child that runs ``code``; return (what it wrote, process)."""
+    client.prepare({}, {})
+    process = client.spawn(
+        textwrap.dedent(code), {"PATH": "/usr/bin:/bin", "HOME": "/home/learner"},
+        client.work_dir, limits=limits)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    result = client.slot / "work" / "out.json"
+    written = json.loads(result.read_text()) if result.exists() else None
+    process.out_of_memory = client.out_of_memory()
+    client.release(process)
+    return written, process
+
+
+def test_a_child_is_sandboxed_like_a_fresh_kernel(client, started):
+    written, _ = run(client, f"""
+        import json, os, socket
+        out = {{"uid": os.getuid(), "pid": os.getpid(),
+               "solutions": os.path.exists({str(REPO / 'solutions')!r}),
+               "instructor": os.path.exists({str(REPO / 'instructor')!r}),
+               "helpers": os.path.isdir({str(REPO / 'helpers')!r}),
+               "control": os.path.exists({str(started.control)!r}),
+               "capabilities": [line.split()[1] for line in
+                                open("/proc/self/status")
+                                if line.startswith("CapEff")]}}
+        try:
+            socket.create_connection(("1.1.1.1", 53), timeout=2)
+            out["network"] = "reachable"
+        except OSError as error:
+            out["network"] = type(error).__name__
+        json.dump(out, open("out.json", "w"))
+    """)
+    assert written == {"uid": started.sandbox.uid, "pid": 1,
+                       "solutions": False, "instructor": False,
+                       "helpers": True, "control": False,
+                       "capabilities": ["0000000000000000"],
+                       "network": "OSError"}
+
+
+def test_a_child_can_neither_signal_nor_read_nor_trace_the_zygote(client,
+                                                                  started):
+    written, _ = run(client, """
+        import ctypes, json, os, signal
+        out = {"killed": [], "read": [], "traced": []}
+        own = os.readlink("/proc/self")
+        for name in os.listdir("/proc"):
+            # Itself: its /proc number, and 1 in its own PID namespace.
+            if not name.isdigit() or name in (own, "1"):
+                continue
+            pid = int(name)
+            try:
+                os.kill(pid, signal.SIGKILL)
+                out["killed"].append(pid)
+            except OSError:
+                pass
+            for part in ("mem", "environ"):
+                try:
+                    open(f"/proc/{pid}/{part}", "rb").read(1)
+                    out["read"].append(f"{pid}/{part}")
+                except OSError:
+                    pass
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.ptrace(16, pid, None, None) == 0:  # PTRACE_ATTACH
+                out["traced"].append(pid)
+        json.dump(out, open("out.json", "w"))
+    """)
+    assert written == {"killed": [], "read": [], "traced": []}
+    assert started.alive()
+    again, _ = run(client, "open('out.json', 'w').write('1')")
+    assert again == 1
+
+
+def test_nothing_of_one_child_reaches_the_next(client, started):
+    first, _ = run(client, """
+        import ctypes, json, os, time
+        for path in ("/tmp/left", "/dev/shm/left", "/home/learner/left",
+                     "left"):
+            open(path, "w").write("secret")
+        libc = ctypes.CDLL(None, use_errno=True)
+        segment = libc.shmget(4242, 4096, 0o1000 | 0o666)  # IPC_CREAT
+        if os.fork() == 0:  # a daemon that outlives the kernel
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(30)
+                open("/tmp/late", "w").write("secret")
+                os._exit(0)
+            os._exit(0)
+        json.dump({"segment": segment}, open("out.json", "w"))
+    """, timeout=5)
+    assert first["segment"] >= 0
+    assert zygote.processes_of(started.sandbox.uid) == [started.pid]
+    second, _ = run(client, """
+        import ctypes, json, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        json.dump({"tmp": os.listdir("/tmp"), "shm": os.listdir("/dev/shm"),
+                   "home": sorted(os.listdir("/home/learner")),
+                   "work": os.listdir("."),
+                   "segment": libc.shmget(4242, 4096, 0)},
+                  open("out.json", "w"))
+    """)
+    assert second == {"tmp": [], "shm": [], "home": ["work"], "work": [],
+                      "segment": -1}
+
+
+def test_the_memory_limit_is_the_childs_own(client, started):
+    _, process = run(client, """
+        blocks = []
+        for _ in range(64):
+            blocks.append(bytearray(64 << 20))
+        open("out.json", "w").write("1")
+    """, limits=Limits(memory=GIB // 2))
+    assert process.returncode is not None and process.out_of_memory
+    written, _ = run(client, "open('out.json', 'w').write('2')")
+    assert written == 2 and started.alive()
+
+
+def test_only_the_grader_may_ask_for_a_child(started):
+    socket_path = started.control / "zygote.sock"
+    code = ("import socket; s = socket.socket(socket.AF_UNIX); "
+            f"s.connect({str(socket_path)!r}); print('connected')")
+    result = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         sys.executable, "-c", code], capture_output=True, text=True)
+    assert "connected" not in result.stdout
+    assert "PermissionError" in result.stderr
+
+
+def test_a_grader_killed_mid_kernel_leaves_nothing_behind(started):
+    orphaned = zygote.ZygoteClient(started.handle())
+    orphaned.prepare({}, {})
+    orphaned.spawn("import time; open('x', 'w'); time.sleep(60)",
+                   {"PATH": "/usr/bin"}, orphaned.work_dir)
+    time.sleep(0.5)
+    assert len(zygote.processes_of(started.sandbox.uid)) > 1
+    orphaned._lock.close()  # the grader died: its lock went with it
+    client = zygote.ZygoteClient(started.handle())
+    written, _ = run(client, """
+        import json, os
+        json.dump(os.listdir("."), open("out.json", "w"))
+    """)
+    assert written == []
+    assert zygote.processes_of(started.sandbox.uid) == [started.pid]
+
+
+def test_forked_kernels_run_notebooks_as_fresh_kernels_do(monkeypatch):
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(
+            "import os, sys\nprint(sys.path, os.getcwd(), "
+            "os.environ.get('MPLBACKEND'))"),
+        nbformat.v4.new_code_cell(
+            "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"),
+    ])
+
+    def execute():
+        client = NotebookClient(
+            nbformat.from_dict(notebook), timeout=120,
+            kernel_manager_class=kernel.SandboxKernelManager)
+        executed = client.execute()
+        return ([output.get("text") for output in executed.cells[0].outputs
+                 if output.get("name") == "stdout"],
+                [output.output_type for output in executed.cells[1].outputs])
+
+    spawned = []
+    spawn = zygote.ZygoteClient.spawn
+
+    def counted(self, *args, **kwargs):
+        spawned.append(args)
+        return spawn(self, *args, **kwargs)
+
+    monkeypatch.setattr(zygote.ZygoteClient, "spawn", counted)
+    fresh = execute()
+    assert not spawned
+    running = zygote.Zygote(kernel.zygote_specification())
+    try:
+        monkeypatch.setenv(zygote.ZYGOTE_ENV, running.handle())
+        forked = execute()
+        forked_again = execute()
+    finally:
+        running.close()
+    assert len(spawned) == 2
+    assert forked == fresh == forked_again
+    assert forked[1] == ["display_data"]
