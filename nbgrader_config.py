@@ -40,12 +40,10 @@ c.Execute.kernel_name = "python3"
 # Grading and validation always run in the quick configuration.
 GRADING_COMMANDS = {"autograde", "validate", "generate_feedback"}
 if GRADING_COMMANDS.intersection(sys.argv[1:3]):
-    os.environ.setdefault("FACES_STYLES_QUICK", "1")
     # The same TensorFlow numerics as the test suite (oneDNN off).
-    from helpers.notebook import REPRODUCIBLE_ENV
+    from helpers.notebook import grading_environment
 
-    for key, value in REPRODUCIBLE_ENV.items():
-        os.environ.setdefault(key, value)
+    grading_environment(os.environ)
 
 # Grading: every submission's kernel runs in a bubblewrap sandbox
 # (instructor/grading/), and scores come from the hidden tests, which the

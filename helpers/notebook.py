@@ -5,11 +5,24 @@ import os
 import random
 import warnings
 
-from helpers.config import quick_mode
+from helpers.config import QUICK_ENV, quick_mode
 
 #: Set by the test suite, ``execute-solutions`` and nbgrader's grading
 #: commands (not by :func:`setup`): bit-stable TensorFlow numerics.
 REPRODUCIBLE_ENV = {"TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
+def grading_environment(environ):
+    """Add to ``environ`` what grading runs with unless told otherwise.
+
+    The quick configuration and reproducible TensorFlow numerics; the
+    course's ``nbgrader_config.py`` applies it for nbgrader's grading
+    commands.
+    """
+    environ.setdefault(QUICK_ENV, "1")
+    for key, value in REPRODUCIBLE_ENV.items():
+        environ.setdefault(key, value)
+    return environ
 
 
 def import_tensorflow_quietly():

@@ -8,6 +8,7 @@ be detected, the honest students keep full marks, nobody's gradebook entry
 is touched by a submission, and grading finishes.
 """
 
+import json
 import os
 
 import nbformat
@@ -160,6 +161,21 @@ CHEATS = {
         "import helpers.style.images as M",
         "import numpy as np\n" + VALIDATED_ALIAS.format(
             default="", call='getattr(M, "to_float_image")')),
+    "metadata_flood": (
+        "from IPython.display import publish_display_data\n"
+        "for _ in range(20):\n"
+        "    publish_display_data({'text/plain': '.'}, "
+        "metadata={'pad': 'A' * (10 << 20)})", "import numpy as np\n" + WRONG),
+    # Stops reading the clean room's requests (keeping the pipe open); the
+    # next answer cell is larger than the pipe holds.
+    "stall_requests": ("", "import numpy as np, os, sys\n"
+                       "if len(sys.argv) == 3 and sys.argv[1].isdigit():\n"
+                       "    _fd = int(sys.argv[1])\n"
+                       "    _keep = os.dup(_fd)\n"
+                       "    _r, _w = os.pipe()\n"
+                       "    os.dup2(_r, _fd)\n" + WRONG),
+    "fake_report": ("", "import numpy as np\n" + WRONG),
+    "big_file": ("", "import numpy as np\n" + WRONG),
     "alias_checks_attribute": (
         "import helpers.checks.common",
         "import numpy as np\n" + VALIDATED_ALIAS.format(
@@ -184,6 +200,17 @@ FLAGGED = {
     "alias_getattr_module": "answers use names that no answer cell defines",
     "alias_checks_attribute": "the course package 'helpers'",
     "print_gigabyte": "output truncated",
+    "metadata_flood": "output truncated",
+    "fake_report": "the grader's report file name and was ignored",
+    "big_file": "larger than 16 MiB and was ignored",
+}
+#: A forged report beside the notebook (it must change nothing).
+FORGED_REPORT = {
+    "00_setup.ipynb": {
+        "execution": {"sandbox": "UNSAFE: forged"},
+        "verdicts": {"test_center_crop": {"grader_error": True,
+                                          "message": "forged"}}},
+    "zz": 1,
 }
 
 
@@ -227,6 +254,15 @@ def graded(tmp_path_factory):
     submit("print_gigabyte", _submission(
         release, source, "", "for _ in range(1024):\n"
         "    print('x' * (1 << 20))\n" + honest))
+    stalled = root / "submitted" / "stall_requests" / ASSIGNMENT / NOTEBOOK
+    notebook = nbformat.read(stalled, 4)
+    _cells(notebook, "solution")[-1].source += "\n# " + "x" * 200_000
+    nbformat.write(notebook, stalled)
+    folder = root / "submitted"
+    (folder / "fake_report" / ASSIGNMENT / "grading_report.json").write_text(
+        json.dumps(FORGED_REPORT))
+    (folder / "big_file" / ASSIGNMENT / "notes.bin").write_bytes(
+        b"x" * (17 << 20))
     old = dict(os.environ)
     # Short time limits and a small process limit keep the fork bomb cheap.
     environment = {"FACES_STYLES_CELL_TIMEOUT": "20",
@@ -288,6 +324,21 @@ def test_the_report_flags_what_can_be_detected(graded):
     for student, flag in FLAGGED.items():
         problems = "\n".join(reports[student]["problems"])
         assert flag in problems, (student, problems)
+
+
+def test_a_forged_report_changes_nothing(graded):
+    root, reports, _ = graded
+    problems = "\n".join(reports["fake_report"]["problems"])
+    assert "forged" not in problems and "UNSAFE" not in problems
+    report = json.loads((root / "autograded" / "fake_report" / ASSIGNMENT
+                         / "grading_report.json").read_text())
+    assert set(report) == {"00_setup"}
+
+
+def test_output_limits_count_everything_an_output_holds(graded):
+    root, _, _ = graded
+    flooded = root / "autograded" / "metadata_flood" / ASSIGNMENT / NOTEBOOK
+    assert flooded.stat().st_size < 16 << 20
 
 
 def test_nothing_of_the_course_or_other_students_is_visible(graded):

@@ -24,6 +24,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from helpers.notebook import REPRODUCIBLE_ENV
 from instructor.course import cluster, manage
 
 ASSIGNMENT = "00_setup"
@@ -79,8 +80,12 @@ def _grades(root):
 
 
 def _start(command, log):
+    # As on a cluster: without the test session's TensorFlow settings,
+    # which the course's nbgrader config adds for grading.
+    env = {key: value for key, value in os.environ.items()
+           if key not in REPRODUCIBLE_ENV}
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +189,17 @@ def test_grades_equal_local_grading(graded):
     autograded = root / "autograded" / "full" / ASSIGNMENT
     assert (autograded / NOTEBOOK).is_file()
     assert (autograded / "grading_report.json").is_file()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="zygotes need root")
+def test_workers_fork_kernels_from_a_zygote(graded):
+    # The workers' zygotes were started for the settings nbgrader's own
+    # process grades with (its config adds some): the kernels are forked.
+    root, _, _, _, _ = graded
+    for student in ("full", "partial", "blank"):
+        report = manage.grading_report(ASSIGNMENT, student, root)
+        sandbox = report["00_setup"]["execution"]["sandbox"]
+        assert "forked from a zygote" in sandbox, (student, sandbox)
 
 
 def test_killed_worker_task_is_graded_elsewhere(graded):

@@ -1,6 +1,7 @@
 """The clean room, its plain-data protocol and the trusted harness."""
 
 import json
+import time
 
 import nbformat
 import numpy as np
@@ -97,6 +98,56 @@ def test_exit_and_timeout_fail_one_call_only(room):
 def test_objects_with_behaviour_cannot_come_back(room):
     with pytest.raises(StudentError, match="not a number"):
         room.call("equal")
+
+
+@pytest.mark.parametrize("bad", [
+    {"__ndarray__": "", "dtype": "not-a-dtype", "shape": [0]},
+    {"__ndarray__": "", "dtype": "<f8", "shape": [1] * 65},
+    {"__ndarray__": 7, "dtype": "<f8", "shape": [0]},
+])
+def test_malformed_arrays_are_protocol_errors_not_grader_errors(bad):
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode(bad)
+
+
+def test_a_reply_of_millions_of_values_is_refused_before_parsing():
+    text = json.dumps({"id": "x", "ok": True, "value": [[]] * 1_100_000})
+    with pytest.raises(protocol.ProtocolError, match="more than"):
+        protocol.loads(text)
+    assert protocol.loads(json.dumps([[]] * 1000)) == [[]] * 1000
+
+
+HOSTILE_CELLS = [
+    # Shadows the builtins and the prelude's names the grader's code uses.
+    ("shadow", "isinstance = lambda obj, cls: True\nall = any\n"
+               "np = None\nglobals = lambda: {}\n"
+               "def answer():\n    return [1, 2]\n"),
+    # Stops reading its requests while keeping the pipe open: the next
+    # request (a cell larger than the pipe holds) can never be written.
+    ("stall", "import os, sys\n_fd = int(sys.argv[1])\n_keep = os.dup(_fd)\n"
+              "_r, _w = os.pipe()\nos.dup2(_r, _fd)\n"),
+    ("large", "VALUE = 1\n# " + "x" * 200_000 + "\n"),
+]
+
+
+def test_answers_cannot_shadow_what_the_graders_code_uses():
+    with CleanRoom(HOSTILE_CELLS[:1], prelude="import numpy as np",
+                   call_timeout=10, cell_timeout=10) as room:
+        checked = room.run("result = [isinstance(answer(), np.ndarray), "
+                           "all([False, True]), 'answer' in globals()]")
+    assert checked == [False, False, True]
+
+
+def test_a_room_that_stops_reading_times_out_instead_of_hanging():
+    started = time.monotonic()
+    room = CleanRoom(HOSTILE_CELLS[1:], prelude="import numpy as np",
+                     call_timeout=3, cell_timeout=3)
+    room.start()
+    try:
+        assert "TimeoutError" in str(room.cell_errors["large"])
+    finally:
+        room.stop()
+    assert time.monotonic() - started < 60
 
 
 def test_every_grade_cell_has_exactly_one_hidden_test():

@@ -41,7 +41,8 @@ GRADING_CODE = {"instructor": ("grading", "hidden_tests", "reference"),
                 "helpers": ("checks",)}
 #: Grading settings the coordinator hands to the workers' nbgrader.
 PASSED_ENV_PREFIXES = ("FACES_STYLES_",)
-NOT_PASSED_ENV = ("FACES_STYLES_ASSETS", "FACES_STYLES_DATA")
+NOT_PASSED_ENV = ("FACES_STYLES_ASSETS", "FACES_STYLES_DATA",
+                  "FACES_STYLES_ZYGOTE")
 
 
 # -- the task, run on a worker -----------------------------------------------
@@ -187,7 +188,10 @@ def _kernel_zygote(env):
     from instructor.grading import kernel
     from instructor.grading.preprocessors import VERDICTS_ONLY_ENV
 
-    environ = nbgrader_environment(env)
+    from helpers.notebook import grading_environment
+
+    # As nbgrader's process will see it once the course config has loaded.
+    environ = grading_environment(nbgrader_environment(env))
     if environ.get(VERDICTS_ONLY_ENV, "").strip().lower() not in (
             "", "0", "false", "no", "off"):
         return contextlib.nullcontext()
@@ -320,12 +324,14 @@ def build_payload(assignment, student, root, code_hash=None):
 
     ``code_hash`` is :func:`grading_code_hash` (computed when not given).
     """
-    from instructor.course.manage import SOURCE_DIR
+    from instructor.course.manage import SOURCE_DIR, submitted_files
     from instructor.grading import harness
     from instructor.grading.preprocessors import verdicts_only_requested
 
     source = read_tree(Path(root) / SOURCE_DIR / assignment)
-    submission = read_tree(Path(root) / "submitted" / student / assignment)
+    taken, _ = submitted_files(
+        Path(root) / "submitted" / student / assignment)
+    submission = {name: path.read_bytes() for name, path in taken.items()}
     config = (Path(root) / "nbgrader_config.py").read_bytes()
     source_hash = fingerprint(source, {"nbgrader_config.py": config})
     code_hash = code_hash or grading_code_hash()
@@ -461,14 +467,15 @@ def grade_submissions(pairs, root, client, window=None, on_result=None):
     recorder = Recorder(root)
     done = journal(root)
     code_hash = grading_code_hash()
-    todo, payloads = [], {}
+    todo = []
     for assignment, student in pairs:
+        # Only the fingerprint is kept: a payload holds whole submissions
+        # and is built again when its task is sent.
         payload = build_payload(assignment, student, root, code_hash)
         previous = done.get((assignment, student))
         if previous and previous["fingerprint"] == payload["fingerprint"]:
             continue
         todo.append((assignment, student))
-        payloads[(assignment, student)] = payload
     threads = sum(client.nthreads().values()) or 1
     window = window or max(2, 2 * threads)
     recorded = {}
@@ -479,7 +486,7 @@ def grade_submissions(pairs, root, client, window=None, on_result=None):
 
     def send():
         assignment, student = pending.pop()
-        payload = payloads.pop((assignment, student))
+        payload = build_payload(assignment, student, root, code_hash)
         future = client.submit(
             grade_task, payload, pure=False, retries=1,
             key=f"grade-{assignment}-{student}-{payload['fingerprint'][:12]}"

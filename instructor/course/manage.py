@@ -16,6 +16,10 @@ import nbformat
 from helpers.config import QUICK_ENV, REPO_ROOT
 
 SOURCE_DIR = "solutions"
+#: The largest files grading takes from a submission; bigger ones are left
+#: out (and reported), so one submission cannot fill the grader's memory.
+MAX_NOTEBOOK_BYTES = 64 << 20
+MAX_OTHER_FILE_BYTES = 16 << 20
 RELEASE_DIR = "notebooks"
 NBVAL_MARK = "# NBVAL_CHECK_OUTPUT"
 
@@ -166,6 +170,36 @@ def submissions(assignment, root=REPO_ROOT):
     )
 
 
+def submitted_files(folder):
+    """Return ({relative path: Path} that grading takes, [left out, why]).
+
+    Plain files only (no links, no checkpoints); files over the size
+    limits and a file that would pose as the grader's report are left out.
+    """
+    from instructor.grading.preprocessors import REPORT_NAME
+
+    folder = Path(folder)
+    taken, left_out = {}, []
+    if not folder.is_dir():
+        return taken, left_out
+    for path in sorted(folder.rglob("*")):
+        if (not path.is_file() or path.is_symlink()
+                or ".ipynb_checkpoints" in path.parts):
+            continue
+        name = str(path.relative_to(folder))
+        limit = (MAX_NOTEBOOK_BYTES if path.suffix == ".ipynb"
+                 else MAX_OTHER_FILE_BYTES)
+        if name == REPORT_NAME:
+            left_out.append(f"{name} is the grader's report file name and "
+                            "was ignored")
+        elif path.stat().st_size > limit:
+            left_out.append(f"{name} is larger than {limit >> 20} MiB and "
+                            "was ignored")
+        else:
+            taken[name] = path
+    return taken, left_out
+
+
 def submission_problems(assignment, student, root=REPO_ROOT):
     """Return human-readable problems with a submission's files."""
     expected = {
@@ -173,8 +207,10 @@ def submission_problems(assignment, student, root=REPO_ROOT):
             "*.ipynb")
     }
     folder = Path(root) / "submitted" / student / assignment
-    present = {path.name for path in folder.glob("*.ipynb")}
-    problems = [
+    taken, left_out = submitted_files(folder)
+    present = {name for name in taken
+               if name.endswith(".ipynb") and "/" not in name}
+    problems = left_out + [
         f"{name} is missing (graded as 0)" for name in sorted(expected - present)
     ]
     problems += [
@@ -209,15 +245,18 @@ def grading_report(assignment, student, root=REPO_ROOT):
 
     path = Path(root) / "autograded" / student / assignment / REPORT_NAME
     try:
-        return json.loads(path.read_text())
+        report = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+    return report if isinstance(report, dict) else {}
 
 
 def report_problems(report):
     """Return the flags a grading report raises, as readable lines."""
     problems = []
     for notebook, entry in sorted(report.items()):
+        if not isinstance(entry, dict):
+            continue
         execution = entry.get("execution") or {}
         sandbox = execution.get("sandbox") or ""
         if sandbox.startswith("UNSAFE"):

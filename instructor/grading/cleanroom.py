@@ -34,6 +34,10 @@ _replies = _os.fdopen(int(_sys.argv[2]), "w")
 _main = _types.ModuleType("__main__")
 _sys.modules["__main__"] = _main
 _namespace = _main.__dict__
+# The grader's snippets see these, whatever the answers rebind or patch:
+# the builtins as they were at start, and the names the prelude bound.
+_real_builtins = dict(vars(_builtins))
+_prelude_names = {}
 
 
 def _error(error):
@@ -53,6 +57,10 @@ def _handle(request):
     if op == "exec":
         code = compile(request["code"], request["label"], "exec")
         exec(code, _namespace)
+        if request["label"] == "<grader prelude>":
+            _prelude_names.update(
+                (key, value) for key, value in _namespace.items()
+                if not key.startswith("__"))
         return None
     if op == "call":
         name = request["name"]
@@ -63,7 +71,10 @@ def _handle(request):
         kwargs = _decode(request["kwargs"])
         return function(*args, **kwargs)
     if op == "run":
-        scope = dict(_namespace)
+        scope = {key: value for key, value in _namespace.items()
+                 if key not in _real_builtins}
+        scope.update(_prelude_names)
+        scope["__builtins__"] = _real_builtins
         scope.update(_decode(request["inputs"]))
         exec(compile(request["code"], "<hidden test>", "exec"), scope)
         return scope.get("result")
@@ -165,6 +176,7 @@ class CleanRoom:
             start_new_session=True)
         os.close(request_read)
         os.close(reply_write)
+        os.set_blocking(self._request_write, False)
         self._buffer = b""
         if self.prelude:
             self._request({"op": "exec", "code": self.prelude,
@@ -237,6 +249,25 @@ class CleanRoom:
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line.decode("utf-8", errors="replace")
 
+    def _write_request(self, data, deadline):
+        """Write a request, never waiting past ``deadline``.
+
+        A process that stops reading its requests (or holds the pipe open
+        and reads elsewhere) runs out of time like one that never replies.
+        """
+        view = memoryview(data)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            _, ready, _ = select.select([], [self._request_write], [],
+                                        min(remaining, 1.0))
+            if ready:
+                try:
+                    view = view[os.write(self._request_write, view):]
+                except BlockingIOError:
+                    continue
+
     def _died(self, what):
         oom = self.sandbox is not None and self.sandbox.out_of_memory()
         self.stop()
@@ -255,9 +286,9 @@ class CleanRoom:
         request = dict(request, id=uuid.uuid4().hex)
         what = request.get("name") or request.get("label") or request["op"]
         try:
-            os.write(self._request_write,
-                     (json.dumps(request) + "\n").encode())
             deadline = time.monotonic() + (timeout or self.call_timeout)
+            self._write_request((json.dumps(request) + "\n").encode(),
+                                deadline)
             while True:
                 reply = protocol.loads(self._read_reply(deadline))
                 if isinstance(reply, dict) and reply.get("id") == request["id"]:

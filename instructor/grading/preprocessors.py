@@ -47,6 +47,10 @@ NOT_RUN_NOTE = ("[not run when grading: no graded cell comes after this one,"
                 "output]\n")
 
 
+#: The grading reports this process has written (see _write_report).
+_WRITTEN_REPORTS = set()
+
+
 def verdicts_only_requested():
     """Return True when grading must not execute notebooks."""
     value = os.environ.get(VERDICTS_ONLY_ENV, "").strip().lower()
@@ -70,13 +74,12 @@ def _stream_output(text):
 
 
 def _output_size(output):
-    """Return roughly how many bytes an output holds."""
-    size = len(output.get("text", "") or "")
-    for value in (output.get("data") or {}).values():
-        size += len(value) if isinstance(value, str) else len(
-            json.dumps(value))
-    size += sum(len(line) for line in output.get("traceback", []) or [])
-    return size
+    """Return how many bytes an output takes in the notebook's JSON.
+
+    All of it counts: text, data, traceback, and the metadata a kernel can
+    attach to any output.
+    """
+    return len(json.dumps(output, default=str))
 
 
 class SandboxedExecute(Execute):
@@ -337,10 +340,16 @@ class HiddenTests(NbGraderPreprocessor):
             return
         path = Path(folder) / REPORT_NAME
         existing = {}
-        if path.is_file():
+        # Merge only with what this process wrote for the submission's
+        # other notebooks: a file of that name among the submitted files
+        # (nbgrader copies them here) is replaced, never trusted.
+        if path in _WRITTEN_REPORTS and path.is_file():
             try:
                 existing = json.loads(path.read_text())
             except ValueError:
                 existing = {}
+        _WRITTEN_REPORTS.add(path)
         existing[report.get("notebook") or "notebook"] = report
+        if path.is_symlink():
+            path.unlink()
         path.write_text(json.dumps(existing, indent=1, default=str))

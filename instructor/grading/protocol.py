@@ -20,6 +20,10 @@ import math
 import numpy as np
 
 MAX_DEPTH = 32
+#: Most values (list items, dict entries) one message may hold: a reply of
+#: millions of tiny lists would cost the grader gigabytes to parse.
+MAX_VALUES = 1_000_000
+MAX_DIMENSIONS = 32
 ALLOWED_KINDS = "biufc"  # bool, int, unsigned, float, complex
 
 
@@ -74,16 +78,24 @@ def encode(value, depth=0):
 def _decode_array(data):
     if set(data) - {"__ndarray__", "__tensor__", "dtype", "shape"}:
         raise ProtocolError("unexpected keys in an array")
-    dtype = np.dtype(str(data["dtype"]))
+    try:
+        dtype = np.dtype(str(data.get("dtype")))
+    except (TypeError, ValueError):
+        raise ProtocolError("an array with an unknown dtype") from None
     if dtype.kind not in ALLOWED_KINDS or dtype.hasobject:
         raise ProtocolError(f"refused dtype {dtype}")
-    shape = data["shape"]
-    if not isinstance(shape, list) or not all(
+    shape = data.get("shape")
+    if not isinstance(shape, list) or len(shape) > MAX_DIMENSIONS or not all(
             isinstance(n, int) and not isinstance(n, bool) and n >= 0
             for n in shape):
         raise ProtocolError("bad array shape")
-    raw = base64.b64decode(data.get("__ndarray__", data.get("__tensor__")),
-                           validate=True)
+    text = data.get("__ndarray__", data.get("__tensor__"))
+    if not isinstance(text, str):
+        raise ProtocolError("array bytes are not base64 text")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise ProtocolError("array bytes are not base64 text") from None
     count = math.prod(shape)
     if len(raw) != count * dtype.itemsize:
         raise ProtocolError("array bytes do not match its shape")
@@ -137,6 +149,12 @@ def decode(value, depth=0):
 
 def loads(text):
     """Parse one protocol line, turning every parser failure into ProtocolError."""
+    # Counted before parsing: separators and brackets bound the values
+    # (those inside strings only make the count larger).
+    if text.count(",") + text.count("[") + text.count("{") > MAX_VALUES:
+        raise ProtocolError(
+            f"the reply holds more than {MAX_VALUES:,} values; return "
+            "arrays rather than long lists")
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as error:
