@@ -200,6 +200,9 @@ def test_workers_fork_kernels_from_a_zygote(graded):
         report = manage.grading_report(ASSIGNMENT, student, root)
         sandbox = report["00_setup"]["execution"]["sandbox"]
         assert "forked from a zygote" in sandbox, (student, sandbox)
+        if student != "blank":  # a blank one has nothing to call
+            room = report["00_setup"]["clean_room"]
+            assert "forked from a zygote" in room, (student, room)
 
 
 def test_killed_worker_task_is_graded_elsewhere(graded):

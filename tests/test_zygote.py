@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
 
@@ -230,3 +231,38 @@ def test_forked_kernels_run_notebooks_as_fresh_kernels_do(monkeypatch):
     assert len(spawned) == 2
     assert forked == fresh == forked_again
     assert forked[1] == ["display_data"]
+
+
+def test_clean_rooms_fork_from_their_own_zygote(monkeypatch):
+    # The clean room's zygote hides the course packages like a fresh room
+    # and runs Python isolated; a room forked from it behaves the same.
+    from instructor.grading.cleanroom import (
+        CleanRoom, StudentError, room_zygote_specification)
+
+    cells = [("good", "def double(x):\n    return np.asarray(x) * 2\n"),
+             ("course", "import helpers\n"),
+             ("exiter", "import os\ndef exiter():\n    os._exit(3)\n"),
+             ("flags", "import sys\nFLAGS = sys.flags.isolated\n")]
+    spawned = []
+    spawn = zygote.ZygoteClient.spawn
+
+    def counted(self, *args, **kwargs):
+        spawned.append(args)
+        return spawn(self, *args, **kwargs)
+
+    monkeypatch.setattr(zygote.ZygoteClient, "spawn", counted)
+    running = zygote.Zygote(room_zygote_specification())
+    try:
+        monkeypatch.setenv(zygote.ROOM_ZYGOTE_ENV, running.handle())
+        with CleanRoom(cells, prelude="import numpy as np", call_timeout=10,
+                       cell_timeout=10) as room:
+            assert np.array_equal(room.call("double", [1, 2]), [2, 4])
+            assert "No module named 'helpers'" in str(
+                room.cell_errors["course"])
+            assert room.value("FLAGS") == 1
+            with pytest.raises(StudentError, match="ProcessEnded"):
+                room.call("exiter")
+            assert np.array_equal(room.call("double", 3), 6)  # restarted
+    finally:
+        running.close()
+    assert len(spawned) == 2

@@ -42,7 +42,7 @@ GRADING_CODE = {"instructor": ("grading", "hidden_tests", "reference"),
 #: Grading settings the coordinator hands to the workers' nbgrader.
 PASSED_ENV_PREFIXES = ("FACES_STYLES_",)
 NOT_PASSED_ENV = ("FACES_STYLES_ASSETS", "FACES_STYLES_DATA",
-                  "FACES_STYLES_ZYGOTE")
+                  "FACES_STYLES_ZYGOTE", "FACES_STYLES_ROOM_ZYGOTE")
 
 
 # -- the task, run on a worker -----------------------------------------------
@@ -178,24 +178,32 @@ def _template(payload, env, cgroup=None):
         return root, used
 
 
-def _kernel_zygote(env):
-    """Lend a zygote for the kernels nbgrader will start with ``env``.
+@contextlib.contextmanager
+def _zygotes(env):
+    """Lend the zygotes for what nbgrader will start with ``env``.
 
-    A context manager yielding None when the notebooks are not run
-    (verdicts only) or zygotes cannot run here.
+    Yields {environment variable: zygote}: one that kernels fork from
+    (unless notebooks are not run, verdicts only) and one for clean rooms;
+    a zygote that cannot run here is left out.
     """
+    from helpers.notebook import grading_environment
     from instructor.course.manage import nbgrader_environment
     from instructor.grading import kernel
+    from instructor.grading.cleanroom import room_zygote_specification
     from instructor.grading.preprocessors import VERDICTS_ONLY_ENV
-
-    from helpers.notebook import grading_environment
 
     # As nbgrader's process will see it once the course config has loaded.
     environ = grading_environment(nbgrader_environment(env))
-    if environ.get(VERDICTS_ONLY_ENV, "").strip().lower() not in (
+    wanted = {zygote.ROOM_ZYGOTE_ENV: room_zygote_specification(
+        environ=environ)}
+    if environ.get(VERDICTS_ONLY_ENV, "").strip().lower() in (
             "", "0", "false", "no", "off"):
-        return contextlib.nullcontext()
-    return zygote.lent(kernel.zygote_specification(environ))
+        wanted[zygote.ZYGOTE_ENV] = kernel.zygote_specification(environ)
+    with contextlib.ExitStack() as stack:
+        lent = {variable: stack.enter_context(zygote.lent(spec))
+                for variable, spec in wanted.items()}
+        yield {variable: found for variable, found in lent.items()
+               if found is not None}
 
 
 def grade_task(payload):
@@ -223,11 +231,11 @@ def grade_task(payload):
     assignment, student = payload["assignment"], payload["student"]
     root = Path(tempfile.mkdtemp(prefix="task-", dir=_worker_home()))
     try:
-        with CpuMeter() as meter, _kernel_zygote(env) as forked:
+        with CpuMeter() as meter, _zygotes(env) as zygotes:
             template, setup = _template(payload, env, meter.procs)
-            if forked is not None:
-                env[zygote.ZYGOTE_ENV] = forked.handle()
-                setup = dict(setup, cpu=setup["cpu"] + forked.take_start_cpu())
+            for variable, lent in zygotes.items():
+                env[variable] = lent.handle()
+                setup = dict(setup, cpu=setup["cpu"] + lent.take_start_cpu())
             _private_config(root, payload, fixtures)
             shutil.copy(template / "gradebook.db", root / "gradebook.db")
             (root / SOURCE_DIR).symlink_to(template / SOURCE_DIR)

@@ -20,7 +20,7 @@ import sys
 import time
 import uuid
 
-from instructor.grading import protocol
+from instructor.grading import protocol, zygote
 from instructor.grading.sandbox import Limits, Sandbox, package_dir
 
 MAX_REPLY_BYTES = 64 << 20
@@ -99,6 +99,40 @@ for _line in _requests:
 '''
 
 
+#: The interpreter's options for a clean room: isolated mode.
+ROOM_FLAGS = ("-I",)
+#: Installed libraries a clean-room zygote imports before it forks.
+ROOM_PRELOAD = ("numpy", "tensorflow")
+
+
+def hidden_packages():
+    """Return the course packages a clean room must not see."""
+    hidden = []
+    python = [os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)]
+    for name in ("helpers", "instructor"):
+        path = package_dir(name)
+        if path and any(path.startswith(p + os.sep) for p in python):
+            hidden.append(path)
+    return hidden
+
+
+def room_environment(extra=None):
+    """Return the environment variables of a clean room's process."""
+    env = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
+           "PYTHONHASHSEED": "0", "CUDA_VISIBLE_DEVICES": ""}
+    env.update(extra or {})
+    return env
+
+
+def room_zygote_specification(limits=None, extra=None, environ=None):
+    """Return the settings of the zygote that clean rooms fork from."""
+    environ = os.environ if environ is None else environ
+    return zygote.specification(
+        room_environment(extra), [], [], {},
+        limits or Limits.from_environment(environ),
+        preload=ROOM_PRELOAD, hide=hidden_packages(), flags=ROOM_FLAGS)
+
+
 class StudentError(Exception):
     """The submission's code raised, exited, crashed or timed out."""
 
@@ -126,7 +160,7 @@ class CleanRoom:
                  cell_timeout=30.0, env=None):
         self.cells = list(cells)
         self.prelude = prelude
-        self.limits = limits or Limits()
+        self.limits = limits or Limits.from_environment(os.environ)
         self.call_timeout = call_timeout
         self.cell_timeout = cell_timeout
         self.env = dict(env or {})
@@ -139,13 +173,10 @@ class CleanRoom:
     # -- process life ------------------------------------------------------
 
     def _hidden_packages(self):
-        hidden = []
-        python = [os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)]
-        for name in ("helpers", "instructor"):
-            path = package_dir(name)
-            if path and any(path.startswith(p + os.sep) for p in python):
-                hidden.append(path)
-        return hidden
+        return hidden_packages()
+
+    def _environment(self):
+        return room_environment(self.env)
 
     def start(self):
         """Start the process and run the prelude and the answer cells.
@@ -159,23 +190,35 @@ class CleanRoom:
 
     def _start_once(self):
         self.stop()
-        env = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
-               "PYTHONHASHSEED": "0", "CUDA_VISIBLE_DEVICES": ""}
-        env.update(self.env)
-        self.sandbox = Sandbox(limits=self.limits, env=env,
-                               hide=self._hidden_packages()).__enter__()
+        client = zygote.ZygoteClient.from_environment(
+            room_zygote_specification(self.limits, self.env),
+            zygote.ROOM_ZYGOTE_ENV)
         request_read, self._request_write = os.pipe()
         self._reply_read, reply_write = os.pipe()
-        command = self.sandbox.command(
-            [sys.executable, "-I", "-c", RUNNER, str(request_read),
-             str(reply_write)])
-        self.process = subprocess.Popen(
-            command, env=self.sandbox.environment(), cwd=self.sandbox.scratch,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, pass_fds=(request_read, reply_write),
-            start_new_session=True)
-        os.close(request_read)
-        os.close(reply_write)
+        try:
+            if client is not None:
+                # Forked from a zygote that has imported the libraries.
+                client.prepare({}, {})
+                self.sandbox = client
+                self.process = client.spawn(
+                    RUNNER, client.child_environment, client.work_dir,
+                    argv=["-c", "3", "4"], fds=(request_read, reply_write))
+            else:
+                self.sandbox = Sandbox(
+                    limits=self.limits, env=self._environment(),
+                    hide=self._hidden_packages()).__enter__()
+                command = self.sandbox.command(
+                    [sys.executable, *ROOM_FLAGS, "-c", RUNNER,
+                     str(request_read), str(reply_write)])
+                self.process = subprocess.Popen(
+                    command, env=self.sandbox.environment(),
+                    cwd=self.sandbox.scratch, stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    pass_fds=(request_read, reply_write),
+                    start_new_session=True)
+        finally:
+            os.close(request_read)
+            os.close(reply_write)
         os.set_blocking(self._request_write, False)
         self._buffer = b""
         if self.prelude:
@@ -202,7 +245,9 @@ class CleanRoom:
         a CPU-second or more tearing it down, for nothing.
         """
         if self.process is not None:
-            if self.process.poll() is None:
+            if isinstance(self.process, zygote.ForkedProcess):
+                self.process.kill()
+            elif self.process.poll() is None:
                 try:
                     os.killpg(self.process.pid, 9)
                 except OSError:
@@ -220,6 +265,10 @@ class CleanRoom:
         if self.sandbox is not None:
             self.sandbox.__exit__(None, None, None)
             self.sandbox = None
+
+    def describe(self):
+        """Return one line saying how the room's process is isolated."""
+        return self.sandbox.describe() if self.sandbox is not None else ""
 
     def __enter__(self):
         self.start()

@@ -177,6 +177,7 @@ def run_hidden_tests(notebook, assignment, grade_ids=None, call_timeout=None):
                      call_timeout=call_timeout or settings.get(
                          "call_timeout", 60.0))
     with room:
+        report["clean_room"] = room.describe()
         report["cell_errors"] = {label: str(error) for label, error
                                  in room.cell_errors.items()}
         student = Student(room)

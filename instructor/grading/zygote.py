@@ -44,10 +44,12 @@ import threading
 from pathlib import Path
 
 from instructor.grading.cgroup import Cgroup
-from instructor.grading.sandbox import HOME, Limits, Sandbox
+from instructor.grading.sandbox import HOME, Limits, Sandbox, unsafe_requested
 
-#: The grader hands a running zygote to nbgrader's process through this.
+#: The grader hands running zygotes to nbgrader's process through these:
+#: one for notebook kernels, one for clean rooms.
 ZYGOTE_ENV = "FACES_STYLES_ZYGOTE"
+ROOM_ZYGOTE_ENV = "FACES_STYLES_ROOM_ZYGOTE"
 #: Set to 0 to start every kernel as a fresh process (no zygote).
 USE_ENV = "FACES_STYLES_ZYGOTE_KERNELS"
 #: Installed libraries a zygote imports before it forks (none of the course).
@@ -75,10 +77,20 @@ signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 os.write(1, (json.dumps({"ready": True, "failed": _failed}) + "\n").encode())
 
 
-def _read_line(connection, limit=1 << 22):
+def _read_line(connection, limit=1 << 22, fds=None):
     data = b""
     while not data.endswith(b"\n"):
-        chunk = connection.recv(1 << 16)
+        chunk, ancillary, _, _ = connection.recvmsg(
+            1 << 16, socket.CMSG_SPACE(16 * 4))
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                received = list(struct.unpack(f"{len(payload) // 4}i",
+                                              payload[:len(payload) // 4 * 4]))
+                if fds is None:
+                    for handle in received:
+                        os.close(handle)
+                else:
+                    fds.extend(received)
         if not chunk or len(data) > limit:
             raise EOFError
         data += chunk
@@ -93,14 +105,18 @@ def _drop_capabilities():
         raise OSError(ctypes.get_errno(), "capset")
 
 
-def _grandchild(request):
+def _grandchild(request, fds):
     try:
         _libc.prctl(4, 1, 0, 0, 0)  # an ordinary process from here on
         _drop_capabilities()
         null = os.open(os.devnull, os.O_RDWR)
         for handle in (0, 1, 2):
             os.dup2(null, handle)
-        os.closerange(3, 1 << 16)
+        # The files the grader sent become 3, 4, ...; nothing else stays.
+        moved = [os.dup(handle) for handle in fds]
+        for number, handle in enumerate(moved, start=3):
+            os.dup2(handle, number)
+        os.closerange(3 + len(fds), 1 << 16)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -116,7 +132,7 @@ def _grandchild(request):
     os._exit(code)
 
 
-def _child(connection, request):
+def _child(connection, request, fds):
     _listener.close()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     try:
@@ -142,8 +158,10 @@ def _child(connection, request):
         pid = os.fork()
         if pid == 0:
             connection.close()
-            _grandchild(request)
+            _grandchild(request, fds)
         connection.close()
+        for handle in fds:
+            os.close(handle)
         _, status = os.waitpid(pid, 0)
         os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
     except BaseException:
@@ -152,33 +170,43 @@ def _child(connection, request):
 
 while True:
     connection, _ = _listener.accept()
+    fds = []
     try:
         peer = struct.unpack("3i", connection.getsockopt(
             socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
         if peer[1] != _grader_uid:
             raise PermissionError("not the grader")
-        request = json.loads(_read_line(connection))
+        request = json.loads(_read_line(connection, fds=fds))
         if os.fork() == 0:
-            _child(connection, request)
+            _child(connection, request, fds)
     except Exception:
         with __import__("contextlib").suppress(OSError):
             connection.sendall((json.dumps(
                 {"error": traceback.format_exc(limit=2)}) + "\n").encode())
     finally:
         connection.close()
+        for handle in fds:
+            os.close(handle)
 '''
 
 
 def enabled():
-    """Return True unless the instructor switched zygote kernels off."""
+    """Return True unless zygotes are switched off or grading is unsafe."""
     value = os.environ.get(USE_ENV, "1").strip().lower()
-    return value not in ("0", "false", "no", "off")
+    return (value not in ("0", "false", "no", "off")
+            and not unsafe_requested())
 
 
 def specification(environment, read_only, private_copies, home_files,
-                  limits, preload=PRELOAD):
-    """Return what decides a zygote's kernels, as a JSON-able dict."""
+                  limits, preload=PRELOAD, hide=(), flags=()):
+    """Return what decides a zygote's children, as a JSON-able dict.
+
+    ``hide`` lists folders covered by an empty one (the clean room's view
+    of the course packages) and ``flags`` the interpreter's options.
+    """
     return {
+        "hide": sorted(hide),
+        "flags": list(flags),
         "environment": dict(sorted(environment.items())),
         "read_only": sorted(read_only),
         "private_copies": list(private_copies),
@@ -234,6 +262,7 @@ class Zygote:
         self.sandbox = Sandbox(
             limits=limits, read_only=self.spec["read_only"],
             env=self.spec["environment"], slot=self.slot,
+            hide=self.spec["hide"],
             private_copies=self.spec["private_copies"]).__enter__()
         for name in SLOT_FOLDERS:
             folder = self.slot / name
@@ -245,7 +274,8 @@ class Zygote:
         listener.listen(8)
         try:
             command = self.sandbox.command(
-                [sys.executable, "-c", SERVER, str(listener.fileno()),
+                [sys.executable, *self.spec["flags"], "-c", SERVER,
+                 str(listener.fileno()),
                  str(os.geteuid()), ",".join(self.spec["preload"])])
             self.process = subprocess.Popen(
                 command, env=self.sandbox.environment(),
@@ -494,12 +524,12 @@ class ZygoteClient:
         self._lock = None
 
     @classmethod
-    def from_environment(cls, spec):
-        """Return a client of the zygote in $FACES_STYLES_ZYGOTE for ``spec``.
+    def from_environment(cls, spec, variable=ZYGOTE_ENV):
+        """Return a client of the zygote in ``$variable`` for ``spec``.
 
         None when there is none, or when it was started for other settings.
         """
-        handle = os.environ.get(ZYGOTE_ENV)
+        handle = os.environ.get(variable)
         if not handle or not enabled():
             return None
         try:
@@ -563,8 +593,11 @@ class ZygoteClient:
                 if path.is_dir() and not path.is_symlink():
                     os.chown(path, self.uid, self.uid)
 
-    def spawn(self, code, env, cwd, argv=None, limits=None):
-        """Fork a child that runs ``code``; return its ForkedProcess."""
+    def spawn(self, code, env, cwd, argv=None, limits=None, fds=()):
+        """Fork a child that runs ``code``; return its ForkedProcess.
+
+        The child gets ``fds`` (our open files) as its 3, 4, ...
+        """
         cgroup = Cgroup(limits or Limits(**self.spec["limits"]))
         if not cgroup.available:
             cgroup.remove()
@@ -574,9 +607,13 @@ class ZygoteClient:
             connection.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
             connection.settimeout(60)
             connection.connect(self.socket_path)
-            connection.sendall((json.dumps({
+            request = (json.dumps({
                 "code": code, "env": env, "cwd": cwd,
-                "argv": argv or [sys.executable]}) + "\n").encode())
+                "argv": argv or [sys.executable]}) + "\n").encode()
+            ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                          struct.pack(f"{len(fds)}i", *fds))] if fds else []
+            sent = connection.sendmsg([request], ancillary)
+            connection.sendall(request[sent:])
             message, ancillary, _, _ = connection.recvmsg(
                 4096, socket.CMSG_SPACE(12))
             credentials = [data for level, kind, data in ancillary
