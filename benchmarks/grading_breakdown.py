@@ -9,8 +9,9 @@ its parts are measured apart, in the quick configuration:
   the worker's one-off costs (its fork server's start and the
   assignment's template, reported apart);
 - ``nbgrader process``: the task's forked nbgrader alone (its own CPU);
-- ``kernel``: the notebook executed in a sandboxed kernel as grading does,
-  with the kernel's own CPU seconds read before the first cell (start and
+- ``kernel``: the notebook executed in a sandboxed kernel as grading does
+  (forked from the worker's zygote where grading forks it), with the
+  kernel's own CPU seconds read before the first cell (start and
   ``ipykernel``) and after every cell;
 - ``hidden tests``: the harness in the grader process and the clean
   room's sandboxed Python (its start, prelude and answer cells, calls);
@@ -25,6 +26,7 @@ Needs cgroup v1's cpuacct controller (``instructor.course.cpu``).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -157,6 +159,23 @@ def hidden_test_profile(path, assignment, fixtures):
             "clean_room": round(joined.children, 2), "failed": failed}
 
 
+@contextlib.contextmanager
+def _zygotes_in_environment(env):
+    """Hand this process the zygotes a grading task would use."""
+    with cluster._zygotes(dict(env)) as zygotes:
+        saved = {key: os.environ.get(key) for key in zygotes}
+        os.environ.update({key: lent.handle()
+                           for key, lent in zygotes.items()})
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
 def _course(root, assignment):
     """Make a course with one completed submission; return its notebook."""
     manage.temporary_course(root, [assignment])
@@ -179,9 +198,12 @@ def measure(assignment):
         payload = cluster.build_payload(assignment, "student", root)
         task = cluster.grade_task(payload)
         fixtures = cluster._fixture_dir(payload)
-        kernel = kernel_profile(
-            submitted, root / "solutions" / assignment / submitted.name)
-        tests = hidden_test_profile(submitted, assignment, fixtures)
+        # Kernels and clean rooms fork from the worker's zygotes, as in
+        # the task (the same zygotes, already started).
+        with _zygotes_in_environment(payload["env"]):
+            kernel = kernel_profile(
+                submitted, root / "solutions" / assignment / submitted.name)
+            tests = hidden_test_profile(submitted, assignment, fixtures)
     # A worker's one-off costs (its fork server, the assignment's template).
     setup = task.get("setup_cpu_seconds") or 0
     grader = task.get("grader_cpu_seconds") or 0

@@ -266,3 +266,14 @@ def test_clean_rooms_fork_from_their_own_zygote(monkeypatch):
     finally:
         running.close()
     assert len(spawned) == 2
+
+
+def test_a_child_cannot_kill_its_process_group(client, started):
+    # Signals to its process group (0) or to everything it may signal
+    # (-1) reach only the child's own processes, never the zygote.
+    run(client, "import os, signal\nos.kill(-1, signal.SIGKILL)\n")
+    run(client, "import os, signal\nos.kill(0, signal.SIGKILL)\n")
+    time.sleep(0.5)
+    assert started.alive()
+    written, _ = run(client, "open('out.json', 'w').write('3')")
+    assert written == 3

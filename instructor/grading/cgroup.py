@@ -1,4 +1,4 @@
-"""A memory, process-count and CPU-share cgroup (v1 or v2) around one sandbox."""
+"""A memory, process-count and CPU cgroup (v1 or v2) around one sandbox."""
 
 from __future__ import annotations
 

@@ -44,7 +44,8 @@ import threading
 from pathlib import Path
 
 from instructor.grading.cgroup import Cgroup
-from instructor.grading.sandbox import HOME, Limits, Sandbox, unsafe_requested
+from instructor.grading.sandbox import (HOME, Limits, Sandbox,
+                                        unsafe_requested)
 
 #: The grader hands running zygotes to nbgrader's process through these:
 #: one for notebook kernels, one for clean rooms.
@@ -109,6 +110,9 @@ def _grandchild(request, fds):
     try:
         _libc.prctl(4, 1, 0, 0, 0)  # an ordinary process from here on
         _drop_capabilities()
+        # A session and process group of its own: kill(0, ...) would
+        # otherwise reach the zygote's group.
+        os.setsid()
         null = os.open(os.devnull, os.O_RDWR)
         for handle in (0, 1, 2):
             os.dup2(null, handle)
