@@ -277,3 +277,18 @@ def test_a_child_cannot_kill_its_process_group(client, started):
     assert started.alive()
     written, _ = run(client, "open('out.json', 'w').write('3')")
     assert written == 3
+
+
+def test_a_dead_zygote_is_not_used(started):
+    spec = zygote.specification(
+        {"LANG": "C.UTF-8"}, [], [], {}, Limits(), preload=())
+    dying = zygote.Zygote(spec)
+    handle = dying.handle()
+    os.kill(dying.pid, signal.SIGKILL)
+    time.sleep(0.5)
+    os.environ[zygote.ZYGOTE_ENV] = handle
+    try:
+        assert zygote.ZygoteClient.from_environment(spec) is None
+    finally:
+        del os.environ[zygote.ZYGOTE_ENV]
+        dying.close()

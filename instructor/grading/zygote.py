@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from instructor.grading.cgroup import Cgroup
@@ -253,9 +254,11 @@ class Zygote:
     def _start(self):
         if os.geteuid() != 0:
             raise ZygoteError("a zygote needs root (users and tmpfs)")
+        _remove_stale(self.base.parent)
         limits = Limits(**self.spec["limits"])
         self.slot.mkdir()
         self.control.mkdir(mode=0o700)
+        (self.control / "owner").write_text(str(os.getpid()))
         result = subprocess.run(
             ["mount", "-t", "tmpfs", "-o",
              f"size={limits.scratch_size},mode=0755", "tmpfs",
@@ -350,6 +353,28 @@ class Zygote:
                            capture_output=True)
             self._mounted = False
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _remove_stale(parent):
+    """Unmount and delete the slots of zygotes whose owner has died.
+
+    A worker killed outright leaves its zygotes' tmpfs mounted.
+    """
+    for base in Path(parent).glob("faces-styles-zygote-*"):
+        owner = base / "control" / "owner"
+        try:
+            os.kill(int(owner.read_text()), 0)
+            continue  # its owner still runs
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            # Being started now, or no longer readable: only if old.
+            with contextlib.suppress(OSError):
+                if time.time() - base.stat().st_mtime < 3600:
+                    continue
+        subprocess.run(["umount", "-l", str(base / "slot")],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 _POOL_LOCK = threading.Lock()
@@ -540,7 +565,17 @@ class ZygoteClient:
             client = cls(handle)
         except (ValueError, KeyError, TypeError):
             return None
-        return client if client.spec == spec else None
+        if client.spec != spec or not client.zygote_alive():
+            return None
+        return client
+
+    def zygote_alive(self):
+        """Return True while the zygote runs and has not been retired."""
+        try:
+            os.kill(self.zygote_pid, 0)
+        except OSError:
+            return False
+        return not (self.control / "poisoned").exists()
 
     @property
     def scratch(self):
