@@ -24,6 +24,9 @@ c.Spawner.environment = {
     "FACES_STYLES_ASSETS": "/opt/faces-and-styles/shared/assets",
     "FACES_STYLES_DATA": "/opt/faces-and-styles/data/cache",
 }
-# A style transfer with VGG16 needs about 2 GB; leave headroom.
+# A style transfer with VGG16 needs about 2 GB; leave headroom.  Only
+# spawners that enforce limits apply these (systemdspawner's
+# SystemdSpawner, DockerSpawner, KubeSpawner); JupyterHub's default
+# LocalProcessSpawner just passes them on as MEM_LIMIT and CPU_LIMIT.
 c.Spawner.mem_limit = "4G"
 c.Spawner.cpu_limit = 2.0
