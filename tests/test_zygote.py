@@ -31,11 +31,17 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def started():
+def started(tmp_path_factory):
+    # A read-only folder under /tmp, where the course may live (the
+    # children's /tmp is the slot's, emptied between children).
+    course = tmp_path_factory.mktemp("course_under_tmp")
+    course.chmod(0o755)
+    (course / "data.txt").write_text("course data")
     spec = zygote.specification(
-        {"LANG": "C.UTF-8"}, [str(REPO / "helpers")], [], {}, Limits(),
-        preload=("numpy",))
+        {"LANG": "C.UTF-8"}, [str(REPO / "helpers"), str(course)], [], {},
+        Limits(), preload=("numpy",))
     running = zygote.Zygote(spec)
+    running.course = course
     yield running
     running.close()
 
@@ -143,14 +149,24 @@ def test_nothing_of_one_child_reaches_the_next(client, started):
     second, _ = run(client, """
         import ctypes, json, os
         libc = ctypes.CDLL(None, use_errno=True)
-        json.dump({"tmp": os.listdir("/tmp"), "shm": os.listdir("/dev/shm"),
+        json.dump({"tmp": sorted(os.listdir("/tmp")),
+                   "shm": os.listdir("/dev/shm"),
                    "home": sorted(os.listdir("/home/learner")),
                    "work": os.listdir("."),
                    "segment": libc.shmget(4242, 4096, 0)},
                   open("out.json", "w"))
     """)
-    assert second == {"tmp": [], "shm": [], "home": ["work"], "work": [],
+    kept = started.kept["tmp"]
+    assert second == {"tmp": kept, "shm": [], "home": ["work"], "work": [],
                       "segment": -1}
+    if str(started.course).startswith("/tmp/"):
+        assert kept  # the mount point of the course's folder
+    third, _ = run(client, f"""
+        import json
+        json.dump(open({str(started.course / 'data.txt')!r}).read(),
+                  open("out.json", "w"))
+    """)
+    assert third == "course data"
 
 
 def test_the_memory_limit_is_the_childs_own(client, started):
@@ -292,3 +308,69 @@ def test_a_dead_zygote_is_not_used(started):
     finally:
         del os.environ[zygote.ZYGOTE_ENV]
         dying.close()
+
+
+def test_a_child_cannot_change_the_slot_for_the_next(client):
+    # The slot's folders are root's and sticky: their mode and extended
+    # attributes cannot be changed, and a tree too deep for a recursive
+    # delete is removed all the same.
+    first, _ = run(client, """
+        import json, os
+        failed = []
+        for path in ("/tmp", "/dev/shm", "/home/learner",
+                     "/home/learner/work"):
+            try:
+                os.chmod(path, 0)
+            except OSError:
+                failed.append(path)
+        try:
+            os.setxattr("/tmp", "user.message", b"for the next student")
+        except OSError:
+            failed.append("xattr")
+        os.chdir("/tmp")
+        for _ in range(3000):
+            os.mkdir("d")
+            os.chdir("d")
+        os.chdir("/home/learner/work")
+        json.dump(failed, open("out.json", "w"))
+    """)
+    assert first == ["/tmp", "/dev/shm", "/home/learner",
+                     "/home/learner/work", "xattr"]
+    second, _ = run(client, """
+        import json, os, tempfile
+        tempfile.mkstemp()
+        open("/dev/shm/x", "w").close()
+        json.dump(os.listxattr("/tmp"), open("out.json", "w"))
+    """)
+    assert second == []
+
+
+def test_a_thread_outliving_its_main_thread_is_killed(started):
+    # The main thread exits, its zombie leader hides a live thread that
+    # watches the work folder; the grader dies without ending it.
+    orphaned = zygote.ZygoteClient(started.handle())
+    orphaned.prepare({}, {})
+    orphaned.spawn(textwrap.dedent("""
+        import ctypes, threading, time
+        def spy():
+            while True:
+                try:
+                    open("/home/learner/work/answer.txt", "w").write("A")
+                except OSError:
+                    pass
+                time.sleep(0.05)
+        threading.Thread(target=spy).start()
+        time.sleep(0.2)
+        ctypes.CDLL(None).syscall(60, 0)  # exit: this thread only
+    """), {"PATH": "/usr/bin"}, orphaned.work_dir)
+    time.sleep(1)
+    orphaned._lock.close()
+    client = zygote.ZygoteClient(started.handle())
+    written, _ = run(client, """
+        import json, time
+        open("answer.txt", "w").write("B")
+        time.sleep(1)
+        json.dump(open("answer.txt").read(), open("out.json", "w"))
+    """)
+    assert written == "B"
+    assert zygote.processes_of(started.sandbox.uid) == [started.pid]

@@ -272,10 +272,9 @@ class Zygote:
             hide=self.spec["hide"],
             private_copies=self.spec["private_copies"]).__enter__()
         for name in SLOT_FOLDERS:
-            folder = self.slot / name
-            folder.mkdir(exist_ok=True)
-            os.chown(folder, self.sandbox.uid, self.sandbox.uid)
-            folder.chmod(0o1777 if name in ("tmp", "shm") else 0o755)
+            (self.slot / name).mkdir(exist_ok=True)
+        for folder in self._slot_roots():
+            _reset(folder)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(str(self.control / "zygote.sock"))
         listener.listen(8)
@@ -302,6 +301,14 @@ class Zygote:
         if reply.get("failed"):
             raise ZygoteError("the zygote could not import: "
                               + "; ".join(reply["failed"]))
+        # What bubblewrap made in the slot (mount points of the course's
+        # folders under /tmp, home/work) stays; the children cannot change
+        # it (root's, in sticky or read-only folders).
+        # (What the zygote's own imports wrote there is not kept.)
+        self.kept = {
+            name: sorted(entry.name for entry in os.scandir(self.slot / name)
+                         if entry.stat(follow_symlinks=False).st_uid == 0)
+            for name in SLOT_FOLDERS}
         found = processes_of(self.sandbox.uid)
         if len(found) != 1:
             raise ZygoteError(f"expected the zygote alone, found {found}")
@@ -316,6 +323,10 @@ class Zygote:
         seconds, self._start_cpu = self._start_cpu, 0.0
         return seconds
 
+    def _slot_roots(self):
+        return [self.slot / name for name in SLOT_FOLDERS] + [
+            copy for copy, _, _ in self.sandbox.slot_copies]
+
     def alive(self):
         """Return True while the zygote runs and no kernel outlived its end."""
         return (self.process is not None and self.process.poll() is None
@@ -327,7 +338,7 @@ class Zygote:
             "socket": str(self.control / "zygote.sock"),
             "lock": str(self.control / "lock"),
             "slot": str(self.slot), "uid": self.sandbox.uid,
-            "pid": self.pid,
+            "pid": self.pid, "kept": self.kept,
             "child_environment": self.sandbox._environment(),
             "description": self.sandbox.describe(),
             "private_copies": [
@@ -502,22 +513,32 @@ def processes_of(uid):
                               if ":" in line)
         except OSError:
             continue
-        if (int(fields["Uid"].split()[0]) == uid
-                and not fields["State"].strip().startswith("Z")):
+        # A zombie thread-group leader may still have live threads.
+        ended = (fields["State"].strip().startswith("Z")
+                 and int(fields.get("Threads", "1")) <= 1)
+        if int(fields["Uid"].split()[0]) == uid and not ended:
             found.append(int(entry.name))
     return sorted(found)
 
 
 def _empty(folder, keep=()):
     """Delete everything inside ``folder`` but ``keep`` (links not followed)."""
-    for entry in list(os.scandir(folder)):
-        if entry.name in keep:
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(entry.path)
+    left = [entry.path for entry in os.scandir(folder)
+            if entry.name not in keep]
+    if left:
+        # rm works through any depth (Python's rmtree recurses) and stays
+        # on this file system; permissions do not stop root.
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", *left],
+                       check=True, capture_output=True)
+
+
+def _reset(folder):
+    """Make a slot folder root's, sticky and world-writable, as /tmp is."""
+    os.chown(folder, 0, 0, follow_symlinks=False)
+    os.chmod(folder, 0o1777, follow_symlinks=False)
+    for name in os.listxattr(folder, follow_symlinks=False):
+        with contextlib.suppress(OSError):
+            os.removexattr(folder, name, follow_symlinks=False)
 
 
 def _join_own_cpuacct(pid):
@@ -542,6 +563,8 @@ class ZygoteClient:
         self.slot = Path(info["slot"])
         self.uid = int(info["uid"])
         self.zygote_pid = int(info["pid"])
+        self.kept = {name: tuple(names)
+                     for name, names in info["kept"].items()}
         self.control = Path(self.socket_path).parent
         self.private_copies = [
             (Path(copy), folder, Path(original))
@@ -626,11 +649,15 @@ class ZygoteClient:
             os.chmod(target, 0o644)
         for copy, folder, original in self.private_copies:
             link_tree(folder, copy, link_to=original)
+        # The folders made now are the kernel's; the slot's own folders
+        # stay root's (sticky, like /tmp), so it cannot change them.
         for folder in [self.slot / name for name in ("home", "work")] + [
                 copy for copy, _, _ in self.private_copies]:
-            for path in [folder, *folder.rglob("*")]:
-                if path.is_dir() and not path.is_symlink():
-                    os.chown(path, self.uid, self.uid)
+            for path in folder.rglob("*"):
+                if path.is_dir() and not path.is_symlink() and \
+                        path.name not in self.kept.get(folder.name, ()):
+                    os.chown(path, self.uid, self.uid,
+                             follow_symlinks=False)
 
     def spawn(self, code, env, cwd, argv=None, limits=None, fds=()):
         """Fork a child that runs ``code``; return its ForkedProcess.
@@ -697,22 +724,34 @@ class ZygoteClient:
         raise ZygoteError("a forked kernel could not be ended")
 
     def wipe(self):
-        """Empty the slot's folders (every child must have ended)."""
-        for name in SLOT_FOLDERS:
-            # home/work is where the work folder is mounted: it stays.
-            _empty(self.slot / name, keep=("work",) if name == "home" else ())
-        for copy, _, _ in self.private_copies:
-            _empty(copy)
+        """Empty the slot's folders (every child must have ended).
+
+        Their owner, mode and extended attributes are set again too; a
+        slot that cannot be emptied retires the zygote.
+        """
+        try:
+            for name in SLOT_FOLDERS:
+                _empty(self.slot / name, keep=self.kept.get(name, ()))
+                _reset(self.slot / name)
+            for copy, _, _ in self.private_copies:
+                _empty(copy)
+                _reset(copy)
+        except (OSError, RecursionError) as error:
+            (self.control / "poisoned").write_text(f"wipe failed: {error}")
+            raise ZygoteError(f"the slot could not be emptied: {error}") \
+                from None
 
     def release(self, process=None):
         """End ``process`` and its cgroup, empty the slot, free the zygote."""
-        if process is not None:
-            process.kill()
-            process.cgroup.remove()
-            process.close()
-        self._sweep()
-        self.wipe()
-        if self._lock is not None:
-            fcntl.flock(self._lock, fcntl.LOCK_UN)
-            self._lock.close()
-            self._lock = None
+        try:
+            if process is not None:
+                process.kill()
+                process.cgroup.remove()
+                process.close()
+            self._sweep()
+            self.wipe()
+        finally:
+            if self._lock is not None:
+                fcntl.flock(self._lock, fcntl.LOCK_UN)
+                self._lock.close()
+                self._lock = None
