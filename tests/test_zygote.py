@@ -87,7 +87,7 @@ def test_a_child_is_sandboxed_like_a_fresh_kernel(client, started):
             out["network"] = type(error).__name__
         json.dump(out, open("out.json", "w"))
     """)
-    assert written == {"uid": started.sandbox.uid, "pid": 1,
+    assert written == {"uid": started.sandbox.uid, "pid": 2,
                        "solutions": False, "instructor": False,
                        "helpers": True, "control": False,
                        "capabilities": ["0000000000000000"],
@@ -101,15 +101,18 @@ def test_a_child_can_neither_signal_nor_read_nor_trace_the_zygote(client,
         out = {"killed": [], "read": [], "traced": []}
         own = os.readlink("/proc/self")
         for name in os.listdir("/proc"):
-            # Itself: its /proc number, and 1 in its own PID namespace.
-            if not name.isdigit() or name in (own, "1"):
+            if not name.isdigit() or name == own:
                 continue
             pid = int(name)
-            try:
-                os.kill(pid, signal.SIGKILL)
-                out["killed"].append(pid)
-            except OSError:
-                pass
+            # /proc numbers are the zygote's namespace's; signals and ptrace
+            # take numbers of the child's own, where 1 is its init and 2
+            # the child itself.
+            if pid > 2:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    out["killed"].append(pid)
+                except OSError:
+                    pass
             for part in ("mem", "environ"):
                 try:
                     open(f"/proc/{pid}/{part}", "rb").read(1)

@@ -137,6 +137,28 @@ def _grandchild(request, fds):
     os._exit(code)
 
 
+def _init(request, fds):
+    # Process 1 of the new PID namespace, as bubblewrap's: it starts the
+    # student's process (2), reaps orphans and ends, with everything in
+    # the namespace, when that process ends.
+    try:
+        _drop_capabilities()
+        os.setsid()
+        pid = os.fork()
+        if pid == 0:
+            _grandchild(request, fds)
+        null = os.open(os.devnull, os.O_RDWR)
+        for handle in (0, 1, 2):
+            os.dup2(null, handle)
+        os.closerange(3, 1 << 16)
+        while True:
+            waited, status = os.waitpid(-1, 0)
+            if waited == pid:
+                os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    except BaseException:
+        os._exit(6)
+
+
 def _child(connection, request, fds):
     _listener.close()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -163,7 +185,7 @@ def _child(connection, request, fds):
         pid = os.fork()
         if pid == 0:
             connection.close()
-            _grandchild(request, fds)
+            _init(request, fds)
         connection.close()
         for handle in fds:
             os.close(handle)
