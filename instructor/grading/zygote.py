@@ -9,10 +9,11 @@ Each child, before any student code runs,
 - is moved by the grader into a memory, pids and CPU cgroup of its own
   (the grader learns its real process id from the kernel, through the
   credentials of the message the child sends);
-- enters new user, PID, IPC and network namespaces, and runs the student's
-  code as process 1 of its PID namespace: it cannot see or signal the
-  zygote, and when it ends, the kernel ends everything it started;
-- closes every file the zygote had open.
+- enters new user, PID, IPC and network namespaces and a session of its
+  own, and runs the student's code under a small init (process 1): it
+  cannot see or signal the zygote, and when it ends, the kernel ends
+  everything it started;
+- drops its capabilities and closes every file the zygote had open.
 
 The zygote is not dumpable (no other process of its user may trace it or
 read its memory), and its only writable folders are the slot's: ``/tmp``,
