@@ -52,6 +52,20 @@ def client(started):
     return zygote.ZygoteClient(started.handle())
 
 
+@pytest.fixture
+def spawned(monkeypatch):
+    """Record every child a zygote is asked for (its arguments)."""
+    calls = []
+    spawn = zygote.ZygoteClient.spawn
+
+    def counted(self, *args, **kwargs):
+        calls.append(args)
+        return spawn(self, *args, **kwargs)
+
+    monkeypatch.setattr(zygote.ZygoteClient, "spawn", counted)
+    return calls
+
+
 def run(client, code, limits=None, timeout=60):
     """Fork a child that runs ``code``; return (what it wrote, process)."""
     client.prepare({}, {})
@@ -212,7 +226,8 @@ def test_a_grader_killed_mid_kernel_leaves_nothing_behind(started):
     assert zygote.processes_of(started.sandbox.uid) == [started.pid]
 
 
-def test_forked_kernels_run_notebooks_as_fresh_kernels_do(monkeypatch):
+def test_forked_kernels_run_notebooks_as_fresh_kernels_do(monkeypatch,
+                                                         spawned):
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell(
             "import os, sys\nprint(sys.path, os.getcwd(), "
@@ -230,14 +245,6 @@ def test_forked_kernels_run_notebooks_as_fresh_kernels_do(monkeypatch):
                  if output.get("name") == "stdout"],
                 [output.output_type for output in executed.cells[1].outputs])
 
-    spawned = []
-    spawn = zygote.ZygoteClient.spawn
-
-    def counted(self, *args, **kwargs):
-        spawned.append(args)
-        return spawn(self, *args, **kwargs)
-
-    monkeypatch.setattr(zygote.ZygoteClient, "spawn", counted)
     fresh = execute()
     assert not spawned
     running = zygote.Zygote(kernel.zygote_specification())
@@ -252,7 +259,7 @@ def test_forked_kernels_run_notebooks_as_fresh_kernels_do(monkeypatch):
     assert forked[1] == ["display_data"]
 
 
-def test_clean_rooms_fork_from_their_own_zygote(monkeypatch):
+def test_clean_rooms_fork_from_their_own_zygote(monkeypatch, spawned):
     # The clean room's zygote hides the course packages like a fresh room
     # and runs Python isolated; a room forked from it behaves the same.
     from instructor.grading.cleanroom import (
@@ -262,14 +269,6 @@ def test_clean_rooms_fork_from_their_own_zygote(monkeypatch):
              ("course", "import helpers\n"),
              ("exiter", "import os\ndef exiter():\n    os._exit(3)\n"),
              ("flags", "import sys\nFLAGS = sys.flags.isolated\n")]
-    spawned = []
-    spawn = zygote.ZygoteClient.spawn
-
-    def counted(self, *args, **kwargs):
-        spawned.append(args)
-        return spawn(self, *args, **kwargs)
-
-    monkeypatch.setattr(zygote.ZygoteClient, "spawn", counted)
     running = zygote.Zygote(room_zygote_specification())
     try:
         monkeypatch.setenv(zygote.ROOM_ZYGOTE_ENV, running.handle())

@@ -160,7 +160,7 @@ class CleanRoom:
                  cell_timeout=30.0, env=None):
         self.cells = list(cells)
         self.prelude = prelude
-        self.limits = limits or Limits.from_environment(os.environ)
+        self.limits = limits or Limits()
         self.call_timeout = call_timeout
         self.cell_timeout = cell_timeout
         self.env = dict(env or {})
@@ -171,12 +171,6 @@ class CleanRoom:
         self.sandbox = None
 
     # -- process life ------------------------------------------------------
-
-    def _hidden_packages(self):
-        return hidden_packages()
-
-    def _environment(self):
-        return room_environment(self.env)
 
     def start(self):
         """Start the process and run the prelude and the answer cells.
@@ -205,8 +199,8 @@ class CleanRoom:
                     argv=["-c", "3", "4"], fds=(request_read, reply_write))
             else:
                 self.sandbox = Sandbox(
-                    limits=self.limits, env=self._environment(),
-                    hide=self._hidden_packages()).__enter__()
+                    limits=self.limits, env=room_environment(self.env),
+                    hide=hidden_packages()).__enter__()
                 command = self.sandbox.command(
                     [sys.executable, *ROOM_FLAGS, "-c", RUNNER,
                      str(request_read), str(reply_write)])

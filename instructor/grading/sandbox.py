@@ -64,15 +64,27 @@ def unsafe_requested():
     return value not in ("", "0", "false", "no", "off")
 
 
+def _memory_limit(environ):
+    return int(float(environ.get("FACES_STYLES_SANDBOX_MEMORY_GIB", "4"))
+               * GIB)
+
+
+def _process_limit(environ):
+    return int(environ.get("FACES_STYLES_SANDBOX_PROCESSES", "1024"))
+
+
 @dataclass
 class Limits:
-    """Resource limits of one sandbox, in bytes and counts."""
+    """Resource limits of one sandbox, in bytes and counts.
 
-    memory: int = int(float(os.environ.get(
-        "FACES_STYLES_SANDBOX_MEMORY_GIB", "4")) * GIB)
+    Memory and processes default to the instructor's settings in the
+    environment when the limits are made.
+    """
+
+    memory: int = field(default_factory=lambda: _memory_limit(os.environ))
     address_space: int | None = None
-    processes: int = int(os.environ.get(
-        "FACES_STYLES_SANDBOX_PROCESSES", "1024"))
+    processes: int = field(
+        default_factory=lambda: _process_limit(os.environ))
     file_size: int = 100 * MIB
     scratch_size: int = 512 * MIB
     open_files: int = 1024
@@ -80,11 +92,8 @@ class Limits:
     @classmethod
     def from_environment(cls, environ):
         """Return the default limits that ``environ``'s settings give."""
-        return cls(
-            memory=int(float(environ.get(
-                "FACES_STYLES_SANDBOX_MEMORY_GIB", "4")) * GIB),
-            processes=int(environ.get(
-                "FACES_STYLES_SANDBOX_PROCESSES", "1024")))
+        return cls(memory=_memory_limit(environ),
+                   processes=_process_limit(environ))
 
     def __post_init__(self):
         for name in ("memory", "processes", "file_size", "scratch_size",
@@ -209,10 +218,8 @@ class Sandbox:
                 original = Path(self.slot) / f"original-{index}"
                 copy.mkdir(exist_ok=True)
                 original.mkdir(exist_ok=True)
-                os.chown(copy, self.uid, self.uid)
                 self.slot_copies.append((copy, folder, original))
             self.scratch = Path(self.slot) / "run"
-            self._copies = []
             return self
         # Host directory for what must be shared with the grader (sockets).
         self.scratch = Path(tempfile.mkdtemp(prefix="faces-styles-sandbox-"))

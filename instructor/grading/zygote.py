@@ -74,6 +74,13 @@ for _name in _preload:
         __import__(_name)
     except Exception as _error:
         _failed.append(f"{_name}: {type(_error).__name__}: {_error}")
+# Children need namespaces of their own: a machine that forbids
+# unprivileged user namespaces gets fresh sandboxes instead.
+_probe = os.fork()
+if _probe == 0:
+    os._exit(0 if _libc.unshare(_NEW_NAMESPACES) == 0 else 1)
+if os.waitstatus_to_exitcode(os.waitpid(_probe, 0)[1]) != 0:
+    _failed.append("new user namespaces are not allowed here")
 # No process of this user may trace the zygote or read its memory.
 _libc.prctl(4, 0, 0, 0, 0)
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
