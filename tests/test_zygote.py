@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from instructor.grading import kernel, zygote
+from instructor.grading import cgroup, kernel, zygote
 from instructor.grading.sandbox import GIB, Limits
 
 REPO = Path(__file__).resolve().parent.parent
@@ -209,14 +209,37 @@ def test_only_the_grader_may_ask_for_a_child(started):
     assert "PermissionError" in result.stderr
 
 
-def test_a_grader_killed_mid_kernel_leaves_nothing_behind(started):
-    orphaned = zygote.ZygoteClient(started.handle())
-    orphaned.prepare({}, {})
-    orphaned.spawn("import time; open('x', 'w'); time.sleep(60)",
-                   {"PATH": "/usr/bin"}, orphaned.work_dir)
-    time.sleep(0.5)
-    assert len(zygote.processes_of(started.sandbox.uid)) > 1
-    orphaned._lock.close()  # the grader died: its lock went with it
+GRADER = """
+import json, sys, time
+sys.path.insert(0, {repo!r})
+from instructor.grading import zygote
+client = zygote.ZygoteClient({handle!r})
+client.prepare({{}}, {{}})
+process = client.spawn("import time; open('x', 'w'); time.sleep(60)",
+                       {{"PATH": "/usr/bin"}}, client.work_dir)
+print(json.dumps([str(path) for path in process.cgroup.paths]), flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_grader_killed_mid_kernel_leaves_nothing_behind(started,
+                                                          monkeypatch):
+    # A real grader process forks a kernel and is killed with it running.
+    grader = subprocess.Popen(
+        [sys.executable, "-c",
+         GRADER.format(repo=str(REPO), handle=started.handle())],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        groups = [Path(path) for path in json.loads(grader.stdout.readline())]
+        time.sleep(0.5)
+        assert len(zygote.processes_of(started.sandbox.uid)) > 1
+    finally:
+        grader.kill()
+        grader.wait()
+    assert groups and all(group.is_dir() for group in groups)
+    # The next grader kills the kernel, empties the slot and removes the
+    # dead grader's empty cgroups (at once here; in grading, after 10 s).
+    monkeypatch.setattr(cgroup, "STALE_AFTER_SECONDS", 0)
     client = zygote.ZygoteClient(started.handle())
     written, _ = run(client, """
         import json, os
@@ -224,6 +247,7 @@ def test_a_grader_killed_mid_kernel_leaves_nothing_behind(started):
     """)
     assert written == []
     assert zygote.processes_of(started.sandbox.uid) == [started.pid]
+    assert not any(group.exists() for group in groups), groups
 
 
 def test_forked_kernels_run_notebooks_as_fresh_kernels_do(monkeypatch,
@@ -376,3 +400,4 @@ def test_a_thread_outliving_its_main_thread_is_killed(started):
     """)
     assert written == "B"
     assert zygote.processes_of(started.sandbox.uid) == [started.pid]
+    orphaned.process.cgroup.remove()  # its grader would have, had it lived

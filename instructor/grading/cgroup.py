@@ -4,9 +4,44 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 import uuid
 from pathlib import Path
+
+PREFIX = "faces-styles-"
+# Made by this module: the owner's pid (absent in older versions) and a
+# random part.  Other groups of the course (the benchmarks' CPU meters) and
+# of anyone else are never swept.
+SANDBOX_GROUP = re.compile(PREFIX + r"(?:(\d+)-)?[0-9a-f]{12}")
+# An empty group whose owner is gone is removed only this long after it was
+# made, in case its owner lives in another PID namespace and is about to
+# move a process into it.
+STALE_AFTER_SECONDS = 10.0
+
+
+def remove_stale(parent):
+    """Remove the empty groups in ``parent`` left by graders that died.
+
+    A group is named after the process that made it; one whose owner no
+    longer runs, and that holds no process, is removed.  Groups still in
+    use refuse to go (rmdir fails), so nothing alive is touched.
+    """
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        match = SANDBOX_GROUP.fullmatch(entry.name)
+        if match is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        owner = match.group(1)
+        if owner is not None and Path(f"/proc/{int(owner)}").exists():
+            continue
+        with contextlib.suppress(OSError):
+            if now - entry.stat().st_mtime > STALE_AFTER_SECONDS:
+                os.rmdir(entry.path)
 
 
 class Cgroup:
@@ -19,7 +54,9 @@ class Cgroup:
     controller is writable too, the sandbox also gets a CPU group of its
     own, so that all its processes together weigh as much as one process
     of another sandbox: a fork bomb cannot starve its neighbours
-    (``cpu_shared`` says whether it did).
+    (``cpu_shared`` says whether it did).  Groups named after this
+    process are left by a grader that is killed; the next one made beside
+    them removes them (``remove_stale``).
     """
 
     def __init__(self, limits, root="/sys/fs/cgroup"):
@@ -27,7 +64,7 @@ class Cgroup:
         self.root = Path(root)
         self.paths = []
         self.cpu_shared = False
-        self.name = f"faces-styles-{uuid.uuid4().hex[:12]}"
+        self.name = f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
         try:
             self._create()
         except OSError:
@@ -56,6 +93,7 @@ class Cgroup:
             ):
                 parent = self.root / controller / (
                     self._own(controller) or "/").lstrip("/")
+                remove_stale(parent)
                 path = parent / self.name
                 path.mkdir()
                 self.paths.append(path)
@@ -71,6 +109,7 @@ class Cgroup:
         if not {"memory", "pids"} <= set(controllers):
             raise OSError("cgroup v2 without memory and pids controllers")
         parent = unified / (self._own("") or "/").lstrip("/")
+        remove_stale(parent)
         path = parent / self.name
         path.mkdir()
         self.paths.append(path)
@@ -99,6 +138,7 @@ class Cgroup:
         parent = self.root / "cpu" / (self._own("cpu") or "/").lstrip("/")
         if not (parent / "cpu.shares").exists():
             return
+        remove_stale(parent)
         path = parent / self.name
         try:
             path.mkdir()
