@@ -7,6 +7,7 @@ grader.  The zygote needs root (its own user and tmpfs); elsewhere the
 kernels start as fresh sandboxes and these tests do not apply.
 """
 
+import fcntl
 import json
 import os
 import signal
@@ -308,6 +309,63 @@ def test_clean_rooms_fork_from_their_own_zygote(monkeypatch, spawned):
     finally:
         running.close()
     assert len(spawned) == 2
+
+
+def zygote_dies_when_asked_to_fork(monkeypatch, running):
+    """Kill ``running`` just before the next child is asked of it."""
+    spawn = zygote.ZygoteClient.spawn
+
+    def dying(self, *args, **kwargs):
+        os.kill(self.zygote_pid, signal.SIGKILL)
+        while running.alive():
+            time.sleep(0.02)
+        return spawn(self, *args, **kwargs)
+
+    monkeypatch.setattr(zygote.ZygoteClient, "spawn", dying)
+
+
+def test_a_kernel_starts_fresh_when_its_zygote_dies(monkeypatch):
+    # The zygote passes the liveness check, then dies before it forks.
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import os\nprint(os.getcwd(), 6 * 7)")])
+    managers = []
+
+    class Recorded(kernel.SandboxKernelManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    running = zygote.Zygote(kernel.zygote_specification())
+    try:
+        monkeypatch.setenv(zygote.ZYGOTE_ENV, running.handle())
+        zygote_dies_when_asked_to_fork(monkeypatch, running)
+        executed = NotebookClient(
+            nbformat.from_dict(notebook), timeout=120,
+            kernel_manager_class=Recorded).execute()
+        # The slot was freed: another grader can take the zygote's lock.
+        lock_path = zygote.ZygoteClient(running.handle()).lock_path
+        with open(lock_path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        running.close()
+    assert executed.cells[0].outputs[0]["text"].split()[-1] == "42"
+    assert managers[0].zygote_failure  # it tried, and says why it gave up
+
+
+def test_a_clean_room_starts_fresh_when_its_zygote_dies(monkeypatch):
+    from instructor.grading.cleanroom import CleanRoom, room_zygote_specification
+
+    running = zygote.Zygote(room_zygote_specification())
+    try:
+        monkeypatch.setenv(zygote.ROOM_ZYGOTE_ENV, running.handle())
+        zygote_dies_when_asked_to_fork(monkeypatch, running)
+        with CleanRoom([("good", "def triple(x):\n    return 3 * x\n")],
+                       call_timeout=60, cell_timeout=60) as room:
+            assert room.call("triple", 14) == 42
+            assert room.zygote_failure
+            assert "forked" not in room.describe()
+    finally:
+        running.close()
 
 
 def test_a_child_cannot_kill_its_process_group(client, started):

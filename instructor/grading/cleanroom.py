@@ -12,6 +12,7 @@ its time limit fails that call only: the room is started again for the next.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -154,6 +155,9 @@ class CleanRoom:
     ``prelude`` (e.g. ``import numpy as np``) runs first, then each of
     ``cells`` (``(label, source)`` pairs).  Failures of the cells are kept
     in :attr:`cell_errors`; a failing cell does not stop the others.
+    The process is forked from the worker's clean-room zygote where there
+    is one, and started in a fresh sandbox where there is none or forking
+    fails (:attr:`zygote_failure` then says why).
     """
 
     def __init__(self, cells, prelude="", limits=None, call_timeout=60.0,
@@ -169,6 +173,7 @@ class CleanRoom:
         self.restarts = 0
         self.process = None
         self.sandbox = None
+        self.zygote_failure = None  # why forking from a zygote failed
 
     # -- process life ------------------------------------------------------
 
@@ -184,20 +189,28 @@ class CleanRoom:
 
     def _start_once(self):
         self.stop()
-        client = zygote.ZygoteClient.from_environment(
-            room_zygote_specification(self.limits, self.env),
-            zygote.ROOM_ZYGOTE_ENV)
+        client = None if self.zygote_failure else (
+            zygote.ZygoteClient.from_environment(
+                room_zygote_specification(self.limits, self.env),
+                zygote.ROOM_ZYGOTE_ENV))
         request_read, self._request_write = os.pipe()
         self._reply_read, reply_write = os.pipe()
         try:
             if client is not None:
                 # Forked from a zygote that has imported the libraries.
-                client.prepare({}, {})
                 self.sandbox = client
-                self.process = client.spawn(
-                    RUNNER, client.child_environment, client.work_dir,
-                    argv=["-c", "3", "4"], fds=(request_read, reply_write))
-            else:
+                try:
+                    client.prepare({}, {})
+                    self.process = client.spawn(
+                        RUNNER, client.child_environment, client.work_dir,
+                        argv=["-c", "3", "4"], fds=(request_read, reply_write))
+                except (zygote.ZygoteError, OSError) as error:
+                    # Given up: this room and its restarts start fresh.
+                    self.zygote_failure = str(error) or type(error).__name__
+                    self.sandbox = None
+                    with contextlib.suppress(zygote.ZygoteError, OSError):
+                        client.release(client.process)
+            if self.sandbox is None:
                 self.sandbox = Sandbox(
                     limits=self.limits, env=room_environment(self.env),
                     hide=hidden_packages()).__enter__()

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
-from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.manager import AsyncKernelManager, in_pending_state
 
 from instructor.grading import zygote
 from instructor.grading.sandbox import (Limits, Sandbox, package_dir,
@@ -149,7 +149,9 @@ class SandboxKernelManager(AsyncKernelManager):
 
     Where the grading worker handed down a zygote with the same settings
     (``instructor.grading.zygote``), the kernel is forked from it instead
-    of started afresh: TensorFlow is then already imported.
+    of started afresh: TensorFlow is then already imported.  A zygote that
+    fails to fork (it died, or its slot could not be emptied) is given up
+    and the kernel starts in a fresh sandbox.
     """
 
     limits = None  # a Limits instance; None means the defaults
@@ -158,6 +160,7 @@ class SandboxKernelManager(AsyncKernelManager):
         super().__init__(*args, **kwargs)
         self.transport = "ipc"
         self.sandbox = None
+        self.zygote_failure = None  # why forking failed, if it did
 
     @property
     def kernel_spec(self):
@@ -177,15 +180,43 @@ class SandboxKernelManager(AsyncKernelManager):
     def _forked(self):
         return isinstance(self.sandbox, zygote.ZygoteClient)
 
+    @in_pending_state
+    async def _async_start_kernel(self, **kw):
+        # As jupyter_client's, with one retry in a fresh sandbox.
+        self._attempted_start = True
+        try:
+            command, launch = await self._async_pre_start_kernel(**kw)
+            await self._async_launch_kernel(command, **launch)
+        except (zygote.ZygoteError, OSError) as error:
+            if not self._forked():
+                raise
+            self._give_up_zygote(error)
+            command, launch = await self._async_pre_start_kernel(**kw)
+            await self._async_launch_kernel(command, **launch)
+        await self._async_post_start_kernel(**launch)
+
+    start_kernel = _async_start_kernel
+
+    def _give_up_zygote(self, error):
+        """Free the zygote after a failed fork; the next start is fresh."""
+        self.log.warning("Forking the kernel failed (%s); starting it in a "
+                         "fresh sandbox", error)
+        self.zygote_failure = str(error) or type(error).__name__
+        client, self.sandbox = self.sandbox, None
+        try:
+            client.release(client.process)
+        except (zygote.ZygoteError, OSError):
+            pass  # the lock is freed; the next grader sweeps again
+
     async def _async_pre_start_kernel(self, **kw):
         if self.sandbox is None:
             client = None
-            if self.limits is None:
+            if self.limits is None and self.zygote_failure is None:
                 client = zygote.ZygoteClient.from_environment(
                     zygote_specification())
             if client is not None:
-                client.prepare(submission_files(kw.get("cwd")), home_files())
                 self.sandbox = client
+                client.prepare(submission_files(kw.get("cwd")), home_files())
             else:
                 self.sandbox = Sandbox(
                     limits=self.limits or Limits(),
