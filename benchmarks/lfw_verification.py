@@ -29,6 +29,7 @@ from helpers.faces.alignment import align_faces
 from helpers.faces.detection import choose_faces, detect_faces
 from helpers.faces.encoder import load_encoder
 from helpers.faces.images import load_image
+from helpers.faces.verification import best_threshold
 
 BATCH = 32
 # Detect on the full 250x250 images: keypoints found on a 160 px copy cost
@@ -41,23 +42,6 @@ MIN_FACE_SIZE = 40
 # Part of the chip cache's name: change it when detection or alignment
 # changes, so that stale chips are never reused.
 CHIP_SETTINGS = f"side{DETECT_MAX_SIDE}_minface{MIN_FACE_SIZE}_v3"
-
-
-def best_threshold(distances, labels):
-    """Return the threshold with the highest accuracy on labelled pairs."""
-    distances = np.asarray(distances, dtype=np.float64)
-    labels = np.asarray(labels).astype(bool)
-    order = np.unique(distances)
-    candidates = np.concatenate(
-        [[order[0] - 1e-6], (order[1:] + order[:-1]) / 2, [order[-1] + 1e-6]])
-    # Pairs accepted by threshold t: distance < t.  Count, per candidate,
-    # the matched pairs accepted and the mismatched pairs rejected.
-    sorted_same = np.sort(distances[labels])
-    sorted_other = np.sort(distances[~labels])
-    accepted_same = np.searchsorted(sorted_same, candidates, side="left")
-    accepted_other = np.searchsorted(sorted_other, candidates, side="left")
-    correct = accepted_same + (len(sorted_other) - accepted_other)
-    return float(candidates[int(np.argmax(correct))])
 
 
 def detect_and_align(paths):

@@ -9,6 +9,7 @@ import pytest
 from helpers.checks import pair_features as checks
 from helpers.faces import pair_classifier as pc
 from helpers.faces import pair_training as pt
+from helpers.faces.verification import best_threshold
 from instructor.reference import pair_features as ref
 
 RNG = np.random.default_rng(0)
@@ -87,16 +88,16 @@ def test_logistic_unit_learns_a_separable_problem():
 
 
 def test_distance_threshold_and_roc():
-    assert pt.best_distance_threshold([0.9, 0.3, 0.7, 0.5],
-                                      [0, 1, 0, 1]) == pytest.approx(0.6)
-    assert pt.best_distance_threshold([1.0, 2.0], [1, 1]) == 3.0
-    assert pt.best_distance_threshold([1.0, 2.0], [0, 0]) == 0.0
+    assert best_threshold([0.9, 0.3, 0.7, 0.5],
+                          [0, 1, 0, 1]) == pytest.approx(0.6)
+    assert best_threshold([1.0, 2.0], [1, 1]) == 3.0
+    assert best_threshold([1.0, 2.0], [0, 0]) == 0.0
     # A tie between 0.3 and 0.7: the smallest.
-    assert pt.best_distance_threshold([0.2, 0.4, 0.6, 0.8],
-                                      [1, 0, 1, 0]) == pytest.approx(0.3)
+    assert best_threshold([0.2, 0.4, 0.6, 0.8],
+                          [1, 0, 1, 0]) == pytest.approx(0.3)
     distances = RNG.random(300)
     labels = RNG.random(300) < 1 - distances
-    tau = pt.best_distance_threshold(distances, labels)
+    tau = best_threshold(distances, labels)
     best = max(np.mean((distances < t) == labels)
                for t in np.append(distances, [2.0]))
     assert np.mean((distances < tau) == labels) == pytest.approx(best)
@@ -107,7 +108,7 @@ def test_distance_threshold_and_roc():
     with pytest.raises(ValueError, match="both"):
         pc.roc([0.1, 0.2], [1, 1])
     with pytest.raises(ValueError, match="labels"):
-        pt.best_distance_threshold([0.1], [1, 0])
+        best_threshold([0.1], [1, 0])
 
 
 def test_batch_pairs_are_balanced_and_valid():

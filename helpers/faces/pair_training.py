@@ -14,6 +14,7 @@ every valid triplet (for the triplet model), so both see the same images.
 import numpy as np
 
 from helpers.faces import siamese
+from helpers.faces.verification import best_threshold
 
 
 def batch_pairs(labels, rng=None):
@@ -160,31 +161,6 @@ def train_triplets_batch_all(encoder, images, labels, steps, alpha=0.2,
     return np.asarray(losses)
 
 
-def best_distance_threshold(distances, same):
-    """Return the tau of "same iff d < tau" with the best accuracy.
-
-    Candidates lie halfway between consecutive distinct distances, plus one
-    below and one above all; the smallest of the best is returned.
-    """
-    distances = np.asarray(distances, dtype=np.float64).ravel()
-    same = np.asarray(same).ravel().astype(bool)
-    if len(distances) != len(same) or len(distances) == 0:
-        raise ValueError(
-            f"{len(distances)} distances but {len(same)} labels.")
-    order = np.argsort(distances, kind="stable")
-    ordered, matches = distances[order], same[order]
-    values, first = np.unique(ordered, return_index=True)
-    # Right when called "same" below tau and "different" at or above it.
-    same_below = np.concatenate([[0], np.cumsum(matches)])[first]
-    different_above = (~matches).sum() - np.concatenate(
-        [[0], np.cumsum(~matches)])[first]
-    right = np.append(same_below + different_above, matches.sum())
-    candidates = np.concatenate([[values[0] - 1.0],
-                                 (values[:-1] + values[1:]) / 2,
-                                 [values[-1] + 1.0]])
-    return float(candidates[int(np.argmax(right))])
-
-
 def held_out_verification(encoder, split, head=None, pair_count=1000,
                           seed=1):
     """Verification accuracy on held-out people, with plain distances.
@@ -203,7 +179,7 @@ def held_out_verification(encoder, split, head=None, pair_count=1000,
         parts[part] = (encodings[first], encodings[second], same)
     distance = {part: np.linalg.norm(a - b, axis=1)
                 for part, (a, b, _) in parts.items()}
-    tau = best_distance_threshold(distance["train"], parts["train"][2])
+    tau = best_threshold(distance["train"], parts["train"][2])
     result = {"threshold": tau}
     for part in ("train", "test"):
         result[f"{part}_accuracy"] = float(

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helpers.faces.verification import best_threshold
+
 SPLIT_SEED = 0
 
 
@@ -383,15 +385,6 @@ def verification_accuracy(distances, same, threshold):
             f"distances {distances.shape} and same {same.shape} differ."
         )
     return float(np.mean((distances < threshold) == same))
-
-
-def best_threshold(distances, same):
-    """Return the threshold on d that classifies the most pairs right."""
-    edges = np.unique(np.asarray(distances))
-    candidates = np.concatenate([edges, [edges[-1] + 1e-9]])
-    scores = [verification_accuracy(distances, same, value)
-              for value in candidates]
-    return float(candidates[int(np.argmax(scores))])
 
 
 def evaluate_verification(encoder, split, pair_count=1000, seed=1):

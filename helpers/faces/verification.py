@@ -49,6 +49,23 @@ def candidate_thresholds(distances):
     return np.hstack([values[:1] - 1.0, middle, values[-1:] + 1.0])
 
 
+def best_threshold(distances, labels):
+    """Return the threshold tau of "same iff d < tau" with the best accuracy.
+
+    The candidates are :func:`candidate_thresholds`; of equally good ones
+    the smallest is returned.  ``labels`` are 1/True for the same person.
+    """
+    distances, labels = _check_pairs(distances, labels)
+    thresholds = candidate_thresholds(distances)
+    same = np.sort(distances[labels == 1])
+    different = np.sort(distances[labels == 0])
+    # Right: same-person pairs below tau, other pairs at or above it.
+    right = (np.searchsorted(same, thresholds, side="left")
+             + len(different)
+             - np.searchsorted(different, thresholds, side="left"))
+    return float(thresholds[int(np.argmax(right))])
+
+
 def roc_points(distances, labels):
     """Return ``(false_accept_rates, true_accept_rates, thresholds)``.
 
