@@ -188,7 +188,10 @@ FLAGGED = {
     "patch_numpy_and_checks": "reaches for course code",
     "os_exit": "kernel died",
     "kill_parent": "kernel died",
-    "memory_hog": "memory limit",
+    "fork_bomb": "ran past the time limit of a cell",
+    # Under a heavy load the hog may fill its memory more slowly than the
+    # cell's time limit: either way the report says what stopped it.
+    "memory_hog": ("memory limit", "ran past the time limit of a cell"),
     "alias_plain": "from helpers.style.images import ...",
     "alias_eval": "eval()",
     "alias_default_argument": "import helpers.style.images",
@@ -321,9 +324,10 @@ def test_every_cheat_scores_zero_on_what_it_cheats(graded):
 
 def test_the_report_flags_what_can_be_detected(graded):
     _, reports, _ = graded
-    for student, flag in FLAGGED.items():
+    for student, flags in FLAGGED.items():
         problems = "\n".join(reports[student]["problems"])
-        assert flag in problems, (student, problems)
+        flags = (flags,) if isinstance(flags, str) else flags
+        assert any(flag in problems for flag in flags), (student, problems)
 
 
 def test_a_forged_report_changes_nothing(graded):

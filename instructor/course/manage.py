@@ -274,6 +274,10 @@ def report_problems(report):
                 f"{notebook}: the kernel died in cell "
                 f"{execution['kernel_died_in']} (exit, crash or killed); "
                 "later cells did not run")
+        if execution.get("timed_out_cells"):
+            problems.append(
+                f"{notebook}: cells {execution['timed_out_cells']} ran past "
+                "the time limit of a cell and were interrupted")
         if execution.get("demos_run_because"):
             problems.append(
                 f"{notebook}: the answers read "

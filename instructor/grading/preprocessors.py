@@ -60,7 +60,8 @@ def verdicts_only_requested():
 def _new_events(executed):
     """Return the record of one execution that the grading report keeps."""
     return {"kernel_died_in": None, "out_of_memory": False,
-            "time_limit_in": None, "truncated_cells": [], "sandbox": None,
+            "time_limit_in": None, "truncated_cells": [],
+            "timed_out_cells": [], "sandbox": None,
             "not_run_after": None, "demos_skipped": [], "executed": executed}
 
 
@@ -200,6 +201,7 @@ class SandboxedExecute(Execute):
         self._cell_bytes = {}
         self._total_bytes = 0
         self._dead = False
+        self._cell_index = None
         self._deadline = time.monotonic() + self.notebook_timeout
         self._expired = threading.Event()
         self._watchdog_stop = threading.Event()
@@ -242,6 +244,7 @@ class SandboxedExecute(Execute):
             cell.outputs = [_error_output(
                 "NotRun", "not run: " + self._dead)]
             return cell, resources
+        self._cell_index = index
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -259,6 +262,13 @@ class SandboxedExecute(Execute):
             cell.outputs.append(_error_output("KernelDied", reason))
             self._dead = f"{reason} in an earlier cell"
             return cell, resources
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        # Interrupted (interrupt_on_timeout): the report says which cells.
+        timed_out = self._events["timed_out_cells"]
+        if self._cell_index not in timed_out:
+            timed_out.append(self._cell_index)
+        return await super()._async_handle_timeout(timeout, cell)
 
     def output(self, outs, msg, display_id, cell_index):
         out = super().output(outs, msg, display_id, cell_index)
