@@ -168,3 +168,13 @@ def test_bundle_installs_fresh_and_runs_notebook_00(bundle, tmp_path):
     assert loaded.stdout.split() == [
         "nbgrader.server_extensions.assignment_list",
         "nbgrader.server_extensions.validate_assignment"], loaded.stdout
+    # `make install-hub` on a JupyterHub: the hub extra adds the single-user
+    # server that deploy/jupyterhub/jupyterhub_config.py starts.
+    hub = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "-e",
+         f"{folder}[hub]"], capture_output=True, text=True)
+    assert hub.returncode == 0, hub.stdout + hub.stderr
+    singleuser = subprocess.run(
+        [str(venv / "bin" / "jupyterhub-singleuser"), "--version"],
+        capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert singleuser.returncode == 0, singleuser.stdout + singleuser.stderr

@@ -2,10 +2,19 @@
 
 Copy to ``/etc/jupyterhub/jupyterhub_config.py`` and adapt the user
 names.  Every learner and the instructor log in as a Unix user of the
-machine (PAM), start JupyterLab with the course environment, and meet in
-the nbgrader exchange configured by ``nbgrader_config.py`` beside this
-file (installed as ``/etc/jupyter/nbgrader_config.py``).
+machine (PAM), start JupyterLab in the learner bundle's environment, and
+meet in the nbgrader exchange configured by ``nbgrader_config.py`` beside
+this file (installed as ``/etc/jupyter/nbgrader_config.py``).
+
+The single-user environment is the learner bundle (``make student-bundle``
+writes ``dist/faces-and-styles-student``), copied to ``BUNDLE`` and
+installed there with its ``make install-hub``: the course's ``helpers``
+package, JupyterLab with nbgrader's learner panels, and JupyterHub's
+``jupyterhub-singleuser``.  Never the instructor's repository: its
+packages hold the solutions.
 """
+
+BUNDLE = "/opt/faces-and-styles-student"
 
 c = get_config()  # noqa: F821 (provided by traitlets when loading config)
 
@@ -14,15 +23,14 @@ c.Authenticator.allowed_users = {"instructor", "student1", "student2"}
 c.Authenticator.admin_users = {"instructor"}
 c.LocalAuthenticator.create_system_users = False
 
-# Each user's JupyterLab runs in their home with the course environment
-# (the environment that `make install` or environment.yml builds).
+# Each user's JupyterLab runs in their home, in the bundle's environment.
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
-c.Spawner.cmd = ["/opt/faces-and-styles/.venv/bin/jupyterhub-singleuser"]
+c.Spawner.cmd = [f"{BUNDLE}/.venv/bin/jupyterhub-singleuser"]
 c.Spawner.environment = {
     # The offline assets and a data cache every user may read.
-    "FACES_STYLES_ASSETS": "/opt/faces-and-styles/shared/assets",
-    "FACES_STYLES_DATA": "/opt/faces-and-styles/data/cache",
+    "FACES_STYLES_ASSETS": "/opt/faces-and-styles-assets",
+    "FACES_STYLES_DATA": f"{BUNDLE}/data/cache",
 }
 # A style transfer with VGG16 needs about 2 GB; leave headroom.  Only
 # spawners that enforce limits apply these (systemdspawner's

@@ -8,6 +8,7 @@ no hidden test, no quiz key and no instructor documentation: those live in
 
 from __future__ import annotations
 
+import json
 import shutil
 import tomllib
 import zipfile
@@ -82,7 +83,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.faces-and-styles-installed
 
-.PHONY: install lab
+.PHONY: install install-hub lab
 
 $(BIN)/python:
 \t$(PYTHON) -m venv $(VENV)
@@ -94,6 +95,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 \ttouch $(STAMP)
 
 install: $(STAMP)
+
+# On a JupyterHub: also the single-user server (jupyterhub-singleuser).
+install-hub: $(STAMP)
+\t$(BIN)/python -m pip install -e ".[hub]"
 
 lab: $(STAMP)
 \t$(BIN)/jupyter lab --notebook-dir=notebooks
@@ -122,6 +127,8 @@ def _pyproject(root):
         f'requires-python = "{meta["requires-python"]}"\n'
         f'license = {{ text = "{meta["license"]["text"]}" }}\n'
         f"dependencies = [\n{dependencies}\n]\n\n"
+        "[project.optional-dependencies]\n"
+        f"hub = {json.dumps(project['project']['optional-dependencies']['hub'])}\n\n"
         '[tool.setuptools.packages.find]\ninclude = ["helpers*"]\n\n'
         '[tool.setuptools.package-data]\n'
         '"helpers.checks" = ["expected/*.json"]\n'
