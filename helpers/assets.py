@@ -149,6 +149,7 @@ def _in_read_only_data_home(path):
     if not data_home_is_read_only():
         return False
     home = Path(os.environ.get(DATA_ENV) or REPO_ROOT / "data" / "cache")
+    home = home.expanduser()
     try:
         Path(path).resolve().relative_to(home.resolve())
     except ValueError:

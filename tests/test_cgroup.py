@@ -61,16 +61,15 @@ def writable():
 def test_the_groups_of_a_killed_grader_go_when_the_next_is_made(
         writable, monkeypatch):
     dead, _ = killed_grader()
+    assert dead and all(path.is_dir() for path in dead)
+    # Too young: its owner may be about to move a process in.
+    Cgroup(Limits()).remove()
+    assert all(path.is_dir() for path in dead)
     busy_groups, busy_pid = killed_grader(busy=True)
     live = Cgroup(Limits())  # ours: empty, but its owner runs
     meter = dead[0].parent / "faces-styles-cpu-0123456789ab"
     meter.mkdir()  # a benchmark's CPU meter, not a sandbox's group
     try:
-        assert dead and all(path.is_dir() for path in dead)
-        # Too young: its owner may be about to move a process in.
-        Cgroup(Limits()).remove()
-        assert all(path.is_dir() for path in dead)
-
         monkeypatch.setattr(cgroup, "STALE_AFTER_SECONDS", 0)
         Cgroup(Limits()).remove()
         assert not any(path.exists() for path in dead), dead

@@ -75,3 +75,38 @@ def test_learners_lab_keeps_the_full_configuration(monkeypatch):
     _load_course_config(monkeypatch, ["jupyter-lab"])
     assert "FACES_STYLES_QUICK" not in os.environ
     assert "TF_ENABLE_ONEDNN_OPTS" not in os.environ
+
+
+def test_the_report_warns_when_a_zygote_failed_and_says_what_ran_instead():
+    report = {"00_setup": {
+        "execution": {"sandbox": "bubblewrap", "zygote_failure":
+                      "[Errno 111] Connection refused"},
+        "room_zygote_failure": "the zygote did not fork"}}
+    problems = manage.report_problems(report)
+    assert problems == [
+        "WARNING 00_setup: the kernel could not be forked from the worker's "
+        "zygote ([Errno 111] Connection refused); it ran in a fresh sandbox",
+        "WARNING 00_setup: the clean room could not be forked from the "
+        "worker's zygote (the zygote did not fork); it ran in a fresh sandbox"]
+    report["00_setup"]["execution"]["zygote_failure"] = None
+    del report["00_setup"]["room_zygote_failure"]
+    assert manage.report_problems(report) == []
+
+
+def test_the_cache_is_made_readable_while_other_processes_write_it(
+        tmp_path, monkeypatch):
+    # matplotlib and notebooks make and delete temporary files in the cache
+    # while `prepare` walks it: one that is gone when reached is skipped.
+    (tmp_path / "sub").mkdir(mode=0o700)
+    (tmp_path / "sub" / "private.npz").write_bytes(b"x")
+    (tmp_path / "sub" / "private.npz").chmod(0o600)
+    walk = manage.os.walk
+
+    def walk_with_vanished_entries(top, *args, **kwargs):
+        for parent, folders, files in walk(top, *args, **kwargs):
+            yield parent, folders + [".built.d"], files + [".part"]
+
+    monkeypatch.setattr(manage.os, "walk", walk_with_vanished_entries)
+    manage._readable_by_everyone(tmp_path)
+    assert (tmp_path / "sub").stat().st_mode & 0o005 == 0o005
+    assert (tmp_path / "sub" / "private.npz").stat().st_mode & 0o004

@@ -70,5 +70,16 @@ def test_the_single_user_command_is_the_learner_bundles():
         ".venv/bin/jupyterhub-singleuser")
     assert 'pip install -e ".[hub]"' in bundle.LEARNER_MAKEFILE
     assert "install-hub:" in bundle.LEARNER_MAKEFILE
+
+
+
+def test_each_learner_writes_their_own_data_cache(tmp_path, monkeypatch):
+    # The cache is written (chips, encodings): in each user's home, not in
+    # the bundle's folder, which belongs to root.
+    from helpers.assets import get_data_home
+
     data = load().Spawner.environment["FACES_STYLES_DATA"]
-    assert Path(data).is_relative_to(install)
+    assert data.startswith("~/")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert get_data_home(data) == tmp_path / data[2:]
+    assert (tmp_path / data[2:]).is_dir()

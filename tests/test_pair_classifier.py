@@ -109,6 +109,8 @@ def test_distance_threshold_and_roc():
         pc.roc([0.1, 0.2], [1, 1])
     with pytest.raises(ValueError, match="labels"):
         best_threshold([0.1], [1, 0])
+    with pytest.raises(ValueError, match="NaN"):
+        best_threshold([0.1, np.nan], [1, 0])
 
 
 def test_batch_pairs_are_balanced_and_valid():

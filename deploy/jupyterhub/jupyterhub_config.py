@@ -28,9 +28,11 @@ c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.cmd = [f"{BUNDLE}/.venv/bin/jupyterhub-singleuser"]
 c.Spawner.environment = {
-    # The offline assets and a data cache every user may read.
+    # The asset files of data/assets.json, in one folder every user may
+    # read (fill it once; without it each learner downloads them).
     "FACES_STYLES_ASSETS": "/opt/faces-and-styles-assets",
-    "FACES_STYLES_DATA": f"{BUNDLE}/data/cache",
+    # What the notebooks derive from them (face chips, encodings), per user.
+    "FACES_STYLES_DATA": "~/.cache/faces-and-styles",
 }
 # A style transfer with VGG16 needs about 2 GB; leave headroom.  Only
 # spawners that enforce limits apply these (systemdspawner's

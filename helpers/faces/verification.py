@@ -35,6 +35,10 @@ def _check_pairs(distances, labels):
             f"and {len(labels)} labels, at least one of each).")
     if not np.all(np.isin(labels, (0, 1))):
         raise ValueError("labels must be 1 (same person) or 0 (different).")
+    if not np.all(np.isfinite(distances)):
+        raise ValueError(
+            f"{int(np.sum(~np.isfinite(distances)))} distances are NaN or "
+            "infinite: check the embeddings they come from.")
     return distances, labels.astype(np.int64)
 
 

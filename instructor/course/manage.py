@@ -261,6 +261,13 @@ def report_problems(report):
         sandbox = execution.get("sandbox") or ""
         if sandbox.startswith("UNSAFE"):
             problems.append(f"WARNING {notebook}: {sandbox}")
+        for part, why in (("kernel", execution.get("zygote_failure")),
+                          ("clean room", entry.get("room_zygote_failure"))):
+            if why:
+                problems.append(
+                    f"WARNING {notebook}: the {part} could not be forked "
+                    f"from the worker's zygote ({str(why)[:200]}); it ran "
+                    "in a fresh sandbox")
         if execution.get("time_limit_in") is not None:
             problems.append(
                 f"{notebook}: the notebook time limit was reached in cell "
@@ -316,16 +323,30 @@ def check_sandbox():
 
 def _readable_by_everyone(folder):
     """Let the sandbox's own user read the shared cache (files written by
-    older versions, or by a user with umask 077, were private)."""
+    older versions, or by a user with umask 077, were private).
+
+    Other processes may be writing the cache meanwhile (matplotlib's font
+    cache, a notebook's chips): what vanishes during the walk is skipped.
+    """
     import stat
 
-    for path in [Path(folder), *Path(folder).rglob("*")]:
-        if path.is_symlink():
-            continue
-        mode = path.stat().st_mode
-        wanted = mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0)
-        if wanted != mode:
-            path.chmod(wanted)
+    def widen(path, is_folder):
+        try:
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
+                return
+            wanted = mode | stat.S_IROTH | (stat.S_IXOTH if is_folder else 0)
+            if wanted != mode:
+                os.chmod(path, wanted)
+        except FileNotFoundError:
+            pass
+
+    widen(folder, True)
+    for parent, folders, files in os.walk(folder):
+        for name in folders:
+            widen(os.path.join(parent, name), True)
+        for name in files:
+            widen(os.path.join(parent, name), False)
 
 
 def prepare(root=REPO_ROOT, names=None):

@@ -186,6 +186,8 @@ def run_hidden_tests(notebook, assignment, grade_ids=None, call_timeout=None):
                 tests[grade_id], student, findings.get(owners.get(grade_id)),
                 room.cell_errors.get(owners.get(grade_id)))
         report["restarts"] = room.restarts
+    if room.zygote_failure:
+        report["room_zygote_failure"] = room.zygote_failure
     return verdicts, report
 
 

@@ -240,6 +240,8 @@ class SandboxedExecute(Execute):
             sandbox = getattr(self.km, "sandbox", None)
             self._events["sandbox"] = (sandbox.describe() if sandbox else
                                        "UNSAFE: no sandbox")
+            self._events["zygote_failure"] = getattr(
+                self.km, "zygote_failure", None)
         if self._dead:
             cell.outputs = [_error_output(
                 "NotRun", "not run: " + self._dead)]
@@ -266,7 +268,7 @@ class SandboxedExecute(Execute):
     async def _async_handle_timeout(self, timeout, cell=None):
         # Interrupted (interrupt_on_timeout): the report says which cells.
         timed_out = self._events["timed_out_cells"]
-        if self._cell_index not in timed_out:
+        if self._cell_index is not None and self._cell_index not in timed_out:
             timed_out.append(self._cell_index)
         return await super()._async_handle_timeout(timeout, cell)
 

@@ -660,8 +660,13 @@ class ZygoteClient:
 
     def prepare(self, files, home_files):
         """Take the zygote and fill its slot for a new kernel."""
-        self._lock = open(self.lock_path, "w")
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        lock = open(self.lock_path, "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except BaseException:
+            lock.close()
+            raise
+        self._lock = lock
         # A grader killed mid-kernel leaves its kernel behind: end it first.
         self._sweep()
         self.wipe()
@@ -773,6 +778,12 @@ class ZygoteClient:
 
     def release(self, process=None):
         """End ``process`` and its cgroup, empty the slot, free the zygote."""
+        if self._lock is None:  # never taken: the slot is another's
+            if process is not None:
+                process.kill()
+                process.cgroup.remove()
+                process.close()
+            return
         try:
             if process is not None:
                 process.kill()
