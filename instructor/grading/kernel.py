@@ -9,6 +9,7 @@ gradebook, not anybody's submission.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -203,10 +204,9 @@ class SandboxKernelManager(AsyncKernelManager):
                          "fresh sandbox", error)
         self.zygote_failure = str(error) or type(error).__name__
         client, self.sandbox = self.sandbox, None
-        try:
+        # The lock is freed even when this fails; the next grader sweeps.
+        with contextlib.suppress(zygote.ZygoteError, OSError):
             client.release(client.process)
-        except (zygote.ZygoteError, OSError):
-            pass  # the lock is freed; the next grader sweeps again
 
     async def _async_pre_start_kernel(self, **kw):
         if self.sandbox is None:

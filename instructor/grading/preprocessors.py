@@ -61,7 +61,7 @@ def _new_events(executed):
     """Return the record of one execution that the grading report keeps."""
     return {"kernel_died_in": None, "out_of_memory": False,
             "time_limit_in": None, "truncated_cells": [],
-            "timed_out_cells": [], "sandbox": None,
+            "timed_out_cells": [], "sandbox": None, "zygote_failure": None,
             "not_run_after": None, "demos_skipped": [], "executed": executed}
 
 

@@ -778,17 +778,13 @@ class ZygoteClient:
 
     def release(self, process=None):
         """End ``process`` and its cgroup, empty the slot, free the zygote."""
-        if self._lock is None:  # never taken: the slot is another's
-            if process is not None:
-                process.kill()
-                process.cgroup.remove()
-                process.close()
-            return
         try:
             if process is not None:
                 process.kill()
                 process.cgroup.remove()
                 process.close()
+            if self._lock is None:  # never taken: the slot is another's
+                return
             self._sweep()
             self.wipe()
         finally:
