@@ -15,6 +15,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+import cheats
 from instructor.course import manage
 
 ASSIGNMENT = "00_setup"
@@ -207,6 +208,18 @@ FLAGGED = {
     "fake_report": "the grader's report file name and was ignored",
     "big_file": "larger than 16 MiB and was ignored",
 }
+#: Short time limits and a small process limit keep the fork bomb cheap.
+ENVIRONMENT = {"FACES_STYLES_CELL_TIMEOUT": "20",
+               "FACES_STYLES_CALL_TIMEOUT": "20",
+               "FACES_STYLES_SANDBOX_PROCESSES": "128"}
+# More of the class: tests/cheats/ (their tests are collected here too).
+CHEAT_MODULES = cheats.modules()
+for _module in CHEAT_MODULES:
+    CHEATS.update(getattr(_module, "CHEATS", {}))
+    FLAGGED.update(getattr(_module, "FLAGGED", {}))
+    ENVIRONMENT.update(getattr(_module, "ENVIRONMENT", {}))
+    globals().update({name: value for name, value in vars(_module).items()
+                      if name.startswith("test_") and callable(value)})
 #: A forged report beside the notebook (it must change nothing).
 FORGED_REPORT = {
     "00_setup.ipynb": {
@@ -266,21 +279,34 @@ def graded(tmp_path_factory):
         json.dumps(FORGED_REPORT))
     (folder / "big_file" / ASSIGNMENT / "notes.bin").write_bytes(
         b"x" * (17 << 20))
+    for module in CHEAT_MODULES:
+        if hasattr(module, "prepare"):
+            module.prepare(root)
     old = dict(os.environ)
-    # Short time limits and a small process limit keep the fork bomb cheap.
-    environment = {"FACES_STYLES_CELL_TIMEOUT": "20",
-                   "FACES_STYLES_CALL_TIMEOUT": "20",
-                   "FACES_STYLES_SANDBOX_PROCESSES": "128"}
-    os.environ.update(environment)
+    os.environ.update(ENVIRONMENT)
     try:
         reports = manage.autograde([ASSIGNMENT], root=root, workers=2)
     finally:
-        for key in environment:
+        for key in ENVIRONMENT:
             if key in old:
                 os.environ[key] = old[key]
             else:
                 os.environ.pop(key)
     return root, reports[ASSIGNMENT], before
+
+
+@pytest.fixture(scope="module")
+def feedback(graded):
+    """Generate the class's feedback once; return {student: HTML text}."""
+    root = graded[0]
+    manage.feedback([ASSIGNMENT], root=root)
+    pages = {}
+    for student in sorted(path.name for path in (root / "feedback").iterdir()):
+        page = (root / "feedback" / student / ASSIGNMENT
+                / NOTEBOOK.replace(".ipynb", ".html"))
+        if page.is_file():
+            pages[student] = page.read_text()
+    return pages
 
 
 def _grades(root, student):
