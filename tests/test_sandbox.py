@@ -260,3 +260,78 @@ def test_compute_threads_can_be_capped(monkeypatch):
     monkeypatch.setenv(sandbox.THREADS_ENV, "two")
     with pytest.raises(ValueError, match="whole number"):
         sandbox.thread_environment()
+
+
+def _run_with(python, code, timeout=300):
+    """Run ``code`` with another interpreter that imports this checkout."""
+    result = subprocess.run([str(python), "-c", textwrap.dedent(code)],
+                            cwd=REPO, capture_output=True, text=True,
+                            timeout=timeout)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_a_venv_reached_through_a_link_elsewhere_runs_inside(tmp_path):
+    # A course copy under /tmp whose .venv links to the real environment:
+    # the kernel command names the link, which the sandbox must show.
+    (tmp_path / ".venv").symlink_to(os.path.realpath(sys.prefix))
+    python = tmp_path / ".venv" / "bin" / Path(sys.executable).name
+    code_, out = _run_with(python, """
+        import subprocess, sys
+        from instructor.grading import interpreter, zygote
+        from instructor.grading.sandbox import Limits, Sandbox
+        interpreter.check()
+        with Sandbox() as box:
+            result = subprocess.run(
+                box.command([sys.executable, "-c",
+                             "import sys, numpy; print('ran', sys.prefix)"]),
+                env=box.environment(), capture_output=True, text=True)
+        print(result.returncode, result.stdout, result.stderr)
+        if zygote.enabled():
+            # A zygote's sandbox (its /tmp is the slot's) runs it too.
+            spec = zygote.specification({}, [], [], {}, Limits(),
+                                        preload=("numpy",))
+            zygote.Zygote(spec).close()
+            print("zygote started")
+    """)
+    assert code_ == 0, out
+    assert f"0 ran {tmp_path / '.venv'}" in out, out
+    if os.geteuid() == 0:
+        assert "zygote started" in out, out
+
+
+@pytest.mark.skipif(os.geteuid() != 0,
+                    reason="only a sandbox user of its own reads less")
+def test_an_environment_the_sandbox_user_cannot_read_is_named(tmp_path):
+    venv = tmp_path / "private-venv"
+    subprocess.run([sys.base_prefix + "/bin/python3", "-m", "venv",
+                    "--without-pip", str(venv)], check=True)
+    venv.chmod(0o700)
+    code_, out = _run_with(venv / "bin" / "python", """
+        from instructor.grading import interpreter, sandbox
+        try:
+            interpreter.check()
+        except sandbox.SandboxUnavailable as error:
+            print("REFUSED:", error)
+    """)
+    assert code_ == 0, out
+    assert f"unreadable: {venv}" in out, out
+    assert "chmod -R o+rX" in out and "kernel_info" in out, out
+
+
+def test_folders_that_pth_files_add_are_shown_but_never_the_course(
+        tmp_path, monkeypatch):
+    from instructor.grading import interpreter
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    site_dir = tmp_path / "site-packages"
+    site_dir.mkdir()
+    (site_dir / "extra.pth").write_text(
+        f"# a comment\n../extra\nimport os\n{REPO}\n{REPO.parent}\n"
+        f"{tmp_path / 'gone'}\n")
+    monkeypatch.setattr(interpreter.site, "getsitepackages",
+                        lambda: [str(site_dir)])
+    assert interpreter.pth_dirs() == {str(extra.resolve())}
+    assert str(extra.resolve()) in sandbox.python_dirs()
+    code_, out = run_inside(f"import os; print(os.listdir({str(extra)!r}))")
+    assert code_ == 0 and out.strip() == "[]", out

@@ -31,7 +31,7 @@ import time
 import warnings
 from pathlib import Path
 
-from instructor.grading import zygote
+from instructor.grading import interpreter, zygote
 
 JOURNAL_NAME = "grading_journal.jsonl"
 STAGING_NAME = ".grading_staging"
@@ -225,6 +225,8 @@ def grade_task(payload):
             f"worker {_worker_name()} has other grading code (hidden tests, "
             "references, harness or public checks) than the coordinator: "
             "install the course's current version on every worker")
+    # A worker elsewhere may not run its Python in the sandbox: say why.
+    interpreter.check_for_kernels()
     env = dict(payload.get("env") or {})
     fixtures = _fixture_dir(payload)
     env["FACES_STYLES_GRADING_CACHE"] = str(fixtures)

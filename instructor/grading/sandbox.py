@@ -125,10 +125,9 @@ def bwrap_path():
 
 def python_dirs():
     """Return the real directories the running Python needs, read-only."""
-    dirs = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
-    executable = os.path.realpath(sys.executable)
-    dirs.add(os.path.dirname(os.path.dirname(executable)))
-    return sorted(dirs)
+    from instructor.grading.interpreter import needed
+
+    return needed()[0]
 
 
 def package_dir(name):
@@ -144,6 +143,12 @@ def package_dir(name):
 def _inside(path, parents):
     """Return True when ``path`` lies in one of ``parents``."""
     path = os.path.realpath(path)
+    return any(os.path.commonpath([path, parent]) == parent
+               for parent in parents)
+
+
+def _inside_lexically(path, parents):
+    """Return True when ``path`` is one of ``parents`` or lies in one."""
     return any(os.path.commonpath([path, parent]) == parent
                for parent in parents)
 
@@ -278,8 +283,17 @@ class Sandbox:
                     found += ["--perms", "0755", "--dir", str(parent)]
             return found
 
-        for directory in python_dirs():
+        from instructor.grading.interpreter import needed
+
+        bound, links = needed()
+        for directory in bound:
             args += parents(directory) + ["--ro-bind", directory, directory]
+        # The links on the way to the interpreter, where no bound folder
+        # has them already (a course's .venv linking to another one).
+        for link, target in sorted(links.items()):
+            if not _inside_lexically(link, [*SYSTEM_DIRS, *bound]):
+                args += parents(link) + ["--symlink", target, link]
+                made.add(link)
         for path in self.read_only:
             args += parents(path) + ["--ro-bind", str(path), str(path)]
         for path in self.hide:
