@@ -13,6 +13,7 @@ its time limit fails that call only: the room is started again for the next.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 import select
@@ -21,17 +22,18 @@ import sys
 import time
 import uuid
 
-from instructor.grading import protocol, zygote
+from instructor.grading import protocol, room_guard, zygote
 from instructor.grading.sandbox import Limits, Sandbox, package_dir
 
 MAX_REPLY_BYTES = 64 << 20
 
-RUNNER = protocol.ENCODER_SOURCE + r'''
-import builtins as _builtins, json as _json, os as _os, sys as _sys
-import traceback as _traceback, types as _types
+RUNNER = protocol.ENCODER_SOURCE + inspect.getsource(room_guard) + r'''
+import builtins as _builtins, functools as _functools, json as _json
+import os as _os, sys as _sys, traceback as _traceback, types as _types
 
 _requests = _os.fdopen(int(_sys.argv[1]), "r")
 _replies = _os.fdopen(int(_sys.argv[2]), "w")
+_runner = _sys.modules["__main__"]
 _main = _types.ModuleType("__main__")
 _sys.modules["__main__"] = _main
 _namespace = _main.__dict__
@@ -39,6 +41,36 @@ _namespace = _main.__dict__
 # the builtins as they were at start, and the names the prelude bound.
 _real_builtins = dict(vars(_builtins))
 _prelude_names = {}
+# ... and the libraries as they were before the first answer cell ran
+# (room_guard): put back before each snippet and after each answer
+# function a snippet calls.
+_guard = None
+
+
+def _take_snapshot():
+    global _guard
+    if _guard is None:
+        _guard = Snapshot(skip=[_main], also=[_runner])
+
+
+def _restore():
+    _guard.restore()
+    _sys.settrace(None)
+    _sys.setprofile(None)
+    if _guard.threads_started():
+        raise RuntimeError(
+            "your answers started a thread that is still running; the "
+            "grader's checks do not run beside it")
+
+
+def _guarded(function):
+    @_functools.wraps(function)
+    def guarded(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _restore()
+    return guarded
 
 
 def _error(error):
@@ -64,6 +96,8 @@ def _handle(request):
                 if not key.startswith("__"))
         return None
     if op == "call":
+        if request["label"] != "<grader prelude>":
+            _take_snapshot()
         name = request["name"]
         if name not in _namespace:
             raise NameError(f"name {name!r} is not defined by your answers")
@@ -72,7 +106,11 @@ def _handle(request):
         kwargs = _decode(request["kwargs"])
         return function(*args, **kwargs)
     if op == "run":
-        scope = {key: value for key, value in _namespace.items()
+        _take_snapshot()
+        _restore()
+        scope = {key: _guarded(value)
+                 if isinstance(value, _types.FunctionType) else value
+                 for key, value in _namespace.items()
                  if key not in _real_builtins}
         scope.update(_prelude_names)
         scope["__builtins__"] = _real_builtins
@@ -86,6 +124,7 @@ def _handle(request):
         return _namespace[name]
     raise ValueError(f"unknown request {op!r}")
 
+        _restore()
 
 for _line in _requests:
     _request = _json.loads(_line)

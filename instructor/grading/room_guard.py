@@ -1,0 +1,218 @@
+"""What the clean room puts back before the grader's own code runs in it.
+
+The grader's snippets (``student.run``) run in the clean room beside the
+answers and use the libraries the answers can change: a ``tf.function``
+that runs eagerly, a ``tf.GradientTape.gradient`` that returns zeros, a
+module swapped in ``sys.modules``.  :class:`Snapshot`, taken before the
+first answer cell runs, records the code that every loaded module holds:
+its attributes, its classes' attributes, bases and metaclasses, each
+function's code, defaults and closure, and ``sys.modules``.
+:meth:`Snapshot.restore` puts back whatever changed; the room calls it
+before each snippet and after each answer function a snippet calls.  Data
+the libraries keep for themselves (caches, counters, settings under
+private names) is left as it is: only what holds behaviour (functions,
+classes, modules, descriptors) and public module names are put back.
+
+The source of this file runs inside the clean room, as part of its runner
+(it imports nothing but the standard library); the grader imports it only
+in tests.  Reaching the room's own runner (its frames, the garbage
+collector, ctypes) is what the own-work scan rejects.
+"""
+
+import sys as _sys
+import types as _types
+
+_FUNCTION = _types.FunctionType
+_MODULE = _types.ModuleType
+# Read through the base types' own descriptors, never through a class's
+# (or a metaclass's) attribute hooks, which an answer could have defined.
+_TYPE_DICT = type.__dict__["__dict__"].__get__
+_TYPE_MRO = type.__dict__["__mro__"].__get__
+_BASES = type.__dict__["__bases__"]
+_MODULE_DICT = _MODULE.__dict__["__dict__"].__get__
+_CLASS_OF = object.__dict__["__class__"]
+_SET_ATTRIBUTE = type.__setattr__
+_DELETE_ATTRIBUTE = type.__delattr__
+_EMPTY = object()
+
+
+def _behaviour(value):
+    """Return True for what holds code: callables, classes, modules, descriptors."""
+    kind = type(value)
+    if callable(value) or issubclass(kind, (type, _MODULE)):
+        return True
+    return any("__get__" in _TYPE_DICT(base) for base in _TYPE_MRO(kind))
+
+
+def _unwrapped(value):
+    """Return the functions a class attribute or module value stands for."""
+    kind = type(value)
+    if kind is _FUNCTION:
+        return [value]
+    if kind in (staticmethod, classmethod):
+        return [value.__func__]
+    if kind is property:
+        return [value.fget, value.fset, value.fdel]
+    return []
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return _EMPTY
+
+
+def _changed(saved, current):
+    """Return True when ``current`` replaced ``saved`` with other code."""
+    if current is saved:
+        return False
+    return _behaviour(saved) or _behaviour(current)
+
+
+class Snapshot:
+    """The code of every loaded module, as it is now."""
+
+    def __init__(self, skip=(), also=()):
+        skipped = {id(module) for module in skip}
+        self.sys_modules = _sys.modules
+        self.module_entries = dict(_sys.modules)
+        self.modules = []
+        self.classes = {}
+        self.functions = {}
+        for module in list(self.module_entries.values()):
+            if id(module) in skipped or not isinstance(module, _MODULE):
+                continue
+            self._add_module(module)
+        for module in also:
+            self._add_module(module)
+        for cls in list(self.classes.values()):
+            for related in (*_TYPE_MRO(cls), *_TYPE_MRO(type(cls))):
+                self._add_class(related)
+        self.classes = [
+            (cls, type(cls), _BASES.__get__(cls), dict(_TYPE_DICT(cls)))
+            for cls in self.classes.values()]
+        for _, _, _, namespace in self.classes:
+            for value in namespace.values():
+                self._add_functions(value)
+        self.functions = [
+            (function, function.__code__, function.__defaults__,
+             function.__kwdefaults__, dict(function.__kwdefaults__ or {}),
+             [(cell, _cell_value(cell)) for cell in function.__closure__ or ()])
+            for function in self.functions.values()]
+        self.threads = set(_sys._current_frames())
+
+    def _add_module(self, module):
+        namespace = _MODULE_DICT(module)
+        saved = dict(namespace)
+        self.modules.append((module, type(module), saved))
+        for value in saved.values():
+            if issubclass(type(value), type):
+                self._add_class(value)
+            self._add_functions(value)
+
+    def _add_class(self, cls):
+        self.classes.setdefault(id(cls), cls)
+
+    def _add_functions(self, value):
+        for function in _unwrapped(value):
+            if type(function) is not _FUNCTION or (
+                    id(function) in self.functions):
+                continue
+            self.functions[id(function)] = function
+            for cell in function.__closure__ or ():
+                self._add_functions(_cell_value(cell))
+
+    def restore(self):
+        """Put back every module, class and function the answers changed.
+
+        Returns how many things were put back.
+        """
+        count = 0
+        if _sys.modules is not self.sys_modules:
+            _sys.modules = self.sys_modules
+            count += 1
+        for name, module in self.module_entries.items():
+            if self.sys_modules.get(name, _EMPTY) is not module:
+                self.sys_modules[name] = module
+                count += 1
+        for module, kind, saved in self.modules:
+            count += self._restore_module(module, kind, saved)
+        for cls, kind, bases, saved in self.classes:
+            count += self._restore_class(cls, kind, bases, saved)
+        for function, *saved in self.functions:
+            count += self._restore_function(function, *saved)
+        return count
+
+    @staticmethod
+    def _restore_module(module, kind, saved):
+        count = 0
+        if type(module) is not kind:
+            _CLASS_OF.__set__(module, kind)
+            count += 1
+        namespace = _MODULE_DICT(module)
+        for key, value in saved.items():
+            current = namespace.get(key, _EMPTY)
+            if current is not value and (
+                    _changed(value, current) or not key.startswith("_")):
+                namespace[key] = value
+                count += 1
+        return count
+
+    @staticmethod
+    def _restore_class(cls, kind, bases, saved):
+        count = 0
+        try:
+            if type(cls) is not kind:
+                _CLASS_OF.__set__(cls, kind)
+                count += 1
+            if _BASES.__get__(cls) != bases:
+                _BASES.__set__(cls, bases)
+                count += 1
+            namespace = _TYPE_DICT(cls)
+            for key, value in saved.items():
+                current = namespace.get(key, _EMPTY)
+                if _changed(value, current):
+                    _SET_ATTRIBUTE(cls, key, value)
+                    count += 1
+            for key in [key for key, value in namespace.items()
+                        if key not in saved and _behaviour(value)]:
+                _DELETE_ATTRIBUTE(cls, key)
+                count += 1
+        except (TypeError, AttributeError):
+            pass  # a built-in type: nothing could change it
+        return count
+
+    @staticmethod
+    def _restore_function(function, code, defaults, keywords, items,
+                          cells):
+        count = 0
+        if function.__code__ is not code:
+            function.__code__ = code
+            count += 1
+        if function.__defaults__ is not defaults:
+            function.__defaults__ = defaults
+            count += 1
+        current = function.__kwdefaults__
+        if current is not keywords or (keywords is not None and (
+                len(current) != len(items) or any(
+                    current.get(key, _EMPTY) is not value
+                    for key, value in items.items()))):
+            if keywords is not None:
+                keywords.clear()
+                keywords.update(items)
+            function.__kwdefaults__ = keywords
+            count += 1
+        for cell, value in cells:
+            current = _cell_value(cell)
+            if _changed(value, current):
+                if value is _EMPTY:
+                    del cell.cell_contents
+                else:
+                    cell.cell_contents = value
+                count += 1
+        return count
+
+    def threads_started(self):
+        """Return how many threads started since the snapshot still run."""
+        return len(set(_sys._current_frames()) - self.threads)
