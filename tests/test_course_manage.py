@@ -110,3 +110,139 @@ def test_the_cache_is_made_readable_while_other_processes_write_it(
     manage._readable_by_everyone(tmp_path)
     assert (tmp_path / "sub").stat().st_mode & 0o005 == 0o005
     assert (tmp_path / "sub" / "private.npz").stat().st_mode & 0o004
+
+
+# -- what the terminal report prints of a submission -------------------------
+
+def test_the_terminal_report_escapes_what_a_submission_wrote():
+    from instructor.course import terminal
+
+    report = {"graded": True, "score": (0.0, 3.0), "problems": [
+        "answer 'a' failed: Error: \x1b[1A\x1b[2K\rall good\nhonest: 3/3",
+        "we\u202eird\x00 \udcff.ipynb is not part of the assignment",
+        "Grüße, Zoë — 顔認識 ✓ 🙂 keeps its letters"]}
+    lines = terminal.report_lines("00_setup", "stu\x1b[8mdent", report)
+    assert lines == [
+        "00_setup stu\\x1b[8mdent: 0/3",
+        "    answer 'a' failed: Error: \\x1b[1A\\x1b[2K\\rall good"
+        "\\nhonest: 3/3",
+        "    we\\u202eird\\x00 \\udcff.ipynb is not part of the assignment",
+        "    Grüße, Zoë — 顔認識 ✓ 🙂 keeps its letters"]
+    assert terminal.printable_lines("a\x1b\nb\r") == "a\\x1b\nb\\r"
+
+
+# -- a course that is not ready to grade --------------------------------------
+
+def _record(root, student, notebook):
+    """Record a graded notebook as the coordinator does (no kernel runs)."""
+    from instructor.course import cluster
+
+    return cluster.Recorder(root).record({
+        "assignment": "00_setup", "student": student, "fingerprint": "test",
+        "returncode": 0, "errors": [],
+        "files": {"00_setup.ipynb": nbformat.writes(notebook).encode(),
+                  "timestamp.txt": b"2030-01-01 00:00:00.000000 UTC"}})
+
+
+def test_grading_before_release_says_which_command_fixes_it(tmp_path,
+                                                            capsys):
+    import shutil
+
+    from instructor.course import cluster
+
+    root = tmp_path / "course"
+    manage.write_course_config(root)
+    shutil.copytree(manage.REPO_ROOT / "solutions" / "00_setup",
+                    root / "solutions" / "00_setup")
+    source = nbformat.read(root / "solutions" / "00_setup" / "00_setup.ipynb",
+                           4)
+    folder = root / "submitted" / "learner" / "00_setup"
+    folder.mkdir(parents=True)
+    nbformat.write(source, folder / "00_setup.ipynb")
+    # The command stops before grading anything, and says what to run.
+    assert manage.main(["autograde", "00_setup", f"--root={root}"]) == 2
+    error = capsys.readouterr().err
+    assert "00_setup is not in the gradebook" in error, error
+    assert "make release ASSIGNMENT=00_setup" in error, error
+    # Recording alone says what nbgrader's log said, not "see above".
+    entry = _record(root, "learner", source)
+    assert entry["returncode"] == 1
+    assert ("No assignment with ID '00_setup' exists in the database"
+            in entry["errors"][-1]), entry["errors"]
+    # Released, the same check passes and the grades are recorded.
+    manage.release(["00_setup"], root=root)
+    cluster.check_released(["00_setup"], root)
+    assert _record(root, "learner", source)["returncode"] == 0
+
+
+def test_feedback_follows_a_regrade(tmp_path):
+    from nbformat.v4 import new_output
+
+    root = manage.temporary_course(tmp_path / "course", ["00_setup"])
+    release = nbformat.read(root / "notebooks" / "00_setup" / "00_setup.ipynb",
+                            4)
+    source = nbformat.read(root / "solutions" / "00_setup" / "00_setup.ipynb",
+                           4)
+    honest = manage.fill_in_answers(release, source)
+    for student in ("kept", "regraded"):
+        (root / "submitted" / student / "00_setup").mkdir(parents=True)
+        assert _record(root, student, honest)["returncode"] == 0
+    manage.feedback(["00_setup"], root=root)
+
+    def page(student):
+        return (root / "feedback" / student / "00_setup" / "00_setup.html"
+                ).read_text()
+
+    assert "Score: 3.0 / 3.0" in page("regraded")
+    # Regraded (new hidden tests): same submission, same timestamp.
+    failed = nbformat.from_dict(honest)
+    for cell in failed.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == (
+                "test_to_unit_range"):
+            cell.outputs = [new_output("error", ename="AssertionError",
+                                       evalue="REGRADED", traceback=[])]
+    assert _record(root, "regraded", failed)["returncode"] == 0
+    assert manage.scores("00_setup", root)["regraded"] == (1.0, 3.0)
+    manage.feedback(["00_setup"], root=root)
+    assert "Score: 1.0 / 3.0" in page("regraded")
+    assert "REGRADED" in page("regraded")
+    assert "Score: 3.0 / 3.0" in page("kept")
+
+
+def test_a_course_whose_helpers_is_not_the_installed_one_is_named(tmp_path):
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    # A copy of the course run with this environment, whose editable
+    # install points at the original: nbgrader's processes import the
+    # original's helpers, so the zygotes' settings (the copy's) never match.
+    copy = tmp_path / "copy"
+    for package in ("helpers", "instructor"):
+        shutil.copytree(manage.REPO_ROOT / package, copy / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    code = """if True:
+        import json
+        from instructor.course import forkserver
+        from instructor.grading import kernel
+        print(json.dumps([forkserver.helpers_mismatch(),
+                          kernel.course_read_only_paths()[0],
+                          forkserver.installed_dir("helpers")]))
+    """
+    found = {}
+    for name, folder in (("copy", copy), ("course", manage.REPO_ROOT)):
+        result = subprocess.run([sys.executable, "-c", code], cwd=folder,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        found[name] = json.loads(result.stdout.splitlines()[-1])
+    warning, bound, installed = found["copy"]
+    original = str(manage.REPO_ROOT.resolve() / "helpers")
+    assert bound == str(copy / "helpers") and installed == original
+    assert warning.startswith("WARNING: "), warning
+    for part in (f"this course's helpers is {copy / 'helpers'}",
+                 f"imports helpers from {original}", "forked from the zygote",
+                 f"install -e .' in {copy}"):
+        assert part in warning, (part, warning)
+    # The course itself, as installed: no warning.
+    assert found["course"] == [None, original, original]

@@ -314,8 +314,8 @@ def test_an_environment_the_sandbox_user_cannot_read_is_named(tmp_path):
             print("REFUSED:", error)
     """)
     assert code_ == 0, out
-    assert f"unreadable: {venv}" in out, out
-    assert "chmod -R o+rX" in out and "kernel_info" in out, out
+    assert f"which cannot read {venv}." in out, out
+    assert f"'chmod -R o+rX {venv}'" in out and "kernel_info" in out, out
 
 
 def test_folders_that_pth_files_add_are_shown_but_never_the_course(

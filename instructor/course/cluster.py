@@ -23,6 +23,8 @@ import hashlib
 import json
 import logging
 import os
+import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -374,6 +376,7 @@ class Recorder:
         from traitlets.config import Config
         from traitlets.config.loader import PyFileConfigLoader
 
+        _scripts_on_path()
         self.root = Path(root).resolve()
         config = PyFileConfigLoader(
             "nbgrader_config.py", path=str(self.root)).load_config()
@@ -415,7 +418,7 @@ class Recorder:
         errors = list(result["errors"])
         if not outcome["success"]:
             errors.append("[ERROR] recording the grades failed: "
-                          + (outcome.get("error") or "").strip()[-2000:])
+                          + _recording_error(outcome))
         entry = {
             "assignment": assignment, "student": student,
             "fingerprint": result["fingerprint"],
@@ -428,6 +431,72 @@ class Recorder:
         }
         _append_journal(self.root, entry)
         return entry
+
+
+def _recording_error(outcome):
+    """Return why nbgrader could not record, from its log (not its note).
+
+    nbgrader's exception only says "see the above traceback"; the reason
+    is the last exception line of the log it wrote meanwhile.
+    """
+    reasons = [line.strip() for line in (outcome.get("log") or "")
+               .splitlines()
+               if re.match(r"\s*[A-Za-z_][\w.]*(Error|Exception|Entry): ",
+                           line)]
+    if reasons:
+        return reasons[-1][-2000:]
+    return (outcome.get("error") or "").strip()[-2000:]
+
+
+def _scripts_on_path():
+    """Let nbgrader find this environment's scripts (``alembic``).
+
+    A new gradebook runs ``alembic`` by name, which a command started as
+    ``.venv/bin/python -m ...`` does not have on its PATH.
+    """
+    bin_dir = os.path.dirname(sys.executable)
+    path = os.environ.get("PATH", "")
+    if bin_dir not in path.split(os.pathsep):
+        os.environ["PATH"] = path + os.pathsep + bin_dir
+
+
+class NotReleased(RuntimeError):
+    """An assignment to grade is not in the course's gradebook."""
+
+
+def check_released(names, root):
+    """Raise NotReleased when the gradebook lacks one of ``names``.
+
+    Grades are recorded against the assignment that ``nbgrader
+    generate_assignment`` (``make release``) put in the gradebook: without
+    it every submission would be graded and then fail to be recorded.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from instructor.course.manage import db_url
+
+    url = db_url(root)
+    names = sorted(set(names))
+    if url.startswith("sqlite:///") and not os.path.exists(
+            url[len("sqlite:///"):]):
+        missing = names  # no gradebook yet: nothing was released
+    else:
+        _scripts_on_path()
+        missing = []
+        with Gradebook(url) as gradebook:
+            for name in names:
+                try:
+                    gradebook.find_assignment(name)
+                except MissingEntry:
+                    missing.append(name)
+    if missing:
+        listed = " ".join(missing)
+        raise NotReleased(
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+            f"not in the gradebook ({url}): grades are recorded against the "
+            "released assignment. Release it first ('make release "
+            f"ASSIGNMENT={shlex.quote(listed)}', or 'python -m "
+            f"instructor.course release {listed}'), then grade again.")
 
 
 @contextlib.contextmanager
@@ -474,6 +543,7 @@ def grade_submissions(pairs, root, client, window=None, on_result=None):
     """
     from distributed import as_completed
 
+    check_released([assignment for assignment, _ in pairs], root)
     recorder = Recorder(root)
     done = journal(root)
     code_hash = grading_code_hash()

@@ -311,7 +311,12 @@ def report_problems(report):
 
 
 def check_sandbox():
-    """Stop with instructions when the sandbox tool is missing (unless unsafe)."""
+    """Stop with instructions when the sandbox cannot run kernels.
+
+    The sandbox tool must be there (unless grading is unsafe) and this
+    environment's Python must run inside it, with the course's helpers.
+    """
+    from instructor.grading import interpreter
     from instructor.grading.sandbox import bwrap_path, unsafe_requested
 
     if unsafe_requested():
@@ -319,6 +324,7 @@ def check_sandbox():
               " is set): student code runs with your permissions.")
         return
     bwrap_path()
+    interpreter.check_for_kernels()
 
 
 def _readable_by_everyone(folder):
@@ -441,15 +447,19 @@ def autograde(names=None, root=REPO_ROOT, workers=None, scheduler=None,
     writes the gradebook, ``autograded/`` and the journal, so a run that is
     killed loses nothing recorded and the next run grades only what is
     left or changed.  Returns {assignment: {student: report}} and prints
-    the report per student.
+    the report per student (what a submission wrote, escaped).
     """
-    from instructor.course import cluster
+    from instructor.course import cluster, forkserver, terminal
 
     check_sandbox()
     names = names or assignments(root)
-    prepare(root, names)
     pairs = [(name, student) for name in names
              for student in submissions(name, root)]
+    cluster.check_released({name for name, _ in pairs}, root)
+    mismatch = forkserver.helpers_mismatch()
+    if mismatch:
+        print(mismatch)
+    prepare(root, names)
     with cluster.client_for(workers, scheduler) as client:
         recorded = cluster.grade_submissions(pairs, root, client,
                                              on_result=on_result)
@@ -470,23 +480,27 @@ def autograde(names=None, root=REPO_ROOT, workers=None, scheduler=None,
                 "score": score,
                 "problems": problems,
             }
-            if reports[name][student]["graded"]:
-                status = f"{score[0]:g}/{score[1]:g}"
-            elif score is not None:
-                status = f"GRADING FAILED (recorded {score[0]:g}/{score[1]:g})"
-            else:
-                status = "NOT GRADED"
-            print(f"{name} {student}: {status}")
-            for problem in problems:
-                print(f"    {problem}")
+            for line in terminal.report_lines(name, student,
+                                              reports[name][student]):
+                print(line)
+    if mismatch:
+        print(mismatch)  # again, where the report ends
     return reports
 
 
 def feedback(names=None, root=REPO_ROOT):
-    """Generate HTML feedback for every autograded submission."""
+    """Generate HTML feedback for every autograded submission.
+
+    ``--force``: nbgrader otherwise keeps a student's feedback when the
+    submission's timestamp is unchanged, so a regrade's would be stale.
+    """
+    from instructor.course import terminal
+
     for name in names or assignments(root):
-        result = nbgrader("generate_feedback", name, root=root, check=False)
-        print(result.stdout + result.stderr)
+        result = nbgrader("generate_feedback", name, "--force", root=root,
+                          check=False)
+        # Its log names the learners' files: escaped.
+        print(terminal.printable_lines(result.stdout + result.stderr))
 
 
 def _exchange_step(step, names, root, extra=()):
@@ -545,6 +559,7 @@ def main(argv=None):
         print(f"usage: python -m instructor.course {{{','.join(COMMANDS)}}} "
               "[ASSIGNMENT ...]")
         return 2
+    from instructor.course.cluster import NotReleased
     from instructor.grading.sandbox import SandboxUnavailable
 
     options = {}
@@ -566,7 +581,7 @@ def main(argv=None):
             names.append(arg)
     try:
         COMMANDS[argv[0]](names or None, **options)
-    except SandboxUnavailable as error:
+    except (SandboxUnavailable, NotReleased) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
