@@ -2,10 +2,18 @@
 
 Install as ``/etc/jupyter/nbgrader_config.py`` on the JupyterHub machine
 (tests/test_exchange.py uses this very file).  The exchange is a directory
-that every user can write: create it once as root with
-``mkdir -p /srv/nbgrader/exchange && chmod 0777 /srv/nbgrader/exchange``;
-nbgrader makes the course's inbound, outbound and feedback folders inside
-it with its own permissions.  ``FACES_STYLES_EXCHANGE`` moves it (tests).
+that every user can write, sticky as ``/tmp`` is, so that no learner can
+rename the course's folder in it.  Create it once as root, with the course's
+folder for the instructor before any learner can make it::
+
+    mkdir -p /srv/nbgrader/exchange && chmod 1777 /srv/nbgrader/exchange
+    install -d -o INSTRUCTOR -m 0755 /srv/nbgrader/exchange/faces_and_styles
+
+``make release-assignment`` makes the course's inbound, outbound and
+feedback folders inside it as the instructor; the instructor's commands
+refuse an exchange folder anyone else owns, and (this file setting
+``Exchange.root``) a course root other users can read.
+``FACES_STYLES_EXCHANGE`` moves the exchange (tests).
 """
 
 import os

@@ -174,7 +174,9 @@ def submitted_files(folder):
     """Return ({relative path: Path} that grading takes, [left out, why]).
 
     Plain files only (no links, no checkpoints); files over the size
-    limits and a file that would pose as the grader's report are left out.
+    limits, hard links (a file with another name, perhaps one the learner
+    could not read) and a file that would pose as the grader's report are
+    left out.
     """
     from instructor.grading.preprocessors import REPORT_NAME
 
@@ -195,6 +197,9 @@ def submitted_files(folder):
         elif path.stat().st_size > limit:
             left_out.append(f"{name} is larger than {limit >> 20} MiB and "
                             "was ignored")
+        elif path.stat().st_nlink > 1:
+            left_out.append(f"{name} is a hard link (the same file has "
+                            "another name) and was ignored")
         else:
             taken[name] = path
     return taken, left_out
@@ -505,31 +510,68 @@ def feedback(names=None, root=REPO_ROOT):
 
 def _exchange_step(step, names, root, extra=()):
     """Run one nbgrader exchange step per assignment; stop on failure."""
+    from instructor.course.exchange import ExchangeProblem
+
     for name in names or assignments(root):
-        result = nbgrader(step, name, *extra, root=root, check=False)
+        arguments = extra(name) if callable(extra) else extra
+        result = nbgrader(step, name, *arguments, root=root, check=False)
         print(result.stdout + result.stderr, end="")
         if result.returncode != 0:
-            raise RuntimeError(f"nbgrader {step} {name} failed")
+            raise ExchangeProblem(f"nbgrader {step} {name} failed (its log "
+                                  "is above)")
 
 
 def release_assignment(names=None, root=REPO_ROOT):
-    """Put the released notebooks into the exchange for students to fetch."""
+    """Put the released notebooks into the exchange for students to fetch.
+
+    The exchange's course folders are made (or checked) first: owned by
+    the instructor, with nbgrader's modes.
+    """
+    from instructor.course import exchange
+
+    exchange.check_course_folder(root, make=True)
     _exchange_step("release_assignment", names, root, ["--force"])
 
 
 def collect(names=None, root=REPO_ROOT):
     """Copy the students' latest submissions from the exchange to submitted/.
 
-    ``--update`` replaces a collected submission by a newer resubmission.
+    A newer resubmission replaces a collected one; what a learner cannot
+    hand in (links, others' files, forged names) is left out and reported
+    (``instructor.course.exchange``).
     """
-    _exchange_step("collect", names, root, ["--update"])
+    from instructor.course import exchange
+
+    return {name: exchange.collect(name, root)
+            for name in names or assignments(root)}
 
 
 def release_feedback(names=None, root=REPO_ROOT):
-    """Put each student's feedback into the exchange for them to fetch."""
-    _exchange_step("release_feedback", names, root)
+    """Put each student's feedback into the exchange for them to fetch.
+
+    Feedback whose submission had no secret is skipped and reported; the
+    rest of the class's is released.
+    """
+    from instructor.course import exchange
+
+    exchange.check_course_folder(root, make=True)
+    excluded = exchange.settings(root).CourseDirectory.get(
+        "student_id_exclude", "")
+
+    def exclude(name):
+        skipped = exchange.feedback_without_secret(name, root)
+        for student, why in skipped.items():
+            print(f"SKIPPED {student}: {why} in feedback/{student}/{name}, "
+                  "so nbgrader cannot name its feedback for the learner; "
+                  "the learner should submit again")
+        students = [*filter(None, excluded.split(",")), *skipped]
+        return ([f"--CourseDirectory.student_id_exclude={','.join(students)}"]
+                if students else [])
+
+    _exchange_step("release_feedback", names, root, exclude)
 
 
+EXCHANGE_COMMANDS = ("release-assignment", "collect", "release-feedback")
 COMMANDS = {
     "release-assignment": release_assignment,
     "collect": collect,
@@ -579,9 +621,17 @@ def main(argv=None):
             return 2
         else:
             names.append(arg)
+    from instructor.course import exchange, permissions
+
     try:
+        # Learners' accounts share the machine: the course must be private.
+        # A single-user checkout (developers, CI) with no exchange is not.
+        root = options.get("root", REPO_ROOT)
+        if argv[0] in EXCHANGE_COMMANDS or exchange.configured(root):
+            permissions.check_private(root)
         COMMANDS[argv[0]](names or None, **options)
-    except (SandboxUnavailable, NotReleased) as error:
+    except (SandboxUnavailable, exchange.ExchangeProblem,
+            permissions.CourseNotPrivate, NotReleased) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
