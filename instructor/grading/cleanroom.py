@@ -80,14 +80,24 @@ def _error(error):
         text = "(the exception's message could not be read)"
     frames = [line for line in _traceback.format_exception(
         type(error), error, error.__traceback__)]
+    # The last line of an answer cell that ran, and whether the exception
+    # was raised right there (a stub) or deeper, in a library.
+    where, innermost = None, False
+    for frame, number in _traceback.walk_tb(error.__traceback__):
+        innermost = frame.f_code.co_filename.startswith("<answer cell ")
+        if innermost:
+            where = [frame.f_code.co_filename, number]
     return {"ename": type(error).__name__,
             "mro": [cls.__name__ for cls in type(error).__mro__],
-            "evalue": text[:4000], "traceback": "".join(frames)[-4000:]}
+            "evalue": text[:4000], "traceback": "".join(frames)[-4000:],
+            "where": where, "innermost": innermost}
 
 
 def _handle(request):
     op = request["op"]
     if op == "exec":
+        if request["label"] != "<grader prelude>":
+            _take_snapshot()
         code = compile(request["code"], request["label"], "exec")
         exec(code, _namespace)
         if request["label"] == "<grader prelude>":
@@ -96,8 +106,6 @@ def _handle(request):
                 if not key.startswith("__"))
         return None
     if op == "call":
-        if request["label"] != "<grader prelude>":
-            _take_snapshot()
         name = request["name"]
         if name not in _namespace:
             raise NameError(f"name {name!r} is not defined by your answers")
@@ -116,6 +124,7 @@ def _handle(request):
         scope["__builtins__"] = _real_builtins
         scope.update(_decode(request["inputs"]))
         exec(compile(request["code"], "<hidden test>", "exec"), scope)
+        _restore()
         return scope.get("result")
     if op == "value":
         name = request["name"]
@@ -124,16 +133,21 @@ def _handle(request):
         return _namespace[name]
     raise ValueError(f"unknown request {op!r}")
 
-        _restore()
 
 for _line in _requests:
     _request = _json.loads(_line)
     try:
         _value = _handle(_request)
-        _reply = {"id": _request["id"], "ok": True, "value": _encode(_value)}
     except BaseException as _exception:
         _reply = {"id": _request["id"], "ok": False,
                   "error": _error(_exception)}
+    else:
+        try:
+            _reply = {"id": _request["id"], "ok": True,
+                      "value": _encode(_value)}
+        except BaseException as _exception:
+            _reply = {"id": _request["id"], "ok": False,
+                      "error": dict(_error(_exception), unsendable=True)}
     _replies.write(_json.dumps(_reply) + "\n")
     _replies.flush()
 '''
@@ -174,14 +188,29 @@ def room_zygote_specification(limits=None, extra=None, environ=None):
 
 
 class StudentError(Exception):
-    """The submission's code raised, exited, crashed or timed out."""
+    """The submission's code raised, exited, crashed or timed out.
 
-    def __init__(self, ename, evalue, mro=(), traceback=""):
+    ``reported`` is True for an exception the clean room reported (the
+    submission's own: its name, text and traceback are the submission's
+    to choose) and False for what the grader saw itself (a time limit, an
+    ended process, unreadable data).  ``location`` is ``(label, line)`` of
+    the last line of an answer cell that ran, checked against the cells the
+    grader sent; ``raised_there`` says the exception came from that line
+    itself, not from a library it called; ``unsendable`` that the answer's
+    result could not be sent back as plain data.
+    """
+
+    def __init__(self, ename, evalue, mro=(), traceback="", reported=False,
+                 location=None, raised_there=False, unsendable=False):
         super().__init__(f"{ename}: {evalue}" if evalue else ename)
         self.ename = ename
         self.evalue = evalue
         self.mro = tuple(mro) or (ename,)
         self.traceback = traceback
+        self.reported = reported
+        self.location = location
+        self.raised_there = raised_there
+        self.unsendable = unsendable
 
     def is_a(self, name):
         """Return True when the student's exception class is (a subclass of) ``name``."""
@@ -403,16 +432,39 @@ class CleanRoom:
             if not isinstance(error, dict):
                 error = {}
             mro = error.get("mro") if isinstance(error.get("mro"), list) else ()
+            location = self._answer_line(error.get("where"))
             raise StudentError(str(error.get("ename", "Error"))[:100],
                                str(error.get("evalue", ""))[:4000],
                                [str(name)[:100] for name in mro][:50],
-                               str(error.get("traceback", ""))[:4000])
+                               str(error.get("traceback", ""))[:4000],
+                               reported=True, location=location,
+                               raised_there=location is not None
+                               and error.get("innermost") is True,
+                               unsendable=error.get("unsendable") is True)
         try:
             return protocol.decode(reply.get("value"))
         except protocol.ProtocolError as error:
             raise StudentError(
                 "ProtocolError", f"{what} returned data the grader cannot "
                 f"read: {error}") from None
+
+    def _answer_line(self, where):
+        """Return ``(label, line)`` the room named, if it is one of ours.
+
+        The room says where an exception was raised; it is believed only
+        as far as it names a line that exists in an answer cell the grader
+        sent, so that what is shown from it is the learner's own source.
+        """
+        if not (isinstance(where, list) and len(where) == 2
+                and isinstance(where[0], str) and isinstance(where[1], int)
+                and not isinstance(where[1], bool)):
+            return None
+        for label, source in self.cells:
+            if where[0] == f"<answer cell {label}>":
+                if 1 <= where[1] <= len(source.splitlines()):
+                    return label, where[1]
+                return None
+        return None
 
     def call(self, name, *args, **kwargs):
         """Call the submission's ``name`` with plain-data arguments."""

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from instructor.grading import learner_errors
 from instructor.grading.cleanroom import CleanRoom, StudentError
 from instructor.grading.own_work import find_routes, outside_names
 
@@ -55,12 +56,17 @@ def load_hidden_tests():
 
 @dataclass
 class Verdict:
-    """The grader's decision for one grade cell."""
+    """The grader's decision for one grade cell.
+
+    ``message`` and ``notes`` are shown to the learner; ``detail`` (the
+    traceback of a hidden test that failed itself) only in the report.
+    """
 
     passed: bool
     message: str = ""
     notes: list = field(default_factory=list)
     grader_error: bool = False
+    detail: str = ""
 
 
 class Student:
@@ -96,8 +102,7 @@ class Student:
         try:
             self._room.call(name, *args, **kwargs)
         except StudentError as error:
-            if error.ename in ("ProcessEnded", "TimeoutError",
-                               "ProtocolError"):
+            if not error.reported:  # a time limit, an ended process
                 raise
             return error.is_a(exception)
         return False
@@ -125,25 +130,13 @@ def answer_for_test(notebook):
     return owner
 
 
-def _student_failure(error):
-    """Return a verdict message for an exception raised by student code."""
-    if error.ename == "ProcessEnded":
-        return f"Your code stopped the grading process: {error.evalue}."
-    if error.ename == "TimeoutError":
-        return f"Time limit: {error.evalue}."
-    if error.ename == "ModuleNotFoundError" and (
-            "helpers" in error.evalue or "instructor" in error.evalue):
-        return (f"Your answer used the course package ({error.evalue}). "
-                "Graded functions run on their own, without 'helpers': "
-                "write the computation yourself.")
-    if error.ename == "NameError":
-        return (f"NameError: {error.evalue}. Graded functions run on their "
-                "own: they may use their arguments, NumPy/TensorFlow and "
-                "what your answer cells define, not other notebook "
-                "variables.")
-    if error.ename == "NotImplementedError":
-        return "Not answered yet (NotImplementedError)."
-    return f"Your code raised {error.ename}: {error.evalue}"
+def _student_failure(error, sources=None):
+    """Return a verdict message for an exception raised by student code.
+
+    It names the exception's type and the learner's own line, never its
+    message (see :mod:`instructor.grading.learner_errors`).
+    """
+    return learner_errors.describe(error, sources or {})
 
 
 def run_hidden_tests(notebook, assignment, grade_ids=None, call_timeout=None):
@@ -198,11 +191,13 @@ def _run_one(test, student, routes, cell_error):
                        "instead of computing the result itself (found: "
                        + "; ".join(routes) + ").")
     notes = []
+    room = getattr(student, "_room", None)
+    sources = dict(getattr(room, "cells", ()))
     if cell_error is not None:
-        notes.append(f"Your answer cell raised {cell_error} when it was run "
-                     "on its own.")
-    unanswered = cell_error is not None and cell_error.ename == \
-        "NotImplementedError"
+        notes.append("When your answer cell was run on its own: "
+                     + _student_failure(cell_error, sources))
+    unanswered = cell_error is not None and learner_errors.is_stub(
+        cell_error, sources)
     try:
         outcome = test(student)
     except AssertionError as error:
@@ -210,12 +205,13 @@ def _run_one(test, student, routes, cell_error):
     except StudentError as error:
         if unanswered:
             return Verdict(False, "Not answered yet (NotImplementedError).")
-        return Verdict(False, _student_failure(error), notes)
+        return Verdict(False, _student_failure(error, sources), notes)
     except Exception:  # noqa: BLE001 - a bug in the hidden test itself
+        # The traceback shows the hidden test's code: the report only.
         return Verdict(False, "The hidden test itself failed (an instructor "
-                       "error); this cell scores 0 until it is fixed.\n"
-                       + traceback.format_exc(limit=3), notes,
-                       grader_error=True)
+                       "error); this cell scores 0 until it is fixed.",
+                       notes, grader_error=True,
+                       detail=traceback.format_exc(limit=3))
     if isinstance(outcome, str):
         notes.append(outcome)
     return Verdict(True, "", notes)
@@ -317,5 +313,6 @@ def verdicts_to_json(verdicts):
     """Return verdicts as plain data (for notebook metadata and reports)."""
     return json.loads(json.dumps({
         grade_id: {"passed": v.passed, "message": v.message,
-                   "notes": v.notes, "grader_error": v.grader_error}
+                   "notes": v.notes, "grader_error": v.grader_error,
+                   "detail": v.detail}
         for grade_id, v in verdicts.items()}))

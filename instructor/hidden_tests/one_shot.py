@@ -15,7 +15,7 @@ def test_embedding_distance(student):
     first = np.array([6.0, 0.0, 8.0, 0.0])
     expect.close(expect.scalar(student.embedding_distance(first, np.zeros(4)),
                                "the distance of two (4,) encodings"),
-                 10.0, "the distance between [6, 0, 8, 0] and 0")
+                 10.0, "the distance between a (4,) encoding and zeros")
     rng = np.random.default_rng(21)
     first, second = rng.normal(size=(2, 6, 128))
     for x, y, what in [(first, second, "a batch of (6, 128) pairs"),
@@ -46,8 +46,8 @@ def _check_choice(student, distances, labels, what):
     best = reference.choose_threshold(distances, labels)[1]
     achieved = reference.accuracy_at(distances, labels, threshold)
     if not np.isclose(achieved, best):
-        raise AssertionError(f"{what}: the threshold reaches accuracy "
-                             f"{achieved:.4f}, the best is {best:.4f}")
+        raise AssertionError(f"{what}: the threshold does not reach the "
+                             "best accuracy possible on these pairs")
     if abs(accuracy - achieved) > 1e-9:
         raise AssertionError(f"{what}: the returned accuracy is not the "
                              "accuracy of the returned threshold")
@@ -72,7 +72,7 @@ def test_choose_threshold(student):
             "choose_threshold")
         want = reference.choose_threshold(np.array([0.3, 0.5, 0.9]), labels)
         expect.close(expect.scalar(threshold, "the threshold"), want[0],
-                     f"the end candidate for labels {labels}")
+                     "the end candidate when every pair has the same label")
     _check_choice(student, np.array([0.4, 0.6, 0.8]), np.array([1, 1, 1]),
                   "pairs of one person only")
     _check_choice(student, np.array([0.4, 0.6, 0.8]), np.array([0, 0, 0]),
@@ -99,4 +99,4 @@ def test_error_rates(student):
         for value, expected, what in zip(got, want, ("false-accept rate",
                                                      "false-reject rate")):
             expect.close(expect.scalar(value, what), expected,
-                         f"the {what} at threshold {tau:.3g}")
+                         f"the {what} at one of the thresholds")

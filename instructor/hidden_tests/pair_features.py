@@ -27,8 +27,9 @@ def test_chi_square_features(student):
     for epsilon in (1e-6, 1e-3, 0.05):
         got = expect.array(student.chi_square_features(a, b, epsilon),
                            "the features")
-        assert got.shape == a.shape, \
-            f"9 pairs of 40-d encodings gave shape {got.shape}, not (9, 40)"
+        assert got.shape == a.shape, (
+            "9 pairs of 40-d encodings must give (9, 40) features ("
+            f"{expect.shape_difference(got.shape, a.shape)})")
         assert np.all(np.isfinite(got)), \
             "the features must be finite (zeros and opposite signs included)"
         assert np.all(got >= -1e-7), "the features must not be negative"
@@ -45,11 +46,13 @@ def test_chi_square_features(student):
                                                  epsilon),
                      reference.chi_square_features(positive_a, positive_b,
                                                    epsilon),
-                     f"the features of non-negative entries, epsilon "
-                     f"{epsilon}", rtol=1e-4, atol=1e-6)
+                     "the features of non-negative entries", rtol=1e-4,
+                     atol=1e-6)
     single = expect.array(student.chi_square_features(a[3], b[3]),
                           "the features of one pair")
-    assert single.shape == (40,), f"one pair gave shape {single.shape}"
+    assert single.shape == (40,), (
+        "one pair of 40-d encodings must give 40 features ("
+        f"{expect.shape_difference(single.shape, (40,))})")
     c, d = np.abs(rng.normal(size=(2, 3, 8)))
     expect.close(student.chi_square_features(c, d),
                  reference.chi_square_features(c, d),
@@ -67,12 +70,14 @@ def test_threshold_unit_weights(student):
         bias = expect.array(bias, "the bias")
         want_kernel, want_bias = reference.threshold_unit_weights(
             tau, dimension, sharpness)
-        assert kernel.shape == (dimension, 1), \
-            f"kernel of shape {kernel.shape}, expected ({dimension}, 1)"
-        assert bias.shape == (1,), f"bias of shape {bias.shape}, expected (1,)"
-        expect.close(kernel, want_kernel, f"the kernel for tau {tau}",
-                     rtol=1e-5)
-        expect.close(bias, want_bias, f"the bias for tau {tau}", rtol=1e-5)
+        assert kernel.shape == (dimension, 1), (
+            "the kernel must have shape (dimension, 1) ("
+            f"{expect.shape_difference(kernel.shape, (dimension, 1))})")
+        assert bias.shape == (1,), (
+            "the bias must have shape (1,) ("
+            f"{expect.shape_difference(bias.shape, (1,))})")
+        expect.close(kernel, want_kernel, "the kernel", rtol=1e-5)
+        expect.close(bias, want_bias, "the bias", rtol=1e-5)
         squared = rng.uniform(0, 2 * tau ** 2 / dimension,
                               size=(50, dimension))
         distances = np.sqrt(squared.sum(axis=1))
@@ -86,7 +91,8 @@ def test_threshold_unit_weights(student):
                  np.array([2.5]), "the bias with the default sharpness")
     for bad in (0.0, -1.0):
         assert student.raises("ValueError", "threshold_unit_weights", bad,
-                              3, 1.0), f"no ValueError for tau = {bad}"
+                              3, 1.0), \
+            "no ValueError for a threshold tau that is not positive"
 
 
 STEP = """

@@ -3,7 +3,7 @@
 import numpy as np
 
 from helpers.quiz import normalise_answer
-from helpers.checks.quiz import QUESTIONS
+from helpers.checks.quiz import HINTS, QUESTIONS
 from instructor.grading.harness import hidden_test
 from instructor.reference import convolutions as reference
 
@@ -42,15 +42,47 @@ def test_conv_output_shape(student):
                 isinstance(n, (int, np.integer)) and not isinstance(n, bool)
                 for n in got):
             raise AssertionError(
-                f"conv_output_shape{args} should return a tuple of whole "
-                f"numbers, got {got!r}")
-        if tuple(int(n) for n in got) != expected:
+                f"conv_output_shape should return a tuple of whole numbers, "
+                f"got {type(got).__name__} ({_case(*args)})")
+        got = tuple(int(n) for n in got)
+        if got != expected:
             raise AssertionError(
-                f"conv_output_shape{args} returned {tuple(got)}, not "
-                f"{expected}")
+                f"conv_output_shape returned a wrong shape: "
+                f"{_wrong_part(got, expected)} ({_case(*args)})")
     for args in [((3, 3, 3, 1), 5, 2), ((5, 2), 8, 1, 1, 1), ((4, 1), 7, 8)]:
-        assert student.raises("ValueError", "conv_output_shape", *args), \
-            f"no ValueError for conv_output_shape{args}"
+        assert student.raises("ValueError", "conv_output_shape", *args), (
+            "no ValueError for a kernel larger than the (padded) input "
+            f"({_case(*args)})")
+
+
+def _case(input_shape, kernel_size, filters, strides=1, padding="valid"):
+    """Name the kind of a conv_output_shape case, not its numbers."""
+    axes = len(input_shape) - 1
+    parts = [f"{axes} spatial ax{'is' if axes == 1 else 'es'}"]
+    if isinstance(padding, str):
+        parts.append(f"{padding!r} padding")
+    else:
+        parts.append("integer padding per axis" if isinstance(padding, tuple)
+                     else "one integer padding")
+    if isinstance(kernel_size, tuple):
+        parts.append("a kernel size per axis")
+    if isinstance(strides, tuple):
+        parts.append("a stride per axis")
+    elif strides > 1:
+        parts.append("stride > 1")
+    return "with " + ", ".join(parts)
+
+
+def _wrong_part(got, expected):
+    """Say which part of a returned shape is wrong, without the values."""
+    if len(got) != len(expected):
+        return (f"{len(got)} entries where the input has "
+                f"{len(expected) - 1} spatial axes and one for the filters")
+    if got[-1] != expected[-1]:
+        return "its last entry must be the number of filters"
+    axes = [str(axis) for axis, (mine, theirs) in enumerate(
+        zip(got[:-1], expected[:-1])) if mine != theirs]
+    return f"the size of spatial axis {', '.join(axes)} is wrong"
 
 
 KEY = {
@@ -118,21 +150,38 @@ give."""),
 }
 
 
+#: What a quiz answer of each kind must look like (the learner's value is
+#: not repeated: it could carry what it read while the answers ran).
+FORMATS = {
+    "true_false": "give True or False, without quotes",
+    "one_letter": "give one letter such as 'a', as a string",
+    "select_all": "give a set of letters such as {'a', 'c'}",
+}
+
+
 def _quiz_test(question):
-    """Return the hidden test of one quiz question."""
+    """Return the hidden test of one quiz question.
+
+    A wrong answer gets the public check's hint, never the explanation
+    (it starts with the right answer); a right one gets the explanation.
+    """
     def test(student):
+        kind, options = QUESTIONS[question]
+        value = student.value(f"ANSWER_{question}")
+        if value is None or value is Ellipsis:
+            raise AssertionError(f"{question} has no answer yet.")
         try:
-            answer = normalise_answer(
-                question, student.value(f"ANSWER_{question}"),
-                *QUESTIONS[question])
-        except ValueError as error:
-            raise AssertionError(f"{question}: {error}") from None
+            answer = normalise_answer(question, value, kind, options)
+        except ValueError:
+            raise AssertionError(
+                f"{question}: the answer is not in the expected form: "
+                f"{FORMATS[kind]}.") from None
         correct, explanation = KEY[question]
-        text = f"Explanation of {question}:\n{explanation}"
         if answer != correct:
             raise AssertionError(
-                f"{question}: this is not the expected answer.\n{text}")
-        return text
+                f"{question}: this is not the expected answer.\n"
+                f"Hint: {HINTS[question]}")
+        return f"Explanation of {question}:\n{explanation}"
     test.__name__ = f"test_quiz_{question.lower()}"
     return test
 

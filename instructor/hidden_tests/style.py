@@ -110,7 +110,8 @@ def test_compute_style_cost(student):
         want = sum(w * _layer_style(a_S[k], a_G[k]) for k, w in layers)
         got = student.compute_style_cost(tensors_S, tensors_G, layers)
         expect.close(expect.scalar(got, "the style cost"), want,
-                     f"the style cost with layers {layers}", rtol=1e-4)
+                     f"the style cost of {len(layers)} weighted layers",
+                     rtol=1e-4)
 
 
 WEIGHTING = """
@@ -131,40 +132,43 @@ WEIGHT_LAYERS = [
 ]
 
 
+def _described(names):
+    """Name a list of layers by its length, not its names."""
+    return (f"deep_style_layers of {len(names)} layer"
+            f"{'' if len(names) == 1 else 's'}")
+
+
 def _weights(pairs, names):
     """The weights of a returned list of pairs; fail on another form."""
-    what = f"deep_style_layers({names!r})"
+    what = _described(names)
     assert isinstance(pairs, list), (
         f"{what} must return a list of (name, weight) pairs, got "
         f"{type(pairs).__name__}")
     for item in pairs:
         assert isinstance(item, (tuple, list)) and len(item) == 2, (
-            f"{what} returned {item!r}: every item must be a (name, "
-            "weight) pair")
+            f"{what}: every item must be a (name, weight) pair")
     assert [layer for layer, _ in pairs] == names, (
-        f"{what} must keep the names and their order, got "
-        f"{[layer for layer, _ in pairs]!r}")
-    return np.array([expect.scalar(weight, f"the weight of {layer}")
-                     for layer, weight in pairs])
+        f"{what} must keep the names and their order")
+    return np.array([expect.scalar(weight, f"{what}: a weight")
+                     for _, weight in pairs])
 
 
 @hidden_test("test_deep_style_layers")
 def test_deep_style_layers(student):
     for names in WEIGHT_LAYERS:
         got = student.run(WEIGHTING, names=names)
-        what = f"deep_style_layers({names!r})"
+        what = _described(names)
         assert got["argument unchanged"], (
             f"{what} changed the list it was given")
         weights = _weights(got["pairs"], names)
         assert np.all(np.isfinite(weights)), f"{what}: weights not finite"
         assert np.all(weights > 0), (
-            f"{what}: every weight must be positive, got {weights}")
+            f"{what}: every weight must be positive")
         assert abs(weights.sum() - 1.0) <= 1e-6, (
-            f"{what}: the weights must sum to 1, got {weights.sum():.6g}")
+            f"{what}: the weights must sum to 1")
         if len(names) > 1:
             assert np.all(np.diff(weights) >= -1e-9), (
-                f"{what}: the weights must not decrease with depth, got "
-                f"{weights}")
+                f"{what}: the weights must not decrease with depth")
             assert np.ptp(weights) > 1e-9, (
                 f"{what}: the deeper layers must weigh more, got equal "
                 "weights")
@@ -172,6 +176,8 @@ def test_deep_style_layers(student):
 
 @hidden_test("test_total_cost")
 def test_total_cost(student):
+    given = {(): "the default alpha and beta", ("beta",): "beta given",
+             ("alpha", "beta"): "alpha and beta given"}
     for args, kwargs, want in [((0.0, 1.0), {}, 1.0), ((1.0, 0.0), {}, 1e5),
                                ((Tensor(2.0, np.float32),
                                  Tensor(3.0, np.float32)),
@@ -181,7 +187,7 @@ def test_total_cost(student):
                                 15.0)]:
         got = student.total_cost(*args, **kwargs)
         expect.close(expect.scalar(got, "the total cost"), want,
-                     f"total_cost{tuple(args)} with {kwargs or 'defaults'}",
+                     f"total_cost with {given[tuple(sorted(kwargs))]}",
                      rtol=1e-5)
 
 

@@ -44,8 +44,8 @@ def test_triplet_loss(student):
                    for _ in range(3))
         got = student.triplet_loss(Tensor(a), Tensor(p), Tensor(n), alpha)
         expect.close(expect.scalar(got, f"the loss of {m} triplets"),
-                     _loss(a, p, n, alpha), f"the loss of {m} triplets of "
-                     f"size {d} with alpha={alpha}", rtol=1e-4, atol=1e-5)
+                     _loss(a, p, n, alpha), f"the loss of a batch of {m} "
+                     "triplets", rtol=1e-4, atol=1e-5)
         if np.asarray(got).shape != ():
             raise AssertionError("triplet_loss must return a scalar")
     a, p, n = (rng.normal(size=(6, 4)).astype(np.float32) for _ in range(3))
@@ -57,7 +57,8 @@ def test_triplet_loss(student):
                  "the loss when every negative is far away")
     same = student.triplet_loss(Tensor(a), Tensor(a), Tensor(a), 0.7)
     expect.close(expect.scalar(same, "the loss"), 0.7,
-                 "the loss of identical embeddings with alpha=0.7")
+                 "the loss when anchor, positive and negative are the same "
+                 "(it must equal alpha)")
     gradient = student.run(GRADIENT, anchor=a, positive=Tensor(p),
                            negative=Tensor(n), alpha=0.5)
     if gradient is None:
