@@ -298,6 +298,8 @@ def report_problems(report):
         if execution.get("truncated_cells"):
             problems.append(f"{notebook}: output truncated in cells "
                             f"{execution['truncated_cells']}")
+        for line in entry.get("limits") or []:  # the grader's own bounds
+            problems.append(f"{notebook}: {str(line)[:400]}")
         for label, routes in sorted((entry.get("findings") or {}).items()):
             problems.append(f"{notebook}: answer {label!r} reaches for "
                             f"course code: {'; '.join(routes)}")

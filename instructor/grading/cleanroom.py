@@ -22,7 +22,7 @@ import sys
 import time
 import uuid
 
-from instructor.grading import protocol, room_guard, zygote
+from instructor.grading import grader_memory, protocol, room_guard, zygote
 from instructor.grading.sandbox import Limits, Sandbox, package_dir
 
 MAX_REPLY_BYTES = 64 << 20
@@ -225,16 +225,21 @@ class CleanRoom:
     in :attr:`cell_errors`; a failing cell does not stop the others.
     The process is forked from the worker's clean-room zygote where there
     is one, and started in a fresh sandbox where there is none or forking
-    fails (:attr:`zygote_failure` then says why).
+    fails (:attr:`zygote_failure` then says why).  ``budget`` (seconds)
+    bounds all of the room's work together, from now on, restarts
+    included: a request is cut short when it runs out, and none runs after.
     """
 
     def __init__(self, cells, prelude="", limits=None, call_timeout=60.0,
-                 cell_timeout=30.0, env=None):
+                 cell_timeout=30.0, env=None, budget=None):
         self.cells = list(cells)
         self.prelude = prelude
         self.limits = limits or Limits()
         self.call_timeout = call_timeout
         self.cell_timeout = cell_timeout
+        self.budget = budget
+        self._budget_end = None if budget is None else (
+            time.monotonic() + budget)
         self.env = dict(env or {})
         self.cell_errors = {}
         self._skipped = set()  # cells that ended the process: never rerun
@@ -255,8 +260,15 @@ class CleanRoom:
         while not self._start_once():
             pass
 
+    def budget_spent(self):
+        """Return True when the room's time budget has run out."""
+        return self._budget_end is not None and (
+            time.monotonic() >= self._budget_end)
+
     def _start_once(self):
         self.stop()
+        if self.budget_spent():
+            return True  # nothing runs any more; each request says why
         client = None if self.zygote_failure else (
             zygote.ZygoteClient.from_environment(
                 room_zygote_specification(self.limits, self.env),
@@ -282,7 +294,7 @@ class CleanRoom:
                 self.sandbox = Sandbox(
                     limits=self.limits, env=room_environment(self.env),
                     hide=hidden_packages()).__enter__()
-                command = self.sandbox.command(
+                command = grader_memory.child_prefix() + self.sandbox.command(
                     [sys.executable, *ROOM_FLAGS, "-c", RUNNER,
                      str(request_read), str(reply_write)])
                 self.process = subprocess.Popen(
@@ -297,8 +309,13 @@ class CleanRoom:
         os.set_blocking(self._request_write, False)
         self._buffer = b""
         if self.prelude:
-            self._request({"op": "exec", "code": self.prelude,
-                           "label": "<grader prelude>"}, timeout=120)
+            try:
+                self._request({"op": "exec", "code": self.prelude,
+                               "label": "<grader prelude>"}, timeout=120)
+            except StudentError:
+                if not self.budget_spent():
+                    raise
+                return True
         for index, (label, source) in enumerate(self.cells):
             if index in self._skipped:
                 continue
@@ -401,16 +418,30 @@ class CleanRoom:
                             f"the grading process ended during {what}: "
                             f"{reason}")
 
+    def _out_of_budget(self, what):
+        return StudentError(
+            "TimeoutError", f"{what} did not run: the hidden tests' time "
+            f"budget of {self.budget:g} s had run out")
+
     def _request(self, request, timeout=None):
+        what = request.get("name") or request.get("label") or request["op"]
+        if self.budget_spent():
+            raise self._out_of_budget(what)
         if self.process is None:
             if request["op"] == "exec":
                 raise StudentError("ProcessEnded", "the process had ended")
             self.restarts += 1
             self.start()
+            if self.process is None:  # the budget ran out meanwhile
+                raise self._out_of_budget(what)
         request = dict(request, id=uuid.uuid4().hex)
-        what = request.get("name") or request.get("label") or request["op"]
+        limit = timeout or self.call_timeout
+        cut = self._budget_end is not None and (
+            self._budget_end - time.monotonic() < limit)
         try:
-            deadline = time.monotonic() + (timeout or self.call_timeout)
+            deadline = time.monotonic() + limit
+            if cut:
+                deadline = self._budget_end
             self._write_request((json.dumps(request) + "\n").encode(),
                                 deadline)
             while True:
@@ -419,9 +450,14 @@ class CleanRoom:
                     break
         except TimeoutError:
             self.stop()
+            if cut:
+                raise StudentError(
+                    "TimeoutError", f"{what} was stopped when the hidden "
+                    f"tests' time budget of {self.budget:g} s ran out") \
+                    from None
             raise StudentError(
                 "TimeoutError", f"{what} did not finish within "
-                f"{timeout or self.call_timeout:g} s") from None
+                f"{limit:g} s") from None
         except (EOFError, BrokenPipeError, OSError):
             raise self._died(what) from None
         except protocol.ProtocolError as error:

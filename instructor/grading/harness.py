@@ -16,6 +16,7 @@ import importlib
 import inspect
 import json
 import pkgutil
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,12 +140,16 @@ def _student_failure(error, sources=None):
     return learner_errors.describe(error, sources or {})
 
 
-def run_hidden_tests(notebook, assignment, grade_ids=None, call_timeout=None):
+def run_hidden_tests(notebook, assignment, grade_ids=None, call_timeout=None,
+                     budget=None):
     """Run the hidden tests of ``assignment`` on a notebook's answers.
 
     Returns ``({grade_id: Verdict}, report)`` where ``report`` holds the
-    own-work findings and the answer cells that failed to run.
+    own-work findings and the answer cells that failed to run.  ``budget``
+    (seconds) bounds them all together; when it runs out, the test that
+    was running and those after it fail (``report["time_budget"]``).
     """
+    started = time.monotonic()
     tests = load_hidden_tests().get(assignment, {})
     settings = _SETTINGS.get(assignment, {})
     wanted = [g for g in (grade_ids or tests)]
@@ -168,17 +173,32 @@ def run_hidden_tests(notebook, assignment, grade_ids=None, call_timeout=None):
         return verdicts, report
     room = CleanRoom(cells, prelude=settings.get("prelude", ""),
                      call_timeout=call_timeout or settings.get(
-                         "call_timeout", 60.0))
+                         "call_timeout", 60.0), budget=budget or None)
     with room:
         report["clean_room"] = room.describe()
         report["cell_errors"] = {label: str(error) for label, error
                                  in room.cell_errors.items()}
         student = Student(room)
         for grade_id in runnable:
+            if room.budget_spent():
+                report.setdefault("time_budget", {
+                    "seconds": budget, "ran_out_in": None, "not_run": []})
+                report["time_budget"]["not_run"].append(grade_id)
+                verdicts[grade_id] = Verdict(
+                    False, f"Time budget: the hidden tests of your submission "
+                    f"took longer than the {budget:g} s they may take "
+                    "together, so this one did not run. Make your code "
+                    "faster.")
+                continue
             verdicts[grade_id] = _run_one(
                 tests[grade_id], student, findings.get(owners.get(grade_id)),
                 room.cell_errors.get(owners.get(grade_id)))
+            if room.budget_spent() and "time_budget" not in report:
+                report["time_budget"] = {"seconds": budget,
+                                         "ran_out_in": grade_id,
+                                         "not_run": []}
         report["restarts"] = room.restarts
+    report["hidden_tests_seconds"] = round(time.monotonic() - started, 2)
     if room.zygote_failure:
         report["room_zygote_failure"] = room.zygote_failure
     return verdicts, report

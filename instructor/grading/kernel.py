@@ -18,8 +18,10 @@ from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager, in_pending_state
+from traitlets import default
 
-from instructor.grading import zygote
+from instructor.grading import grader_memory, zygote
+from instructor.grading.kernel_client import SandboxKernelClient
 from instructor.grading.sandbox import (Limits, Sandbox, package_dir,
                                         thread_environment)
 
@@ -178,6 +180,10 @@ class SandboxKernelManager(AsyncKernelManager):
             )
         return self._kernel_spec
 
+    @default("client_factory")
+    def _client_factory_default(self):
+        return SandboxKernelClient
+
     def _forked(self):
         return isinstance(self.sandbox, zygote.ZygoteClient)
 
@@ -244,7 +250,7 @@ class SandboxKernelManager(AsyncKernelManager):
         command = super().format_kernel_cmd(extra_arguments)
         if self._forked():
             return command
-        return self.sandbox.command(command)
+        return grader_memory.child_prefix() + self.sandbox.command(command)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         if not self._forked():

@@ -17,6 +17,7 @@ are turned into plain displays, so a submission cannot print its grade.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -25,13 +26,14 @@ import threading
 import time
 from pathlib import Path
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellExecutionComplete, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, Unicode, default
 
-from instructor.grading import demos, harness
+from instructor.grading import demos, grader_memory, harness
+from instructor.grading.kernel_client import DROPPED, MAX_MESSAGE_BYTES
 from instructor.grading.sandbox import unsafe_requested
 
 REPORT_NAME = "grading_report.json"
@@ -41,6 +43,10 @@ VERDICTS_ONLY_ENV = "FACES_STYLES_VERDICTS_ONLY"
 VERDICTS_ONLY_NOTE = ("[graded from the hidden tests alone: this notebook was"
                       " not run when grading, so the outputs are not shown]\n")
 NAME_ERROR = re.compile(r"name '([^']+)' is not defined")
+#: Output where the kernel sent a message larger than the grader takes.
+DROPPED_NOTE = ("[output dropped: the kernel sent a message larger than the "
+                "grader accepts ({size} MiB); what this cell printed after it "
+                "was not kept]\n")
 #: Output that stands in for a cell grading did not run.
 NOT_RUN_NOTE = ("[not run when grading: no graded cell comes after this one,"
                 " so it cannot change a score; your own notebook keeps its "
@@ -49,6 +55,19 @@ NOT_RUN_NOTE = ("[not run when grading: no graded cell comes after this one,"
 
 #: The grading reports this process has written (see _write_report).
 _WRITTEN_REPORTS = set()
+
+
+def seconds_setting(name, default):
+    """Return the seconds the environment variable ``name`` sets (0: none)."""
+    text = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses NaN
+        raise ValueError(f"{name} must be a number of seconds (0 for no "
+                         f"limit), not {text!r}")
+    return value
 
 
 def verdicts_only_requested():
@@ -62,7 +81,8 @@ def _new_events(executed):
     return {"kernel_died_in": None, "out_of_memory": False,
             "time_limit_in": None, "truncated_cells": [],
             "timed_out_cells": [], "sandbox": None, "zygote_failure": None,
-            "not_run_after": None, "demos_skipped": [], "executed": executed}
+            "not_run_after": None, "demos_skipped": [], "executed": executed,
+            "oversize_message_cells": [], "grader_memory_in": None}
 
 
 def _error_output(ename, evalue):
@@ -109,6 +129,12 @@ class SandboxedExecute(Execute):
         False, help="Also run the cells after the last graded code cell "
         "(they cannot change a score: the hidden tests run apart).",
     ).tag(config=True)
+    grader_memory_gib = Float(
+        help="Memory the grading process itself may use, GiB (0: no cap).  "
+        "Past it the kernel is killed (it sent more than the grader takes "
+        "in), and allocations fail 1 GiB further "
+        "(FACES_STYLES_GRADER_MEMORY_GIB, 2).",
+    ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,8 +155,15 @@ class SandboxedExecute(Execute):
     def _run_notebook_default(self):
         return not verdicts_only_requested()
 
+    @default("grader_memory_gib")
+    def _grader_memory_default(self):
+        return grader_memory.cap_bytes() / grader_memory.GIB
+
     def preprocess(self, nb, resources=None, km=None):
         resources = resources if resources is not None else {}
+        self._memory_cap = int(self.grader_memory_gib * grader_memory.GIB)
+        if not unsafe_requested():
+            grader_memory.limit_data(self._memory_cap)
         if not self.run_notebook:
             return self._verdicts_only(nb, resources)
         sources = self._demo_sources(resources)
@@ -204,6 +237,7 @@ class SandboxedExecute(Execute):
         self._cell_index = None
         self._deadline = time.monotonic() + self.notebook_timeout
         self._expired = threading.Event()
+        self._memory_hit = threading.Event()
         self._watchdog_stop = threading.Event()
         watchdog = threading.Thread(target=self._watchdog, daemon=True)
         watchdog.start()
@@ -213,16 +247,26 @@ class SandboxedExecute(Execute):
             self._watchdog_stop.set()
 
     def _watchdog(self):
-        """Kill the kernel when the notebook's wall-clock limit passes."""
-        while not self._watchdog_stop.wait(0.5):
+        """Kill the kernel past the notebook's time or the grader's memory."""
+        while not self._watchdog_stop.wait(0.2):
             if time.monotonic() > self._deadline:
                 self._expired.set()
-                manager = getattr(self, "km", None)
-                process = getattr(getattr(manager, "provisioner", None),
-                                  "process", None)
-                if process is not None and process.poll() is None:
-                    process.kill()
-                return
+            elif grader_memory.over_cap(self._memory_cap):
+                self._memory_hit.set()
+            else:
+                continue
+            manager = getattr(self, "km", None)
+            process = getattr(getattr(manager, "provisioner", None),
+                              "process", None)
+            if process is not None and process.poll() is None:
+                process.kill()
+            return
+
+    def _memory_reason(self, index):
+        self._events["grader_memory_in"] = index
+        return (f"the kernel sent more than the grader takes in: the grading "
+                f"process passed its memory cap of {self.grader_memory_gib:g}"
+                f" GiB ({grader_memory.CAP_ENV})")
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
@@ -247,23 +291,55 @@ class SandboxedExecute(Execute):
                 "NotRun", "not run: " + self._dead)]
             return cell, resources
         self._cell_index = index
+        dropped = len(getattr(getattr(self, "kc", None), "dropped", ()))
         try:
             return super().preprocess_cell(cell, resources, index)
+        except MemoryError:
+            # The last wall (grader_memory.limit_data): the kernel goes.
+            self._memory_hit.set()
+            with contextlib.suppress(Exception):
+                self.km.provisioner.process.kill()
+            return self._kernel_died(cell, resources, index,
+                                     self._memory_reason(index))
         except DeadKernelError:
             if self._expired.is_set():
                 reason = (f"the notebook ran past its {self.notebook_timeout:g}"
                           " s time limit")
                 self._events["time_limit_in"] = index
+            elif self._memory_hit.is_set():
+                reason = self._memory_reason(index)
             elif getattr(self.km, "out_of_memory", lambda: False)():
                 reason = "the kernel ran out of its memory limit"
                 self._events["out_of_memory"] = True
             else:
                 reason = ("the kernel died (exit(), os._exit, a crash or a "
                           "killed process)")
-            self._events["kernel_died_in"] = index
-            cell.outputs.append(_error_output("KernelDied", reason))
-            self._dead = f"{reason} in an earlier cell"
-            return cell, resources
+            return self._kernel_died(cell, resources, index, reason)
+        finally:
+            self._note_dropped(cell, index, dropped)
+
+    def _kernel_died(self, cell, resources, index, reason):
+        self._events["kernel_died_in"] = index
+        cell.outputs.append(_error_output("KernelDied", reason))
+        self._dead = f"{reason} in an earlier cell"
+        return cell, resources
+
+    def _note_dropped(self, cell, index, before):
+        """Say so in the cell where the kernel sent a message too large."""
+        dropped = getattr(getattr(self, "kc", None), "dropped", ())
+        if len(dropped) <= before:
+            return
+        self._events["oversize_message_cells"].append(index)
+        if index not in self._events["truncated_cells"]:
+            self._events["truncated_cells"].append(index)
+        cell.outputs.append(_stream_output(
+            DROPPED_NOTE.format(size=MAX_MESSAGE_BYTES >> 20)))
+
+    def process_message(self, msg, cell, cell_index):
+        if msg.get("msg_type") == DROPPED:
+            # What the kernel sent after it may be lost too: stop waiting.
+            raise CellExecutionComplete()
+        return super().process_message(msg, cell, cell_index)
 
     async def _async_handle_timeout(self, timeout, cell=None):
         # Interrupted (interrupt_on_timeout): the report says which cells.
@@ -293,6 +369,30 @@ class SandboxedExecute(Execute):
         return out
 
 
+def limits_reached(execution, report):
+    """Return a line for each of the grader's own bounds a submission hit."""
+    execution = execution or {}
+    lines = []
+    if execution.get("oversize_message_cells"):
+        lines.append(
+            "the kernel sent messages larger than the grader accepts "
+            f"({MAX_MESSAGE_BYTES >> 20} MiB) in cells "
+            f"{execution['oversize_message_cells']}; they were dropped")
+    if execution.get("grader_memory_in") is not None:
+        lines.append(
+            "the grading process passed its memory cap "
+            f"({grader_memory.CAP_ENV}) in cell "
+            f"{execution['grader_memory_in']}: the kernel was killed")
+    budget = report.get("time_budget")
+    if budget:
+        lines.append(
+            f"the hidden tests ran past their time budget of "
+            f"{budget['seconds']:g} s (FACES_STYLES_HIDDEN_TESTS_BUDGET) in "
+            f"{budget['ran_out_in'] or 'the answer cells'}; not run: "
+            f"{', '.join(budget['not_run']) or '-'}")
+    return lines
+
+
 class HiddenTests(NbGraderPreprocessor):
     """Run the hidden tests outside the kernel and record their verdicts."""
 
@@ -301,8 +401,14 @@ class HiddenTests(NbGraderPreprocessor):
         ".grading_cache in the course root).",
     ).tag(config=True)
     call_timeout = Float(
-        float(os.environ.get("FACES_STYLES_CALL_TIMEOUT", "60")),
-        help="Time limit of one call into the submission, seconds.",
+        seconds_setting("FACES_STYLES_CALL_TIMEOUT", 0),
+        help="Time limit of one call into the submission, seconds.  0: "
+        "each assignment's own (its hidden tests' CALL_TIMEOUT, else 60 s).",
+    ).tag(config=True)
+    time_budget = Float(
+        seconds_setting("FACES_STYLES_HIDDEN_TESTS_BUDGET", 300),
+        help="Time limit of all the hidden tests of one submission together "
+        "(the clean room's start and restarts included), seconds; 0: none.",
     ).tag(config=True)
 
     def preprocess(self, nb, resources):
@@ -313,17 +419,20 @@ class HiddenTests(NbGraderPreprocessor):
         grade_ids = [cell.metadata.nbgrader["grade_id"]
                      for cell in nb.cells if utils.is_grade(cell)]
         verdicts, report = harness.run_hidden_tests(
-            nb, assignment, grade_ids, call_timeout=self.call_timeout)
+            nb, assignment, grade_ids, call_timeout=self.call_timeout or None,
+            budget=self.time_budget or None)
         for cell in nb.cells:
             if not utils.is_grade(cell) or cell.cell_type != "code":
                 continue
             self._apply(cell, verdicts.get(cell.metadata.nbgrader["grade_id"]))
+        execution = resources.get("faces_styles", {}).get("execution")
         report = {
             "student": info.get("student"), "assignment": assignment,
-            "notebook": info.get("notebook"),
-            "execution": resources.get("faces_styles", {}).get("execution"),
+            "notebook": info.get("notebook"), "execution": execution,
             "verdicts": harness.verdicts_to_json(verdicts), **report,
+            "grader_peak_bytes": grader_memory.peak_bytes(),
         }
+        report["limits"] = limits_reached(execution, report)
         self._write_report(resources, report)
         return nb, resources
 

@@ -37,7 +37,7 @@ _EMPTY = object()
 
 
 def _behaviour(value):
-    """Return True for what holds code: callables, classes, modules, descriptors."""
+    """Return True for what holds code: callables, classes, descriptors."""
     kind = type(value)
     if callable(value) or issubclass(kind, (type, _MODULE)):
         return True
@@ -98,7 +98,8 @@ class Snapshot:
         self.functions = [
             (function, function.__code__, function.__defaults__,
              function.__kwdefaults__, dict(function.__kwdefaults__ or {}),
-             [(cell, _cell_value(cell)) for cell in function.__closure__ or ()])
+             [(cell, _cell_value(cell))
+              for cell in function.__closure__ or ()])
             for function in self.functions.values()]
         self.threads = set(_sys._current_frames())
 
