@@ -2,9 +2,10 @@
 
 Graded by 05_style_transfer's own hidden tests, in one run: the honest
 TensorFlow answers pass, and NumPy answers that patch ``tf.function``,
-``tf.GradientTape.gradient`` or TensorFlow's gradient machinery (when the
-answer cell runs, or while the snippet calls them) fail the graph and
-gradient checks.
+``tf.GradientTape.gradient`` or TensorFlow's gradient machinery (a module
+or class attribute, a closure's cell, a function's code; when the answer
+cell runs, or while the snippet calls them) fail the graph and gradient
+checks.
 """
 
 import copy
@@ -16,8 +17,8 @@ from instructor.grading import harness
 from tests.test_nbgrader_roundtrip import REPO
 
 ASSIGNMENT = "05_style_transfer"
-TESTS = ["test_compute_content_cost", "test_compute_layer_style_cost",
-         "test_total_variation_cost", "test_gram_matrix"]
+TESTS = ["test_compute_content_cost", "test_gram_matrix",
+         "test_compute_layer_style_cost", "test_total_variation_cost"]
 
 CHEATS = {
     # Patched when the answer cell runs: a tf.function that runs the
@@ -81,6 +82,22 @@ def total_variation_cost(image):
     return (np.mean(np.diff(image, axis=1) ** 2)
             + np.mean(np.diff(image, axis=2) ** 2))
 ''',
+    # Replaces the code of the function behind tf.function.
+    "gram_matrix": '''
+import numpy as np
+import tensorflow as tf
+
+_inner = tf.function  # decorated thrice: the last has no closure
+while _inner.__closure__:
+    _inner = dict(zip(_inner.__code__.co_freevars,
+                      _inner.__closure__))["func"].cell_contents
+_inner.__code__ = (lambda func=None, *args, **kwargs: func).__code__
+
+
+def gram_matrix(A):
+    A = np.asarray(A, np.float64)
+    return A @ A.T
+''',
 }
 
 
@@ -90,29 +107,28 @@ def honest():
         REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
 
 
-def _cheating(notebook):
+def _cheating(notebook, name):
+    """Return ``notebook`` with answer cell ``name`` replaced by its cheat."""
     notebook = copy.deepcopy(notebook)
     for cell in notebook.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get(
             "grade_id")
-        if grade_id in CHEATS:
-            cell.source = CHEATS[grade_id]
+        if grade_id == name:
+            cell.source = CHEATS[name]
     return notebook
 
 
 def test_answers_cannot_patch_what_the_graders_snippets_use(honest):
-    graded = {name: harness.run_hidden_tests(notebook, ASSIGNMENT, TESTS)
-              for name, notebook in (("honest", honest),
-                                     ("cheat", _cheating(honest)))}
-    verdicts = graded["honest"][0]
+    verdicts, _ = harness.run_hidden_tests(honest, ASSIGNMENT, TESTS)
     assert all(verdicts[test].passed for test in TESTS), {
         test: verdicts[test].message for test in TESTS}
-    verdicts, report = graded["cheat"]
-    assert not report["findings"], report["findings"]
-    # Their values are right: only the graph and gradient checks fail.
-    for test in TESTS[:3]:
+    # One cheat a notebook: each would pass if its own patch stayed.
+    for name in CHEATS:
+        test = f"test_{name}"
+        verdicts, report = harness.run_hidden_tests(
+            _cheating(honest, name), ASSIGNMENT, [test])
+        assert not report["findings"], report["findings"]
+        assert not report["cell_errors"], report["cell_errors"]
+        # Its values are right: only the graph and gradient checks fail.
         assert not verdicts[test].passed, test
         assert not verdicts[test].grader_error, verdicts[test].message
-    # The patches are undone before the next snippet, not only once.
-    assert verdicts["test_gram_matrix"].passed, (
-        verdicts["test_gram_matrix"].message)

@@ -19,6 +19,8 @@ in tests.  Reaching the room's own runner (its frames, the garbage
 collector, ctypes) is what the own-work scan rejects.
 """
 
+import contextlib as _contextlib
+import gc as _gc
 import sys as _sys
 import types as _types
 
@@ -63,6 +65,18 @@ def _cell_value(cell):
         return _EMPTY
 
 
+@_contextlib.contextmanager
+def _collector_paused():
+    """Pause the garbage collector: it would walk the whole heap, often."""
+    enabled = _gc.isenabled()
+    _gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            _gc.enable()
+
+
 def _changed(saved, current):
     """Return True when ``current`` replaced ``saved`` with other code."""
     if current is saved:
@@ -71,9 +85,21 @@ def _changed(saved, current):
 
 
 class Snapshot:
-    """The code of every loaded module, as it is now."""
+    """The code of every loaded module, as it is now.
+
+    A function's code and defaults are watched (an audit hook records the
+    first change of each), not copied: there are tens of thousands.
+    """
 
     def __init__(self, skip=(), also=()):
+        with _collector_paused():
+            self._take(skip, also)
+        self.changed_functions = {}
+        self.restoring = False
+        _sys.addaudithook(self._recorder())
+        self.threads = set(_sys._current_frames())
+
+    def _take(self, skip, also):
         skipped = {id(module) for module in skip}
         self.sys_modules = _sys.modules
         self.module_entries = dict(_sys.modules)
@@ -95,13 +121,29 @@ class Snapshot:
         for _, _, _, namespace in self.classes:
             for value in namespace.values():
                 self._add_functions(value)
-        self.functions = [
-            (function, function.__code__, function.__defaults__,
-             function.__kwdefaults__, dict(function.__kwdefaults__ or {}),
-             [(cell, _cell_value(cell))
-              for cell in function.__closure__ or ()])
-            for function in self.functions.values()]
-        self.threads = set(_sys._current_frames())
+        # What no audit event reports: closures' cells, and keyword
+        # defaults changed in place.
+        self.cells = [(cell, _cell_value(cell))
+                      for function in self.functions.values()
+                      for cell in function.__closure__ or ()]
+        self.keywords = [(function.__kwdefaults__,
+                          dict(function.__kwdefaults__))
+                         for function in self.functions.values()
+                         if function.__kwdefaults__]
+        self.functions = None
+
+    def _recorder(self):
+        changed = self.changed_functions
+        watched = ("__code__", "__defaults__", "__kwdefaults__")
+
+        def record(event, args):
+            if event != "object.__setattr__" or self.restoring:
+                return
+            target, name = args[0], args[1]
+            if type(target) is _FUNCTION and name in watched:
+                changed.setdefault((id(target), name),
+                                   (target, name, getattr(target, name)))
+        return record
 
     def _add_module(self, module):
         namespace = _MODULE_DICT(module)
@@ -129,6 +171,14 @@ class Snapshot:
 
         Returns how many things were put back.
         """
+        self.restoring = True
+        try:
+            with _collector_paused():
+                return self._restore()
+        finally:
+            self.restoring = False
+
+    def _restore(self):
         count = 0
         if _sys.modules is not self.sys_modules:
             _sys.modules = self.sys_modules
@@ -141,8 +191,25 @@ class Snapshot:
             count += self._restore_module(module, kind, saved)
         for cls, kind, bases, saved in self.classes:
             count += self._restore_class(cls, kind, bases, saved)
-        for function, *saved in self.functions:
-            count += self._restore_function(function, *saved)
+        for target, name, value in self.changed_functions.values():
+            setattr(target, name, value)
+            count += 1
+        self.changed_functions.clear()
+        for cell, value in self.cells:
+            current = _cell_value(cell)
+            if _changed(value, current):
+                if value is _EMPTY:
+                    del cell.cell_contents
+                else:
+                    cell.cell_contents = value
+                count += 1
+        for keywords, items in self.keywords:
+            if len(keywords) != len(items) or any(
+                    keywords.get(key, _EMPTY) is not value
+                    for key, value in items.items()):
+                keywords.clear()
+                keywords.update(items)
+                count += 1
         return count
 
     @staticmethod
@@ -182,36 +249,6 @@ class Snapshot:
                 count += 1
         except (TypeError, AttributeError):
             pass  # a built-in type: nothing could change it
-        return count
-
-    @staticmethod
-    def _restore_function(function, code, defaults, keywords, items,
-                          cells):
-        count = 0
-        if function.__code__ is not code:
-            function.__code__ = code
-            count += 1
-        if function.__defaults__ is not defaults:
-            function.__defaults__ = defaults
-            count += 1
-        current = function.__kwdefaults__
-        if current is not keywords or (keywords is not None and (
-                len(current) != len(items) or any(
-                    current.get(key, _EMPTY) is not value
-                    for key, value in items.items()))):
-            if keywords is not None:
-                keywords.clear()
-                keywords.update(items)
-            function.__kwdefaults__ = keywords
-            count += 1
-        for cell, value in cells:
-            current = _cell_value(cell)
-            if _changed(value, current):
-                if value is _EMPTY:
-                    del cell.cell_contents
-                else:
-                    cell.cell_contents = value
-                count += 1
         return count
 
     def threads_started(self):
