@@ -45,7 +45,7 @@ HIDDEN_MESSAGE = ("its message is not shown, as it could hold the hidden "
 
 
 def exception_name(error):
-    """Return the exception's class name, or the known class it derives from."""
+    """Return the exception's class name, or the known one it derives from."""
     if error.ename in KNOWN_EXCEPTIONS:
         return error.ename
     for name in error.mro:
