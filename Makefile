@@ -24,8 +24,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# JupyterLab, with the course's Content-Security-Policy; LAB_DIR=. serves
+# the course root, where nbgrader's formgrader (Manual Grading) works.
+LAB_DIR ?= notebooks
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --config=jupyter_server_config.py \
+		--notebook-dir=$(LAB_DIR)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -58,6 +58,9 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
+    # Last: what cells produced is cleaned (no script, handler, iframe or
+    # form survives in the autograded notebook; see the threat model).
+    "instructor.course.safe_html.SanitizeOutputs",
 ]
 
 # Feedback never shows hidden test source.
@@ -66,6 +69,14 @@ c.GenerateFeedback.preprocessors = [
     "instructor.course.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Every page nbconvert renders from a submission shows clean HTML: the
+# formgrader's Manual Grading and the feedback (before the preprocessors
+# above) clean outputs again, and Markdown (cells, outputs, comments) once
+# rendered.
+c.HTMLExporter.preprocessors = ["instructor.course.safe_html.SanitizeOutputs"]
+c.HTMLExporter.filters = {
+    "markdown2html": "instructor.course.safe_html.markdown2html"}
 
 # A test cell deleted by a student is put back (and graded) from the source.
 c.OverwriteCells.add_missing_cells = True

@@ -14,7 +14,29 @@ package, JupyterLab with nbgrader's learner panels, and JupyterHub's
 packages hold the solutions.
 """
 
+import json
+
 BUNDLE = "/opt/faces-and-styles-student"
+#: What every page of a single-user server may load and send: the policy
+#: of the course's ``jupyter_server_config.py`` (a test keeps them equal).
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'none'",
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval' "
+    "https://cdnjs.cloudflare.com/ajax/libs/mathjax/",
+    "style-src 'self' 'unsafe-inline' "
+    "https://cdnjs.cloudflare.com/ajax/libs/mathjax/",
+    "font-src 'self' data: https://cdnjs.cloudflare.com/ajax/libs/mathjax/",
+    "img-src 'self' data: blob:",
+    "media-src 'self' data: blob:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "frame-src 'self' blob:",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+])
 
 c = get_config()  # noqa: F821 (provided by traitlets when loading config)
 
@@ -27,6 +49,8 @@ c.LocalAuthenticator.create_system_users = False
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.cmd = [f"{BUNDLE}/.venv/bin/jupyterhub-singleuser"]
+c.Spawner.args = ["--ServerApp.tornado_settings=" + json.dumps(
+    {"headers": {"Content-Security-Policy": CONTENT_SECURITY_POLICY}})]
 c.Spawner.environment = {
     # The asset files of data/assets.json, in one folder every user may
     # read (fill it once; without it each learner downloads them).
