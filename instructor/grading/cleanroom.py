@@ -307,7 +307,7 @@ class CleanRoom:
             os.close(request_read)
             os.close(reply_write)
         os.set_blocking(self._request_write, False)
-        self._buffer = b""
+        self._buffer = bytearray()
         if self.prelude:
             try:
                 self._request({"op": "exec", "code": self.prelude,
@@ -373,7 +373,17 @@ class CleanRoom:
     # -- requests ----------------------------------------------------------
 
     def _read_reply(self, deadline):
-        while b"\n" not in self._buffer:
+        """Return the next reply line; never hold more than MAX_REPLY_BYTES.
+
+        The bound is counted in bytes as they arrive, before anything is
+        decoded or parsed; the buffer grows in place.
+        """
+        searched = 0
+        while True:
+            end = self._buffer.find(b"\n", searched)
+            if end >= 0:
+                break
+            searched = len(self._buffer)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
@@ -386,9 +396,12 @@ class CleanRoom:
                 raise EOFError
             self._buffer += chunk
             if len(self._buffer) > MAX_REPLY_BYTES:
-                raise protocol.ProtocolError("reply larger than 64 MiB")
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return line.decode("utf-8", errors="replace")
+                raise protocol.ProtocolError(
+                    f"reply larger than {MAX_REPLY_BYTES >> 20} MiB")
+        with memoryview(self._buffer) as view, view[:end] as part:
+            line = str(part, "utf-8", "replace")  # decoded without a copy
+        del self._buffer[:end + 1]
+        return line
 
     def _write_request(self, data, deadline):
         """Write a request, never waiting past ``deadline``.

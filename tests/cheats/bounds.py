@@ -6,6 +6,9 @@
   sockets take no message part over 4 MiB): its own peak memory stays that
   of an honest student's grading, the cell's output and the report say the
   message was dropped, and the next cell's output arrives as usual.
+- ``huge_result`` returns 200 MiB from the clean room (270 MiB of JSON):
+  the grader stops reading at 64 MiB, before parsing anything, and its
+  peak stays near an honest student's.
 - ``memory_flood`` sends one message of a thousand 4 MiB parts (4 GB,
   each part under the bound).  The grading process passes its memory cap
   (1 GiB for the class, ``ENVIRONMENT``; an honest grading uses a fraction
@@ -56,6 +59,9 @@ CHEATS = {
         "get_ipython().payload_manager.write_payload({'source': 'page', "
         "'data': {'text/plain': 'x' * (64 << 20)}, 'start': 0})",
         "import numpy as np\n" + NEXT + WRONG),
+    "huge_result": ("", "import numpy as np\n"
+                    "def to_unit_range(image):\n"
+                    "    return np.zeros(200 << 20, np.uint8)\n"),
     "memory_flood": (
         "kernel = get_ipython().kernel\n"
         "part = b'x' * ((4 << 20) - 4096)\n"
@@ -136,6 +142,17 @@ def test_the_grader_never_reads_a_huge_kernel_message(graded):
                   - _time(cells[index], "shell.execute_reply"))
         assert waited < 15, (student, waited)
     assert reports["honest"]["score"][0] == 3
+
+
+def test_the_grader_reads_no_huge_reply_from_the_clean_room(graded):
+    root, _, _ = graded
+    report = _report(root, "huge_result")
+    honest = _report(root, "honest")["grader_peak_bytes"]
+    # 64 MiB read, then refused: no decoding, no parsing.
+    assert report["grader_peak_bytes"] < honest + (100 << 20), (
+        report["grader_peak_bytes"] >> 20, honest >> 20)
+    assert not report["verdicts"]["test_to_unit_range"]["passed"]
+    assert report["hidden_tests_seconds"] < BUDGET
 
 
 def test_the_grader_stops_a_kernel_that_floods_its_memory(graded):
