@@ -16,12 +16,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import zmq
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager, in_pending_state
 from traitlets import default
 
 from instructor.grading import grader_memory, zygote
-from instructor.grading.kernel_client import SandboxKernelClient
+from instructor.grading.kernel_client import (MAX_MESSAGE_BYTES,
+                                              RECEIVE_QUEUE,
+                                              SandboxKernelClient)
 from instructor.grading.sandbox import (Limits, Sandbox, package_dir,
                                         thread_environment)
 
@@ -183,6 +186,14 @@ class SandboxKernelManager(AsyncKernelManager):
     @default("client_factory")
     def _client_factory_default(self):
         return SandboxKernelClient
+
+    def _create_connected_socket(self, channel, identity=None):
+        # The manager's own control socket (interrupts, shutdown) reads
+        # nothing, but ZeroMQ queues what arrives: bound it too.
+        socket = super()._create_connected_socket(channel, identity)
+        socket.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        socket.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE.get(channel, 16))
+        return socket
 
     def _forked(self):
         return isinstance(self.sandbox, zygote.ZygoteClient)
