@@ -21,7 +21,7 @@ CAP_ENV = "FACES_STYLES_GRADER_MEMORY_GIB"
 DEFAULT_GIB = 2.0
 GIB = 1 << 30
 #: How far past the cap allocations still succeed (the watchdog looks
-#: every few tenths of a second; messages arrive meanwhile).
+#: every tenth of a second; messages arrive meanwhile).
 HARD_MARGIN = 1 * GIB
 
 _STATE = {"capped": False, "previous": None}

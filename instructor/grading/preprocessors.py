@@ -248,7 +248,7 @@ class SandboxedExecute(Execute):
 
     def _watchdog(self):
         """Kill the kernel past the notebook's time or the grader's memory."""
-        while not self._watchdog_stop.wait(0.2):
+        while not self._watchdog_stop.wait(0.1):
             if time.monotonic() > self._deadline:
                 self._expired.set()
             elif grader_memory.over_cap(self._memory_cap):
