@@ -62,6 +62,10 @@ IMAGE_DATA_URL = re.compile(
     r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*",
     re.IGNORECASE)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+#: What an image output may hold: base64 text, which cannot close the
+#: ``src`` attribute the exporter puts it in.
+BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
+RASTER_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
 def allowed_attribute(tag, name, value):
@@ -141,6 +145,11 @@ class SanitizeOutputs(SanitizeHTML):
             data = output.get("data")
             if data is None:
                 continue
+            for key in RASTER_TYPES:
+                image = data.get(key)
+                if image is not None and not (
+                        isinstance(image, str) and BASE64.fullmatch(image)):
+                    del data[key]  # not base64: it would leave ``src``
             markdown = data.pop("text/markdown", None)
             if isinstance(markdown, str) and "text/html" not in data:
                 data["text/html"] = render_markdown(markdown)
