@@ -152,6 +152,9 @@ def inert_problems(notebook):
             data = output.get("data", {})
             problems += [f"output type {key}" for key in data
                          if key not in INERT_OUTPUT_TYPES]
+            image = data.get("image/png", "")
+            if not re.fullmatch(r"[A-Za-z0-9+/=\s]*", image):
+                problems.append("image/png that is not base64")
             problems += active_content(data.get("text/html", ""))
     return problems
 
