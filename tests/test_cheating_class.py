@@ -49,7 +49,7 @@ def _search(names):
 #: name -> (extra cell put before the answer, answer cell source)
 CHEATS = {
     "swallow_check": ("", "import numpy as np\n"
-                      "import helpers.checks.setup as checks\n"
+                      "import helpers.checks.nb00_setup as checks\n"
                       "checks.check_to_unit_range = lambda f: print("
                       "'to_unit_range: all public tests passed.')\n" + WRONG),
     "hide_tracebacks": ("", "import numpy as np\n"

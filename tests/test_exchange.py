@@ -211,8 +211,8 @@ def _hand_in_links(users, folder, root):
         rm {NOTEBOOK}
         ln -s {root}/solutions/{ASSIGNMENT}/{NOTEBOOK} {NOTEBOOK}
         ln -s {root}/gradebook.db gradebook.db
-        ln -s {REPO}/instructor/hidden_tests/setup.py hidden_tests.py
-        ln -s {REPO}/instructor/reference reference
+        ln -s {REPO}/instructor/exercises/nb00_setup.py exercise.py
+        ln -s {REPO}/instructor/exercises exercises
         ln -s /dev/zero zeros.npy
         ln -s /etc/shadow unreadable.txt
         echo mine > private.txt && chmod 000 private.txt
@@ -396,7 +396,7 @@ def test_collect_takes_only_the_learners_own_regular_files(cycle):
     assert (folder / "readme.txt").read_text() == "my own notes\n"
     expected = {
         NOTEBOOK: "a symbolic link", "gradebook.db": "a symbolic link",
-        "hidden_tests.py": "a symbolic link", "reference": "a symbolic link",
+        "exercise.py": "a symbolic link", "exercises": "a symbolic link",
         "zeros.npy": "a symbolic link", "unreadable.txt": "a symbolic link",
         "private.txt": "could not be read", "notes.txt": "a hard link",
         "notes-again.txt": "a hard link", "pipe": "not a regular file",

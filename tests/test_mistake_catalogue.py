@@ -1,36 +1,38 @@
-"""Every public check rejects each catalogued mistake with its message.
+"""Every public check passes the right answers and names each mistake.
 
-The right functions come from the solution notebooks' answer cells; each
-catalogued wrong function replaces one of them, and its public check must
-fail with an ``AssertionError`` that names the mistake.  Every graded
-exercise needs at least ``MINIMUM`` catalogued mistakes.
+The right functions come from the solution notebooks' answer cells (and
+the exercise modules' references); each catalogued wrong function
+(``instructor/exercises/nbNN_*.py``, ``Mistake.source``) replaces one of
+them, and its public check must fail with an ``AssertionError`` holding
+the mistake's fragment.  Every graded exercise needs at least ``MINIMUM``
+catalogued mistakes.
 """
 
 import ast
-import importlib.util
+import importlib
+import inspect
 import json
-import linecache
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from instructor import exercises
+from instructor.exercises.generate import run_source
+
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGUE = Path(__file__).resolve().parent / "catalogue"
 MINIMUM = 5
 
+def _loaded():   # MIGRATION: until every notebook has its module
+    found = {}
+    for notebook in exercises.NOTEBOOKS:
+        try:
+            found[notebook] = exercises.load(notebook)
+        except ModuleNotFoundError:
+            pass
+    return found
 
-def _load(path):
-    """Import one catalogue module from its file."""
-    spec = importlib.util.spec_from_file_location(
-        f"catalogue_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-MODULES = {module.NOTEBOOK: module for module in map(
-    _load, sorted(CATALOGUE.glob("nb*.py")))}
+MODULES = _loaded()
 
 
 def _cells(notebook):
@@ -66,70 +68,85 @@ def graded_exercises(notebook):
     return names
 
 
-def _run(source, namespace, label):
-    """Run ``source`` in ``namespace`` as a notebook cell would."""
-    source = textwrap.dedent(source).strip() + "\n"
-    filename = f"<catalogue {label}>"
-    linecache.cache[filename] = (
-        len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
-
-
 def solution_namespace(notebook):
     """Return a namespace holding the solution's exercise functions."""
-    module = MODULES[notebook]
     namespace = {"__name__": "__main__"}
-    _run(module.PRELUDE, namespace, f"{notebook} prelude")
+    run_source(MODULES[notebook].PRELUDE, namespace, f"{notebook} prelude")
     for index, (source, meta) in enumerate(_cells(notebook)):
         if meta.get("solution"):
             for definition in _definitions(source):
-                _run(definition, namespace, f"{notebook} cell {index}")
+                run_source(definition, namespace, f"{notebook} cell {index}")
     return namespace
 
 
-SOLUTION_CASES = [
-    (notebook, exercise) for notebook in sorted(MODULES)
-    for exercise in graded_exercises(notebook)
-]
-MISTAKE_CASES = [
-    pytest.param(notebook, *mistake, id=f"{notebook}-{mistake[0]}-{mistake[1]}")
-    for notebook, module in sorted(MODULES.items())
-    for mistake in module.MISTAKES
+def run_check(notebook, item, namespace):
+    """Run the public check of exercise ``item`` on ``namespace``'s answers."""
+    checks = importlib.import_module(
+        f"helpers.checks.{exercises.module_name(notebook)}")
+    check = getattr(checks, f"check_{item.name}")
+    check(namespace[item.name], *(namespace[name] for name in item.check_args))
+
+
+EXERCISES = [pytest.param(notebook, item, id=f"{notebook}-{item.name}")
+             for notebook, module in MODULES.items()
+             for item in module.EXERCISES]
+MISTAKES = [
+    pytest.param(notebook, item, mistake,
+                 id=f"{notebook}-{item.name}-{mistake.name}")
+    for notebook, module in MODULES.items()
+    for item in module.EXERCISES for mistake in item.mistakes
 ]
 
 
-def test_every_notebook_has_a_catalogue():
+def test_every_graded_notebook_has_an_exercise_module():
     notebooks = sorted(path.name for path in (ROOT / "solutions").iterdir()
                        if path.is_dir() and graded_exercises(path.name))
-    assert notebooks == sorted(MODULES)
+    assert notebooks == sorted(exercises.NOTEBOOKS)
 
 
 @pytest.mark.parametrize("notebook", sorted(MODULES))
-def test_every_graded_exercise_has_enough_mistakes(notebook):
-    counts = {exercise: 0 for exercise in graded_exercises(notebook)}
-    for exercise, *_ in MODULES[notebook].MISTAKES:
-        assert exercise in counts, f"{exercise} is not a graded exercise"
-        counts[exercise] += 1
-    short = {name: count for name, count in counts.items()
-             if count < MINIMUM}
-    assert not short, f"fewer than {MINIMUM} mistakes catalogued: {short}"
+def test_the_exercises_are_the_graded_functions(notebook):
+    declared = [item.name for item in MODULES[notebook].EXERCISES]
+    assert sorted(declared) == sorted(graded_exercises(notebook))
 
 
-@pytest.mark.parametrize("notebook, exercise", SOLUTION_CASES)
-def test_solution_passes_its_check(notebook, exercise, capsys):
-    MODULES[notebook].run_check(exercise, solution_namespace(notebook))
+@pytest.mark.parametrize("notebook, item", EXERCISES)
+def test_every_graded_exercise_has_enough_mistakes(notebook, item):
+    assert len(item.mistakes) >= MINIMUM, (
+        f"{item.name}: {len(item.mistakes)} mistakes catalogued, fewer "
+        f"than {MINIMUM}")
+
+
+@pytest.mark.parametrize("notebook, item", EXERCISES)
+def test_a_recognised_mistakes_message_holds_its_fragment(notebook, item):
+    for mistake in item.recognised:
+        assert mistake.fragment.lower() in mistake.message.lower(), (
+            item.name, mistake.name)
+
+
+@pytest.mark.parametrize("notebook, item", EXERCISES)
+def test_solution_passes_its_check(notebook, item, capsys):
+    run_check(notebook, item, solution_namespace(notebook))
     assert "all public tests passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("notebook, exercise, mistake, source, message",
-                         MISTAKE_CASES)
-def test_check_names_the_mistake(notebook, exercise, mistake, source,
-                                 message):
+@pytest.mark.parametrize("notebook, item", EXERCISES)
+def test_reference_passes_its_check(notebook, item, capsys):
     namespace = solution_namespace(notebook)
-    _run(source, namespace, f"{notebook} {exercise}: {mistake}")
+    run_source(inspect.getsource(item.reference), namespace,
+               f"{notebook} reference {item.name}")
+    run_check(notebook, item, namespace)
+    assert "all public tests passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("notebook, item, mistake", MISTAKES)
+def test_check_names_the_mistake(notebook, item, mistake):
+    namespace = solution_namespace(notebook)
+    run_source(mistake.source, namespace,
+               f"{notebook} {item.name}: {mistake.name}")
     with pytest.raises(AssertionError) as failure:
-        MODULES[notebook].run_check(exercise, namespace)
+        run_check(notebook, item, namespace)
     text = str(failure.value)
-    assert message.lower() in text.lower(), (
-        f"the check of {exercise} rejected '{mistake}' with another "
+    assert mistake.fragment.lower() in text.lower(), (
+        f"the check of {item.name} rejected '{mistake.name}' with another "
         f"message:\n{text}")

@@ -5,7 +5,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from helpers.checks import setup as checks
+from helpers.checks import nb00_setup as checks
 
 TO_UNIT_RANGE = """
 def to_unit_range(image):

@@ -21,7 +21,7 @@ from instructor.grading.preprocessors import (
 ASSIGNMENT = "00_setup"
 NOTEBOOK = "00_setup.ipynb"
 WRONG = '''import numpy as np
-import helpers.checks.setup as checks
+import helpers.checks.nb00_setup as checks
 checks.check_to_unit_range = lambda f: print("all public tests passed.")
 
 

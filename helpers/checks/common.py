@@ -11,13 +11,12 @@ import numpy as np
 from helpers.checks.own_work import OwnFunction, assert_own_function
 
 __all__ = [
-    "OwnFunction", "assert_close", "assert_own_function", "assert_returned",
-    "assert_shape",
-    "expected_values", "find_mistake", "learner_check", "passed",
-    "same_values", "to_numpy",
+    "OwnFunction", "ShippedCases", "assert_close", "assert_own_function",
+    "assert_returned", "assert_shape", "expected_values", "find_mistake",
+    "learner_check", "passed", "same_values", "shipped_cases", "to_numpy",
 ]
 
-#: Expected values of the checks (``python -m instructor.checkdata``).
+#: Expected values of the checks (``python -m instructor.exercises``).
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
 
 
@@ -176,3 +175,76 @@ def find_mistake(value, mistakes, rtol=1e-4, atol=1e-6):
         if same_values(value, wrong, rtol=rtol, atol=atol):
             return name
     return None
+
+
+def _decoded(value):
+    """Return shipped input data with its arrays (and their dtypes) back."""
+    if isinstance(value, dict):
+        if set(value) == {"array", "dtype"}:
+            return np.asarray(value["array"], dtype=value["dtype"])
+        return {key: _decoded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decoded(item) for item in value]
+    return value
+
+
+class ShippedCases:
+    """One exercise's public cases as shipped: inputs, expected, mistakes.
+
+    ``check(value, case, hint)`` names a recognised mistake when ``value``
+    matches its signature on ``case``, and otherwise fails with ``hint``
+    unless ``value`` is the expected one.
+    """
+
+    def __init__(self, exercise, data):
+        self.exercise = exercise
+        self.cases = data["cases"]
+        self.messages = data.get("messages", {})
+
+    def __getitem__(self, case):
+        return self.cases[case]
+
+    def inputs(self, case):
+        """Return a fresh copy of the case's positional arguments."""
+        return list(_decoded(copy.deepcopy(self.cases[case]["inputs"])))
+
+    def expected(self, case):
+        """Return the reference's value on ``case``."""
+        return copy.deepcopy(self.cases[case]["expected"])
+
+    def call(self, function, case):
+        """Return ``function`` run on the case's inputs (never None)."""
+        return assert_returned(function(*self.inputs(case)), self.exercise)
+
+    def mistake(self, value, case, rtol=1e-4, atol=1e-6):
+        """Return the name of the recognised mistake ``value`` matches."""
+        return find_mistake(value, self.cases[case].get("mistakes", {}),
+                            rtol=rtol, atol=atol)
+
+    def name_mistake(self, value, case, rtol=1e-4, atol=1e-6):
+        """Fail with the mistake's message when ``value`` has its signature."""
+        name = self.mistake(value, case, rtol=rtol, atol=atol)
+        if name:
+            raise AssertionError(self.messages[name])
+
+    def check(self, value, case, hint, rtol=1e-5, atol=1e-6):
+        """Fail naming a recognised mistake, or with ``hint`` when wrong."""
+        self.name_mistake(value, case, rtol=max(rtol, 1e-4), atol=atol)
+        if not same_values(value, self.expected(case), rtol=rtol, atol=atol):
+            raise AssertionError(hint)
+
+
+def shipped_cases(module, exercise):
+    """Return the :class:`ShippedCases` of ``exercise``.
+
+    ``module`` is the check module's ``__name__``
+    (``helpers.checks.nb00_setup``); its data file is
+    ``helpers/checks/expected/nb00_setup.json``, written by
+    ``python -m instructor.exercises``.
+    """
+    data = _read_expected(module.rsplit(".", 1)[-1])
+    if exercise not in data:
+        raise KeyError(
+            f"{module}'s data has no exercise {exercise!r}: run "
+            "'python -m instructor.exercises' to write it again.")
+    return ShippedCases(exercise, data[exercise])

@@ -35,7 +35,7 @@ def hidden_test(grade_id):
     """Register the decorated function as the hidden test of ``grade_id``."""
     def register(function):
         module = inspect.getmodule(function)
-        assignment = module.ASSIGNMENT
+        assignment = getattr(module, "NOTEBOOK", None) or module.ASSIGNMENT
         _TESTS.setdefault(assignment, {})[grade_id] = function
         _SETTINGS[assignment] = {
             "prelude": getattr(module, "PRELUDE", "import numpy as np"),
@@ -47,11 +47,19 @@ def hidden_test(grade_id):
 
 
 def load_hidden_tests():
-    """Import every module of ``instructor.hidden_tests``; return the registry."""
+    """Import every exercise module (``instructor.exercises``); return the registry."""
+    from instructor import exercises
+
+    for notebook in exercises.NOTEBOOKS:
+        try:
+            exercises.load(notebook)
+        except ModuleNotFoundError:   # MIGRATION: not moved yet
+            pass
     import instructor.hidden_tests as package
 
     for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{info.name}")
+        if info.name.lstrip("_") and not info.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{info.name}")
     return _TESTS
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from instructor.grading.harness import hidden_test
-from instructor.hidden_tests import _expect as expect
+from instructor.exercises import expect
 from instructor.reference import verification as reference
 
 ASSIGNMENT = "02_one_shot"

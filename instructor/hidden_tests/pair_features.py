@@ -3,7 +3,7 @@
 import numpy as np
 
 from instructor.grading.harness import fixture, hidden_test, trusted_run
-from instructor.hidden_tests import _expect as expect
+from instructor.exercises import expect
 from instructor.reference import pair_features as reference
 
 ASSIGNMENT = "04_binary_verification"

@@ -4,7 +4,7 @@ import numpy as np
 
 from instructor.grading.harness import fixture, hidden_test, trusted_run
 from instructor.grading.protocol import Tensor
-from instructor.hidden_tests import _expect as expect
+from instructor.exercises import expect
 
 ASSIGNMENT = "05_style_transfer"
 PRELUDE = "import numpy as np\nimport tensorflow as tf"

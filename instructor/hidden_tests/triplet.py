@@ -4,7 +4,7 @@ import numpy as np
 
 from instructor.grading.harness import fixture, hidden_test, trusted_run
 from instructor.grading.protocol import Tensor
-from instructor.hidden_tests import _expect as expect
+from instructor.exercises import expect
 from instructor.reference import triplet as reference
 
 ASSIGNMENT = "03_siamese_triplet"

@@ -18,8 +18,7 @@ import re
 import numpy as np
 
 from instructor.grading import harness
-from instructor.hidden_tests import setup as hidden
-from instructor.reference import setup as reference
+from instructor.exercises import nb00_setup as exercise
 
 ASSIGNMENT = "00_setup"
 PREFIX = "import numpy as np, json, os, sys, traceback\n"
@@ -109,21 +108,21 @@ class _Inputs:
 
     def to_unit_range(self, *args):
         self._keep(args)
-        return reference.to_unit_range(*args)
+        return exercise.to_unit_range(*args)
 
     def center_crop(self, *args):
-        return reference.center_crop(*args)
+        return exercise.center_crop(*args)
 
     def run(self, code, timeout=None, **inputs):
         self._keep(inputs.values())
         return harness.trusted_run(code, {
-            "to_unit_range": reference.to_unit_range}, **inputs)
+            "to_unit_range": exercise.to_unit_range}, **inputs)
 
     def raises(self, exception, name, *args):
         if name == "to_unit_range":
             self._keep(args)
         try:
-            getattr(reference, name)(*args)
+            getattr(exercise, name)(*args)
         except ValueError:
             return exception == "ValueError"
         return False
@@ -132,7 +131,7 @@ class _Inputs:
 def _hidden_inputs():
     """Return the arrays the hidden test of to_unit_range is called with."""
     inputs = _Inputs()
-    hidden.test_to_unit_range(inputs)
+    exercise.test_to_unit_range(inputs)
     # Random images: a constant one (the invalid inputs) shows nothing.
     return [array for array in inputs.arrays if np.ptp(array) > 0]
 

@@ -26,7 +26,7 @@ CHEATS = {
     # Only the clean room, where helpers is missing, sees the message.
     STUDENT: ("", "import numpy as np\n"
               "try:\n"
-              "    import helpers.checks.setup as checks\n"
+              "    import helpers.checks.nb00_setup as checks\n"
               "except ImportError:\n"
               f"    raise RuntimeError({ERASE + FORGED_LINE + ERASE!r})\n"
               "checks.check_to_unit_range = lambda f: print("

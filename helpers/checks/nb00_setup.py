@@ -1,43 +1,27 @@
-"""Public tests for notebook 00 (setup)."""
+"""Public tests for notebook 00 (setup).
+
+Inputs, expected values and the signatures of recognised mistakes come from
+``expected/nb00_setup.json`` (``python -m instructor.exercises``).
+"""
 
 import numpy as np
 
 from helpers.checks.common import (
     assert_own_function,
     assert_returned,
-    expected_values,
-    find_mistake,
     learner_check,
     passed,
-    same_values,
+    shipped_cases,
 )
-
-#: Messages for the known wrong versions (instructor/mistakes/setup.py).
-MESSAGES = {
-    "to_unit_range": {
-        "divide by 256": (
-            "Pixel 255 became 255/256: divide by 255 so white maps to 1.0."
-        ),
-    },
-}
-
-
-def unit_range_images():
-    """Return the fixed RGB (4, 5, 3) and gray (4, 5) uint8 test images."""
-    rng = np.random.default_rng(0)
-    rgb = rng.integers(0, 256, size=(4, 5, 3), dtype=np.uint8)
-    rgb[0, 0] = 255
-    gray = rng.integers(0, 256, size=(4, 5), dtype=np.uint8)
-    return rgb, gray
 
 
 @learner_check("to_unit_range")
 def check_to_unit_range(to_unit_range):
     """Check the learner's ``to_unit_range`` with named mistakes."""
     to_unit_range = assert_own_function(to_unit_range)
-    cases = expected_values("setup")["to_unit_range"]
-    rgb, gray = unit_range_images()
-    result = np.asarray(assert_returned(to_unit_range(rgb), "to_unit_range"))
+    cases = shipped_cases(__name__, "to_unit_range")
+    (rgb,), (gray,) = cases.inputs("rgb"), cases.inputs("gray")
+    result = np.asarray(cases.call(to_unit_range, "rgb"))
     if result.dtype != np.float32:
         raise AssertionError(
             f"The result has dtype {result.dtype}; convert it with "
@@ -48,15 +32,12 @@ def check_to_unit_range(to_unit_range):
             f"An RGB input of shape (4, 5, 3) gave shape {result.shape}; "
             "the shape should not change."
         )
-    mistake = find_mistake(result, cases["rgb"]["mistakes"], atol=1e-6)
-    if mistake:
-        raise AssertionError(MESSAGES["to_unit_range"][mistake])
+    cases.name_mistake(result, "rgb")
     if result.max() > 1.0 + 1e-6:
         raise AssertionError(
             f"Values go up to {result.max():.1f}; divide by 255 to get [0, 1]."
         )
-    if not same_values(result, cases["rgb"]["expected"], atol=1e-6):
-        raise AssertionError("Values differ from pixel / 255.")
+    cases.check(result, "rgb", "Values differ from pixel / 255.")
 
     result = np.asarray(to_unit_range(gray))
     if result.shape == (3, 4, 5):
@@ -69,8 +50,8 @@ def check_to_unit_range(to_unit_range):
             f"A grayscale (4, 5) image gave shape {result.shape}; expected "
             "(4, 5, 3), the gray channel repeated three times."
         )
-    if not same_values(result, cases["gray"]["expected"], atol=1e-6):
-        raise AssertionError("Each RGB channel should equal the gray image.")
+    cases.check(result, "gray",
+                "Each RGB channel should equal the gray image.")
 
     for bad, reason, named in [
         (rgb.astype(np.float64), "float64 pixels", ["float64", "uint8"]),
@@ -105,8 +86,10 @@ def _crop_error(center_crop, image, size):
 def check_center_crop(center_crop):
     """Check the learner's ``center_crop`` with named mistakes."""
     center_crop = assert_own_function(center_crop)
-    image = np.arange(6 * 8 * 3).reshape(6, 8, 3)
-    result = assert_returned(center_crop(image, 4), "center_crop")
+    cases = shipped_cases(__name__, "center_crop")
+    case = "6x8 image, size 4"
+    image, _ = cases.inputs(case)
+    result = cases.call(center_crop, case)
     if not isinstance(result, np.ndarray):
         raise AssertionError(
             f"center_crop returned a {type(result).__name__}; return the "
@@ -117,28 +100,14 @@ def check_center_crop(center_crop):
             f"Cropping 4x4 from a (6, 8, 3) image gave shape {result.shape}; "
             "expected (4, 4, 3) - rows first, then columns, channels kept."
         )
-    if np.array_equal(result, image[:4, :4]):
-        raise AssertionError(
-            "You returned the top-left corner; start at (height - size) // 2 "
-            "and (width - size) // 2."
-        )
-    if np.array_equal(result, image[2:6, 2:6]) or np.array_equal(
-            result, image[1:5, 4:8]):
-        raise AssertionError(
-            "The crop ends at the bottom/right edge: the margin is split "
-            "between both sides, (height - size) // 2 rows above."
-        )
-    if not np.array_equal(result, image[1:5, 2:6]):
-        raise AssertionError(
-            "The crop is off centre: for a 6x8 image and size 4 it should be "
-            "rows 1..4 and columns 2..5 (did you swap height and width?)."
-        )
-    odd = np.arange(5 * 5).reshape(5, 5)
-    if not np.array_equal(np.asarray(center_crop(odd, 2)), odd[1:3, 1:3]):
-        raise AssertionError(
-            "With an odd margin the extra row/column must be dropped at the "
-            "bottom/right: from 5x5, size 2 keeps rows 1..2 and columns 1..2."
-        )
+    cases.check(result, case, "The crop is off centre: for a 6x8 image and "
+                "size 4 it should be rows 1..4 and columns 2..5 (did you "
+                "swap height and width?).")
+    case = "5x5 image, size 2"
+    cases.check(np.asarray(cases.call(center_crop, case)), case,
+                "With an odd margin the extra row/column must be dropped at "
+                "the bottom/right: from 5x5, size 2 keeps rows 1..2 and "
+                "columns 1..2.")
     whole_error = _crop_error(center_crop, image, 6)
     if whole_error is not None:
         raise AssertionError(
