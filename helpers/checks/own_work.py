@@ -7,9 +7,10 @@ Two looks at the function a public check receives:
   closure cells, the globals its code (and nested code) names, the notebook
   functions it calls in turn, and string constants.  Objects from the course
   packages (``helpers``, ``instructor``) are findings, and so are the routes
-  that reach them by name at run time: ``sys.modules``, ``importlib``,
-  ``__import__``, ``exec``, ``eval``, ``compile``, ``getattr`` on a module,
-  ``inspect.getsource`` and ``linecache``.  A function whose code is a copy
+  that reach them by name at run time (the list the grader's scan shares:
+  :mod:`helpers.checks.forbidden_routes`; ``sys.modules``, ``importlib``,
+  ``exec``, ``inspect.getsource``, frame walking...) and ``getattr`` on a
+  module.  A function whose code is a copy
   of a function in ``helpers`` (course source run with ``exec``) is one too.
 * dynamic - every call the check makes runs under a ``sys.setprofile`` hook
   that records the first Python frame whose code lives in a file of the
@@ -31,47 +32,28 @@ import sys
 import types
 from pathlib import Path
 
+from helpers.checks.forbidden_routes import (
+    ATTRIBUTES,
+    CALLS,
+    MODULE_ATTRIBUTES,
+    MODULES,
+    NAMES,
+)
+
 COURSE_PACKAGES = ("helpers", "instructor")
 HELPERS_DIR = Path(__file__).resolve().parent.parent
 ADVICE = "Write the computation yourself with NumPy or TensorFlow."
 
-#: Built-in functions that run or import code given by name or as text.
-RUN_BY_NAME = {
-    "__import__": "imports modules by name with __import__",
-    "exec": "runs code from text with exec",
-    "eval": "runs code from text with eval",
-    "compile": "compiles code from text with compile",
-}
-#: Modules whose use inside an exercise means reaching code by name.
-MODULES_BY_NAME = {
-    "importlib": "imports modules at run time with importlib",
-    "linecache": "reads source code with linecache",
-    "runpy": "runs modules with runpy",
-    "builtins": "reaches built-in functions through the builtins module",
-}
-#: Attributes that reach modules, globals or source code by name.
-ATTRIBUTES_BY_NAME = {
-    "modules": "reaches modules by name through sys.modules",
-    "import_module": "imports modules at run time with importlib",
-    "getsource": "reads source code with inspect.getsource",
-    "getsourcelines": "reads source code with inspect.getsourcelines",
-    "getline": "reads source code with linecache",
-    "getlines": "reads source code with linecache",
-    "__globals__": "reaches another function's globals",
-    "__builtins__": "reaches the built-in functions by name",
-    "__dict__": "reads a namespace by name through __dict__",
-    "exec_module": "runs a module's code with exec_module",
-}
-#: Objects that are such routes themselves (e.g. a default argument).
+#: Objects that are such routes themselves (e.g. a default argument): the
+#: built-in functions and module attributes of the shared list.
 ROUTE_OBJECTS = (
     (sys.modules, "sys.modules, the table of imported modules"),
-    (builtins.exec, "exec"),
-    (builtins.eval, "eval"),
-    (builtins.compile, "compile"),
-    (builtins.__import__, "__import__"),
-    (importlib.import_module, "importlib.import_module"),
-    (inspect.getsource, "inspect.getsource"),
-    (linecache.getline, "linecache.getline"),
+    *((getattr(builtins, name), name) for name in CALLS),
+    *((getattr(importlib.import_module(owner), name), f"{owner}.{name}")
+      for owner, name in [*((owner, name) for name, (owner, _)
+                            in ATTRIBUTES.items() if owner),
+                          *MODULE_ATTRIBUTES]
+      if name != "modules"),
 )
 COURSE_NAME = re.compile(r"(?<![\w.])(helpers|instructor)(\.\w|[/\\])")
 LOADS = {"LOAD_GLOBAL", "LOAD_NAME"}
@@ -107,7 +89,7 @@ def course_origin(obj):
 
 def _route_object(obj):
     """Return the name of a run-by-name route that ``obj`` is, or None."""
-    if isinstance(obj, types.ModuleType) and obj.__name__ in MODULES_BY_NAME:
+    if isinstance(obj, types.ModuleType) and obj.__name__ in MODULES:
         return f"the module {obj.__name__}"
     for route, label in ROUTE_OBJECTS:
         if obj is route:
@@ -209,11 +191,29 @@ def _value_finding(route, value, allowed):
 
 
 def _module_locals(instructions):
-    """Return the local names that ``import`` statements bind to modules."""
-    return {after.argval for before, after in zip(instructions,
-                                                  instructions[1:])
+    """Map the local names that ``import`` statements bind to their modules."""
+    return {after.argval: str(before.argval).split(".")[0]
+            for before, after in zip(instructions, instructions[1:])
             if before.opname == "IMPORT_NAME"
             and after.opname.startswith("STORE_")}
+
+
+def _loaded_module(instruction, namespace, module_locals):
+    """Return the name of the module ``instruction`` loads, or None."""
+    if instruction.opname in LOADS:
+        value = namespace.get(instruction.argval)
+        if isinstance(value, types.ModuleType):
+            return value.__name__
+    elif instruction.opname in LOCAL_LOADS:
+        return module_locals.get(instruction.argval)
+    return None
+
+
+def _attribute_finding(owner, name):
+    """Return the finding for reading ``owner.name``, or None."""
+    if name in ATTRIBUTES:
+        return ATTRIBUTES[name][1]
+    return MODULE_ATTRIBUTES.get((owner, name))
 
 
 def _is_module_load(instruction, namespace, module_locals):
@@ -230,19 +230,26 @@ def _code_findings(code, namespace):
     """Yield findings in one code object's instructions and constants."""
     instructions = list(dis.get_instructions(code))
     module_locals = _module_locals(instructions)
+    imported = None
     for index, instruction in enumerate(instructions):
         name, opname = instruction.argval, instruction.opname
-        if opname in LOADS and name in RUN_BY_NAME \
-                and name not in namespace:
-            yield RUN_BY_NAME[name]
-        elif opname in ATTRIBUTE_LOADS and name in ATTRIBUTES_BY_NAME:
-            yield ATTRIBUTES_BY_NAME[name]
+        if opname in LOADS and name in CALLS and name not in namespace:
+            yield CALLS[name]
+        elif opname in LOADS and name in NAMES:
+            yield NAMES[name]
+        elif opname in ATTRIBUTE_LOADS or opname == "IMPORT_FROM":
+            owner = imported if opname == "IMPORT_FROM" else (
+                _loaded_module(instructions[index - 1], namespace,
+                               module_locals) if index else None)
+            finding = _attribute_finding(owner, name)
+            if finding:
+                yield finding
         elif opname == "IMPORT_NAME":
-            root = str(name).split(".")[0]
+            imported = root = str(name).split(".")[0]
             if root in COURSE_PACKAGES:
                 yield f"imports the course module {name}"
-            elif root in MODULES_BY_NAME:
-                yield MODULES_BY_NAME[root]
+            elif root in MODULES:
+                yield MODULES[root]
         elif opname in LOADS and name == "getattr" \
                 and index + 1 < len(instructions) \
                 and _is_module_load(instructions[index + 1], namespace,

@@ -3,40 +3,25 @@
 Graded answers must compute their results themselves.  At grading they run
 in a clean room where the course package does not exist, so a route to it
 fails anyway; this scan names the route in the verdict and the report, and
-rejects the answer even where the route sits behind a fallback.
+rejects the answer even where the route sits behind a fallback.  The
+routes are the public checks' (:mod:`helpers.checks.forbidden_routes`):
+the grader runs in the course's environment, where ``helpers`` (data and
+NumPy only on this path, never TensorFlow) is importable.
 """
 
 from __future__ import annotations
 
 import ast
 
+from helpers.checks.forbidden_routes import (
+    ATTRIBUTES,
+    CALLS,
+    MODULE_ATTRIBUTES,
+    MODULES,
+    NAMES,
+)
+
 COURSE_PACKAGES = ("helpers", "instructor")
-FORBIDDEN_CALLS = {
-    "__import__": "__import__()",
-    "exec": "exec()",
-    "eval": "eval()",
-    "compile": "compile()",
-    "globals": "globals()",
-    "vars": "vars()",
-}
-FORBIDDEN_ATTRIBUTES = {
-    ("sys", "modules"): "sys.modules",
-    ("sys", "_getframe"): "sys._getframe (frame walking)",
-    ("sys", "settrace"): "sys.settrace",
-    ("sys", "setprofile"): "sys.setprofile",
-    ("inspect", "getsource"): "inspect.getsource (copying source)",
-    ("inspect", "getsourcelines"): "inspect.getsourcelines (copying source)",
-    ("inspect", "currentframe"): "inspect.currentframe (frame walking)",
-    ("inspect", "stack"): "inspect.stack (frame walking)",
-    ("gc", "get_objects"): "gc.get_objects",
-    ("gc", "get_referrers"): "gc.get_referrers",
-}
-FORBIDDEN_MODULES = {
-    "importlib": "importlib",
-    "linecache": "linecache (copying source)",
-    "ctypes": "ctypes",
-    "builtins": "the builtins module",
-}
 
 
 def _dotted(node):
@@ -51,12 +36,26 @@ def _dotted(node):
     return ""
 
 
+def _attribute_routes(owner, attribute):
+    """Return the routes that reading ``owner.attribute`` takes."""
+    if attribute in ATTRIBUTES:
+        return {ATTRIBUTES[attribute][1]}
+    if (owner, attribute) in MODULE_ATTRIBUTES:
+        return {MODULE_ATTRIBUTES[owner, attribute]}
+    return set()
+
+
 def find_routes(source):
     """Return a sorted list of the routes to course code found in ``source``."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return []
+    # What each name an ``import`` binds stands for (``import inspect as i``).
+    aliases = {(alias.asname or alias.name).split(".")[0]:
+               alias.name.split(".")[0] if not alias.asname else alias.name
+               for node in ast.walk(tree) if isinstance(node, ast.Import)
+               for alias in node.names}
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -64,31 +63,31 @@ def find_routes(source):
                 top = alias.name.split(".")[0]
                 if top in COURSE_PACKAGES:
                     found.add(f"import {alias.name}")
-                elif top in FORBIDDEN_MODULES:
-                    found.add(FORBIDDEN_MODULES[top])
+                elif top in MODULES:
+                    found.add(MODULES[top])
         elif isinstance(node, ast.ImportFrom):
             top = (node.module or "").split(".")[0]
             if top in COURSE_PACKAGES:
                 found.add(f"from {node.module} import ...")
-            elif top in FORBIDDEN_MODULES:
-                found.add(FORBIDDEN_MODULES[top])
-            elif top == "sys" and any(a.name == "modules" for a in node.names):
-                found.add("sys.modules")
+            elif top in MODULES:
+                found.add(MODULES[top])
+            for alias in node.names:
+                found.update(_attribute_routes(top, alias.name))
         elif isinstance(node, ast.Call):
             name = _dotted(node.func)
-            if name in FORBIDDEN_CALLS:
-                found.add(FORBIDDEN_CALLS[name])
+            if name in CALLS:
+                found.add(CALLS[name])
             if name == "getattr" and node.args:
                 target = _dotted(node.args[0])
                 if target.split(".")[0] in COURSE_PACKAGES + ("sys",) or (
                         isinstance(node.args[0], ast.Call)):
                     found.add(f"getattr on {target or 'a computed object'}")
         elif isinstance(node, ast.Attribute):
-            pair = tuple(_dotted(node).split(".")[-2:])
-            if pair in FORBIDDEN_ATTRIBUTES:
-                found.add(FORBIDDEN_ATTRIBUTES[pair])
-        elif isinstance(node, ast.Name) and node.id == "__builtins__":
-            found.add("__builtins__")
+            owner = _dotted(node.value)
+            found.update(_attribute_routes(aliases.get(owner, owner),
+                                           node.attr))
+        elif isinstance(node, ast.Name) and node.id in NAMES:
+            found.add(NAMES[node.id])
         elif isinstance(node, ast.Name) and node.id in COURSE_PACKAGES:
             found.add(f"the course package {node.id!r}")
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
