@@ -39,7 +39,12 @@ import nbformat
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from instructor.course import cluster, manage  # noqa: E402
+from instructor.course import (  # noqa: E402
+    caches,
+    cluster,
+    course_dir,
+    scratch,
+)
 from instructor.course.cpu import CpuMeter  # noqa: E402
 
 CPU_EXPRESSION = "sum(__import__('os').times()[:4])"
@@ -178,10 +183,10 @@ def _zygotes_in_environment(env):
 
 def _course(root, assignment):
     """Make a course with one completed submission; return its notebook."""
-    manage.temporary_course(root, [assignment])
+    scratch.temporary_course(root, [assignment])
     for path in sorted((root / "notebooks" / assignment).glob("*.ipynb")):
         source = nbformat.read(root / "solutions" / assignment / path.name, 4)
-        filled = manage.fill_in_answers(nbformat.read(path, 4), source)
+        filled = scratch.fill_in_answers(nbformat.read(path, 4), source)
         folder = root / "submitted" / "student" / assignment
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(filled, folder / path.name)
@@ -194,7 +199,7 @@ def measure(assignment):
     with tempfile.TemporaryDirectory(prefix="breakdown_") as folder:
         root = Path(folder)
         submitted = _course(root, assignment)
-        manage.prepare(root, [assignment])
+        caches.prepare(root, [assignment])
         payload = cluster.build_payload(assignment, "student", root)
         task = cluster.grade_task(payload)
         fixtures = cluster._fixture_dir(payload)
@@ -248,7 +253,7 @@ def main():
     for key, value in REPRODUCIBLE_ENV.items():
         os.environ.setdefault(key, value)
     results = []
-    for assignment in arguments.assignments or manage.assignments():
+    for assignment in arguments.assignments or course_dir.assignments():
         results.append(measure(assignment))
         report(results[-1], arguments.cells)
         if arguments.json:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import nbformat
 
-from instructor.course import manage
+from instructor.course import caches, course_dir, manage, scratch
 
 #: nbgrader 0.9's own autograde pipeline, for the baseline.
 PLAIN_NBGRADER = """
@@ -55,12 +55,12 @@ c.Autograde.autograde_preprocessors = [
 
 def build_class(root, names, students, baseline=False):
     """Create a course in ``root`` with ``students`` completed submissions."""
-    manage.temporary_course(root, names,
+    scratch.temporary_course(root, names,
                             extra_config=PLAIN_NBGRADER if baseline else "")
     for name in names:
         for path in sorted((root / "notebooks" / name).glob("*.ipynb")):
             source = nbformat.read(root / "solutions" / name / path.name, 4)
-            notebook = manage.fill_in_answers(nbformat.read(path, 4), source)
+            notebook = scratch.fill_in_answers(nbformat.read(path, 4), source)
             for index in range(students):
                 folder = root / "submitted" / f"student{index:03d}" / name
                 folder.mkdir(parents=True, exist_ok=True)
@@ -113,7 +113,7 @@ def measure(names, students, workers, baseline=False, cluster="local"):
              else contextlib.nullcontext()) as address:
         root = Path(temporary)
         build_class(root, names, students, baseline)
-        manage.prepare(root, names)
+        caches.prepare(root, names)
         # The coordinator's one-off imports (nbgrader's converter, Dask's
         # client), paid once per run, apart from the per-student figure.
         setup_start = _own_cpu()
@@ -182,7 +182,7 @@ def main():
                         "W worker processes")
     parser.add_argument("--json", type=Path, default=None)
     arguments = parser.parse_args()
-    names = arguments.assignments or manage.assignments()
+    names = arguments.assignments or course_dir.assignments()
     results = []
     for workers, cluster, _, baseline in [
             (w, c, r, b) for w in arguments.workers

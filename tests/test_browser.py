@@ -32,7 +32,7 @@ from helpers.lab_settings import (
     VALIDATE_PLUGIN,
     write_settings,
 )
-from instructor.course.manage import fill_in_answers
+from instructor.course.scratch import fill_in_answers
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts"

@@ -16,7 +16,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 import cheats
-from instructor.course import manage
+from instructor.course import manage, scratch
 
 ASSIGNMENT = "00_setup"
 NOTEBOOK = "00_setup.ipynb"
@@ -236,7 +236,7 @@ def _cells(notebook, key):
 
 
 def _submission(release, source, extra, answer):
-    notebook = manage.fill_in_answers(release, source)
+    notebook = scratch.fill_in_answers(release, source)
     cell = _cells(notebook, "solution")[0]
     cell.source = answer
     if extra:
@@ -248,7 +248,7 @@ def _submission(release, source, extra, answer):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("cheating_class")
-    manage.temporary_course(root, [ASSIGNMENT])
+    scratch.temporary_course(root, [ASSIGNMENT])
     release = nbformat.read(root / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
     source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
     honest = _cells(source, "solution")[0].source
@@ -259,12 +259,12 @@ def graded(tmp_path_factory):
         nbformat.write(notebook, folder / NOTEBOOK)
 
     # One honest student is graded first: cheaters must not touch that entry.
-    submit("early_honest", manage.fill_in_answers(release, source))
+    submit("early_honest", scratch.fill_in_answers(release, source))
     manage.autograde([ASSIGNMENT], root=root, workers=1)
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         before = gradebook.find_submission(ASSIGNMENT, "early_honest").score
 
-    submit("honest", manage.fill_in_answers(release, source))
+    submit("honest", scratch.fill_in_answers(release, source))
     for student, (extra, answer) in CHEATS.items():
         submit(student, _submission(release, source, extra, answer))
     submit("print_gigabyte", _submission(

@@ -3,11 +3,18 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from instructor.course import manage
+from instructor.course import (
+    caches,
+    course_dir,
+    manage,
+    reports,
+    scratch,
+    submissions,
+)
 
 
 def test_assignments_are_the_solution_folders():
-    names = manage.assignments()
+    names = course_dir.assignments()
     assert "00_setup" in names
     assert names == sorted(names)
 
@@ -32,13 +39,13 @@ def test_submission_problems_name_missing_and_renamed(tmp_path):
     folder = tmp_path / "submitted" / "s1" / "a1"
     folder.mkdir(parents=True)
     nbformat.write(new_notebook(), folder / "a1 (copy).ipynb")
-    problems = manage.submission_problems("a1", "s1", root=tmp_path)
+    problems = submissions.submission_problems("a1", "s1", root=tmp_path)
     assert problems == [
         "a1.ipynb is missing (graded as 0)",
         "a1 (copy).ipynb is not part of the assignment and was ignored "
         "(renamed notebook?)",
     ]
-    assert manage.submissions("a1", root=tmp_path) == ["s1"]
+    assert submissions.submissions("a1", root=tmp_path) == ["s1"]
 
 
 def test_command_line_usage_message(capsys):
@@ -82,7 +89,7 @@ def test_the_report_warns_when_a_zygote_failed_and_says_what_ran_instead():
         "execution": {"sandbox": "bubblewrap", "zygote_failure":
                       "[Errno 111] Connection refused"},
         "room_zygote_failure": "the zygote did not fork"}}
-    problems = manage.report_problems(report)
+    problems = reports.report_problems(report)
     assert problems == [
         "WARNING 00_setup: the kernel could not be forked from the worker's "
         "zygote ([Errno 111] Connection refused); it ran in a fresh sandbox",
@@ -90,7 +97,7 @@ def test_the_report_warns_when_a_zygote_failed_and_says_what_ran_instead():
         "worker's zygote (the zygote did not fork); it ran in a fresh sandbox"]
     report["00_setup"]["execution"]["zygote_failure"] = None
     del report["00_setup"]["room_zygote_failure"]
-    assert manage.report_problems(report) == []
+    assert reports.report_problems(report) == []
 
 
 def test_the_cache_is_made_readable_while_other_processes_write_it(
@@ -100,14 +107,14 @@ def test_the_cache_is_made_readable_while_other_processes_write_it(
     (tmp_path / "sub").mkdir(mode=0o700)
     (tmp_path / "sub" / "private.npz").write_bytes(b"x")
     (tmp_path / "sub" / "private.npz").chmod(0o600)
-    walk = manage.os.walk
+    walk = caches.os.walk
 
     def walk_with_vanished_entries(top, *args, **kwargs):
         for parent, folders, files in walk(top, *args, **kwargs):
             yield parent, folders + [".built.d"], files + [".part"]
 
-    monkeypatch.setattr(manage.os, "walk", walk_with_vanished_entries)
-    manage._readable_by_everyone(tmp_path)
+    monkeypatch.setattr(caches.os, "walk", walk_with_vanished_entries)
+    caches._readable_by_everyone(tmp_path)
     assert (tmp_path / "sub").stat().st_mode & 0o005 == 0o005
     assert (tmp_path / "sub" / "private.npz").stat().st_mode & 0o004
 
@@ -151,7 +158,7 @@ def test_grading_before_release_says_which_command_fixes_it(tmp_path,
     from instructor.course import cluster
 
     root = tmp_path / "course"
-    manage.write_course_config(root)
+    scratch.write_course_config(root)
     shutil.copytree(manage.REPO_ROOT / "solutions" / "00_setup",
                     root / "solutions" / "00_setup")
     source = nbformat.read(root / "solutions" / "00_setup" / "00_setup.ipynb",
@@ -178,12 +185,12 @@ def test_grading_before_release_says_which_command_fixes_it(tmp_path,
 def test_feedback_follows_a_regrade(tmp_path):
     from nbformat.v4 import new_output
 
-    root = manage.temporary_course(tmp_path / "course", ["00_setup"])
+    root = scratch.temporary_course(tmp_path / "course", ["00_setup"])
     release = nbformat.read(root / "notebooks" / "00_setup" / "00_setup.ipynb",
                             4)
     source = nbformat.read(root / "solutions" / "00_setup" / "00_setup.ipynb",
                            4)
-    honest = manage.fill_in_answers(release, source)
+    honest = scratch.fill_in_answers(release, source)
     for student in ("kept", "regraded"):
         (root / "submitted" / student / "00_setup").mkdir(parents=True)
         assert _record(root, student, honest)["returncode"] == 0

@@ -24,8 +24,17 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from course_fixtures import grade_in_place
 from helpers.notebook import REPRODUCIBLE_ENV
-from instructor.course import cluster, manage
+from instructor.course import (
+    caches,
+    cluster,
+    course_dir,
+    manage,
+    scratch,
+    submissions,
+)
+from instructor.course.reports import grading_report
 
 ASSIGNMENT = "00_setup"
 NOTEBOOK = "00_setup.ipynb"
@@ -50,14 +59,14 @@ def _cells(notebook, key):
 
 def _class(root):
     """Make a course in ``root`` and return {student: notebook} submitted."""
-    manage.temporary_course(root, [ASSIGNMENT])
+    scratch.temporary_course(root, [ASSIGNMENT])
     release = nbformat.read(root / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
     source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
-    partial = manage.fill_in_answers(release, source)
+    partial = scratch.fill_in_answers(release, source)
     _cells(partial, "solution")[0].source = WRONG
-    slow = manage.fill_in_answers(release, source)
+    slow = scratch.fill_in_answers(release, source)
     slow.cells.insert(0, nbformat.v4.new_code_cell(SLOW_CELL))
-    return {"a_slow": slow, "full": manage.fill_in_answers(release, source),
+    return {"a_slow": slow, "full": scratch.fill_in_answers(release, source),
             "partial": partial, "blank": release}
 
 
@@ -69,7 +78,7 @@ def _submit(root, student, notebook):
 
 def _grades(root):
     """Return {student: {grade cell: score}} and the submission count."""
-    with Gradebook(manage.db_url(root)) as gradebook:
+    with Gradebook(course_dir.db_url(root)) as gradebook:
         assignment = gradebook.find_assignment(ASSIGNMENT)
         grades = {
             submission.student.id: {
@@ -146,7 +155,8 @@ def _grade_in_place(local, notebooks, outcome):
     """The reference: the submissions graded by nbgrader in the course."""
     for student in ("full", "partial", "blank"):
         _submit(local, student, notebooks[student])
-        outcome[student] = manage.grade_in_place(ASSIGNMENT, student, local)
+        outcome[student] = grade_in_place(ASSIGNMENT, student,
+                                          local)
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +167,8 @@ def graded(scheduler, tmp_path_factory):
     for student, notebook in notebooks.items():
         _submit(root, student, notebook)
     local = tmp_path_factory.mktemp("local_class")
-    manage.temporary_course(local, [ASSIGNMENT])
-    manage.prepare(local, [ASSIGNMENT])
+    scratch.temporary_course(local, [ASSIGNMENT])
+    caches.prepare(local, [ASSIGNMENT])
     in_place = {}
     reference = threading.Thread(target=_grade_in_place,
                                  args=(local, notebooks, in_place))
@@ -197,7 +207,7 @@ def test_workers_fork_kernels_from_a_zygote(graded):
     # process grades with (its config adds some): the kernels are forked.
     root, _, _, _, _ = graded
     for student in ("full", "partial", "blank"):
-        report = manage.grading_report(ASSIGNMENT, student, root)
+        report = grading_report(ASSIGNMENT, student, root)
         sandbox = report["00_setup"]["execution"]["sandbox"]
         assert "forked from a zygote" in sandbox, (student, sandbox)
         if student != "blank":  # a blank one has nothing to call
@@ -234,7 +244,7 @@ def test_a_second_run_grades_only_what_changed(graded):
     # The partial student resubmits a complete notebook: only it is graded.
     release = nbformat.read(root / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
     source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
-    _submit(root, "partial", manage.fill_in_answers(release, source))
+    _submit(root, "partial", scratch.fill_in_answers(release, source))
     reports = manage.autograde([ASSIGNMENT], root=root, scheduler=address)
     added = journal.read_text().splitlines()[len(before):]
     assert len(added) == 1 and '"partial"' in added[0]
@@ -250,7 +260,7 @@ def test_a_change_of_the_grading_code_sends_everyone_again(graded,
 
     journal = root / cluster.JOURNAL_NAME
     before = journal.read_text()
-    pairs = [(ASSIGNMENT, student) for student in manage.submissions(
+    pairs = [(ASSIGNMENT, student) for student in submissions.submissions(
         ASSIGNMENT, root)]
     # The coordinator now has other hidden tests than the workers.
     changed = cluster.grading_code_hash()[::-1]

@@ -36,7 +36,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from instructor.course import manage
+from instructor.course import caches, course_dir, manage, scratch, submissions
 
 REPO = Path(__file__).resolve().parent.parent
 DEPLOY_CONFIG = REPO / "deploy" / "jupyterhub" / "nbgrader_config.py"
@@ -227,8 +227,8 @@ def _hand_in_links(users, folder, root):
 
 def _run_cycle(users, exchange):
     root = users.home("inst") / "course"
-    manage.temporary_course(root, [ASSIGNMENT])
-    manage.prepare(root, [ASSIGNMENT])
+    scratch.temporary_course(root, [ASSIGNMENT])
+    caches.prepare(root, [ASSIGNMENT])
     # Grading adds matplotlib's font list to the shared data cache, which
     # root (its owner here) builds; the instructor could not.
     from instructor.grading.kernel import matplotlib_font_list
@@ -240,8 +240,8 @@ def _run_cycle(users, exchange):
     logs = {"release": users.course("inst", "release-assignment", root)}
     release = nbformat.read(root / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
     source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
-    solved = manage.fill_in_answers(release, source)
-    partial = manage.fill_in_answers(release, source)
+    solved = scratch.fill_in_answers(release, source)
+    partial = scratch.fill_in_answers(release, source)
     [cell for cell in partial.cells if cell.metadata.get(
         "nbgrader", {}).get("solution")][0].source = WRONG
 
@@ -312,7 +312,7 @@ def _feedback(users_home, assignment=ASSIGNMENT):
 
 
 def _gradebook(root, field):
-    with Gradebook(manage.db_url(root)) as gradebook:
+    with Gradebook(course_dir.db_url(root)) as gradebook:
         return {submission.student.id: getattr(submission, field)
                 for submission in gradebook.find_assignment(
                     ASSIGNMENT).submissions}
@@ -478,7 +478,7 @@ def test_grading_leaves_out_hard_links(tmp_path):
     secret = tmp_path / "gradebook.db"
     secret.write_text("the instructor's")
     os.link(secret, folder / "copy.txt")
-    taken, left_out = manage.submitted_files(folder)
+    taken, left_out = submissions.submitted_files(folder)
     assert sorted(taken) == ["notes.txt"]
     assert left_out == ["copy.txt is a hard link (the same file has another "
                         "name) and was ignored"]
@@ -493,7 +493,7 @@ def test_a_single_user_course_without_exchange_is_not_checked(monkeypatch,
     try:
         course.chmod(0o755)
         (course / "solutions").mkdir()
-        manage.write_course_config(course)
+        scratch.write_course_config(course)
         monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(config_dir))
         assert manage.main(["feedback", f"--root={course}"]) == 0
         with open(course / "nbgrader_config.py", "a") as config:

@@ -20,7 +20,7 @@ import pytest
 
 from helpers.checks.quiz import QUESTIONS
 from helpers.quiz import describe_answer
-from instructor.course import manage
+from instructor.course import manage, scratch
 from instructor.grading import harness
 from instructor.grading.cleanroom import CleanRoom, StudentError
 from instructor.grading.protocol import Tensor
@@ -60,7 +60,7 @@ def _release_with_answers(assignment):
         ROOT / "notebooks" / assignment / f"{assignment}.ipynb", 4)
     source = nbformat.read(
         ROOT / "solutions" / assignment / f"{assignment}.ipynb", 4)
-    return manage.fill_in_answers(release, source)
+    return scratch.fill_in_answers(release, source)
 
 
 def _replace(notebook, definitions):

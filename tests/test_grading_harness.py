@@ -7,7 +7,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from instructor.course.manage import assignments
+from instructor.course.course_dir import assignments
 from instructor.grading import harness, protocol
 from instructor.grading.cleanroom import CleanRoom, StudentError
 from instructor.grading.own_work import find_routes, outside_names

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from instructor.course import manage
+from instructor.course import manage, scratch
+from instructor.course.reports import grading_report
 from instructor.grading.demos import SKIPPED_NOTE, is_demo
 from instructor.grading.preprocessors import NOT_RUN_NOTE
 
@@ -43,11 +44,11 @@ def _text(cell):
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
-    manage.temporary_course(root, [ASSIGNMENT])
+    scratch.temporary_course(root, [ASSIGNMENT])
     release = nbformat.read(root / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
     source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
     def solved():
-        return manage.fill_in_answers(release, source)
+        return scratch.fill_in_answers(release, source)
 
     def submit(student, notebook, name=NOTEBOOK):
         folder = root / "submitted" / student / ASSIGNMENT
@@ -164,7 +165,7 @@ def test_demos_and_cells_after_the_last_grade_are_not_run(graded_class):
     for cell in code[1:last + 1]:
         if cell not in demos:
             assert cell.execution_count is not None, cell.source[:60]
-    report = manage.grading_report(ASSIGNMENT, "good", root)
+    report = grading_report(ASSIGNMENT, "good", root)
     execution = report[NOTEBOOK.replace(".ipynb", "")]["execution"]
     assert execution["demos_skipped"]
     assert execution["not_run_after"] is not None
@@ -193,7 +194,7 @@ def test_an_edited_demo_runs(graded_class):
 def test_answers_that_read_a_demo_name_are_graded_with_the_demos(
         graded_class):
     root, reports = graded_class
-    report = manage.grading_report(ASSIGNMENT, "demo_reader", root)
+    report = grading_report(ASSIGNMENT, "demo_reader", root)
     execution = report[NOTEBOOK.replace(".ipynb", "")]["execution"]
     assert execution["demos_run_because"] == ["Image"]
     assert execution["demos_skipped"] == []

@@ -27,12 +27,9 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from instructor.course.manage import (
-    assignments,
-    fill_in_answers,
-    prepare,
-    write_course_config,
-)
+from instructor.course.caches import prepare
+from instructor.course.course_dir import assignments
+from instructor.course.scratch import fill_in_answers, write_course_config
 
 REPO = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = 30

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from instructor.course import cluster, manage
+from instructor.course import caches, cluster, course_dir, manage, scratch
 import postgres_server
 
 ASSIGNMENT = "00_setup"
@@ -63,22 +63,22 @@ def _scores(url):
 @pytest.fixture(scope="module")
 def course(server, tmp_path_factory):
     root = tmp_path_factory.mktemp("pg_course")
-    manage.temporary_course(
+    scratch.temporary_course(
         root, [ASSIGNMENT],
         extra_config=f"c.CourseDirectory.db_url = {server.url()!r}\n")
-    assert manage.db_url(root) == server.url()
+    assert course_dir.db_url(root) == server.url()
     release = nbformat.read(root / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
     source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
-    partial = manage.fill_in_answers(release, source)
+    partial = scratch.fill_in_answers(release, source)
     answers = [cell for cell in partial.cells
                if cell.metadata.get("nbgrader", {}).get("solution")]
     answers[0].source = WRONG
-    for student, notebook in (("a_full", manage.fill_in_answers(
+    for student, notebook in (("a_full", scratch.fill_in_answers(
             release, source)), ("b_partial", partial), ("c_blank", release)):
         folder = root / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / NOTEBOOK)
-    manage.prepare(root, [ASSIGNMENT])
+    caches.prepare(root, [ASSIGNMENT])
 
     # A coordinator killed right after it recorded its first result.
     journal = root / cluster.JOURNAL_NAME
@@ -127,6 +127,6 @@ def test_feedback_and_export_read_postgres(course):
     manage.feedback([ASSIGNMENT], root=root)
     assert (root / "feedback" / "a_full" / ASSIGNMENT
             / NOTEBOOK.replace(".ipynb", ".html")).is_file()
-    manage.nbgrader("export", root=root)
+    course_dir.nbgrader("export", root=root)
     grades = (root / "grades.csv").read_text()
     assert "a_full" in grades and "c_blank" in grades

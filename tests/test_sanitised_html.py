@@ -37,7 +37,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from cheats.html_injection import (
     hostile_markdown, hostile_outputs, inert_problems, with_cells)
-from instructor.course import manage
+from instructor.course import manage, scratch
 from test_browser import (
     CHROMIUM_FLAGS, RUN_ALL_CELLS, find_chromium, free_port)
 
@@ -147,15 +147,15 @@ def grade_class(root, url):
 
     ``url`` is the listener's.  Returns the autograde reports.
     """
-    manage.temporary_course(root, [ASSIGNMENT])
+    scratch.temporary_course(root, [ASSIGNMENT])
     release = nbformat.read(root / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
     source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
     v4 = nbformat.v4
     notebooks = {
-        "honest": with_cells(manage.fill_in_answers(release, source),
+        "honest": with_cells(scratch.fill_in_answers(release, source),
                               v4.new_markdown_cell(HONEST_MARKDOWN),
                               v4.new_code_cell(HONEST_FIGURE)),
-        "hostile": with_cells(manage.fill_in_answers(release, source),
+        "hostile": with_cells(scratch.fill_in_answers(release, source),
                                v4.new_markdown_cell(hostile_markdown(url)),
                                v4.new_code_cell(hostile_outputs(url))),
     }

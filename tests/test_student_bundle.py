@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from instructor.course.bundle import BUNDLE_NAME, build_bundle
-from instructor.course.manage import fill_in_answers
+from instructor.course.scratch import fill_in_answers
 from instructor.overlap import solution_lines
 
 REPO = Path(__file__).resolve().parent.parent

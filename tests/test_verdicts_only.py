@@ -12,7 +12,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from instructor.course import manage
+from instructor.course import manage, scratch
+from instructor.course.reports import grading_report
 from instructor.grading.preprocessors import (
     VERDICTS_ONLY_ENV,
     VERDICTS_ONLY_NOTE,
@@ -38,7 +39,7 @@ def _cells(notebook, key):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("verdicts_only")
-    manage.temporary_course(root, [ASSIGNMENT])
+    scratch.temporary_course(root, [ASSIGNMENT])
     release = nbformat.read(root / "notebooks" / ASSIGNMENT / NOTEBOOK, 4)
     source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, 4)
 
@@ -47,15 +48,15 @@ def graded(tmp_path_factory):
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / NOTEBOOK)
 
-    submit("honest", manage.fill_in_answers(release, source))
+    submit("honest", scratch.fill_in_answers(release, source))
     submit("untouched", release)
-    cheat = manage.fill_in_answers(release, source)
+    cheat = scratch.fill_in_answers(release, source)
     _cells(cheat, "solution")[0].source = WRONG
     submit("patched_check", cheat)
-    killer = manage.fill_in_answers(release, source)
+    killer = scratch.fill_in_answers(release, source)
     _cells(killer, "solution")[0].source = "import os\nos._exit(1)"
     submit("answer_kills", killer)
-    crash = manage.fill_in_answers(release, source)
+    crash = scratch.fill_in_answers(release, source)
     crash.cells.insert(0, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
     submit("crash_outside_answers", crash)
 
@@ -100,6 +101,6 @@ def test_no_notebook_is_executed(graded):
         for cell in _cells(notebook, "grade"):
             text = "".join(output.get("text", "") for output in cell.outputs)
             assert "Hidden tests: passed." in text
-        report = manage.grading_report(ASSIGNMENT, student, root)
+        report = grading_report(ASSIGNMENT, student, root)
         assert report[NOTEBOOK[:-len(".ipynb")]]["execution"][
             "executed"] is False

@@ -106,7 +106,7 @@ def _nbgrader(args, root, env, cgroup=None):
     as the server's rusage saw them).
     """
     from instructor.course.forkserver import run_nbgrader
-    from instructor.course.manage import nbgrader_environment
+    from instructor.course.course_dir import nbgrader_environment
 
     return run_nbgrader(args, root, nbgrader_environment(env), cgroup)
 
@@ -117,7 +117,7 @@ def _fixture_dir(payload):
     if wanted and Path(wanted).is_dir() and os.access(wanted, os.W_OK):
         return Path(wanted)
     # Another machine: a cache of its own, filled once per assignment.
-    from instructor.course import manage
+    from instructor.course.caches import prepare
     from instructor.grading import harness
 
     local = harness.default_fixture_dir(_worker_home())
@@ -125,7 +125,7 @@ def _fixture_dir(payload):
     with _WORKER_LOCK:
         if key not in _WORKER_STATE:
             os.environ.setdefault("FACES_STYLES_GRADING_CACHE", str(local))
-            manage.prepare(_worker_home(), [payload["assignment"]])
+            prepare(_worker_home(), [payload["assignment"]])
             _WORKER_STATE[key] = True
     return local
 
@@ -157,7 +157,7 @@ def _template(payload, env, cgroup=None):
     Also returns the CPU seconds of the fork server it used (its start,
     when this was the worker's first task); zero when cached.
     """
-    from instructor.course.manage import SOURCE_DIR
+    from instructor.course.course_dir import SOURCE_DIR
 
     assignment = payload["assignment"]
     key = ("template", assignment, payload["source_hash"])
@@ -189,7 +189,7 @@ def _zygotes(env):
     a zygote that cannot run here is left out.
     """
     from helpers.notebook import grading_environment
-    from instructor.course.manage import nbgrader_environment
+    from instructor.course.course_dir import nbgrader_environment
     from instructor.grading import kernel
     from instructor.grading.cleanroom import room_zygote_specification
     from instructor.grading.preprocessors import VERDICTS_ONLY_ENV
@@ -219,7 +219,7 @@ def grade_task(payload):
     costs: its fork server's start and the assignment's template).
     """
     from instructor.course.cpu import CpuMeter
-    from instructor.course.manage import SOURCE_DIR, log_errors
+    from instructor.course.course_dir import SOURCE_DIR, log_errors
 
     started = time.perf_counter()
     if payload["code_hash"] != grading_code_hash():
@@ -336,7 +336,8 @@ def build_payload(assignment, student, root, code_hash=None):
 
     ``code_hash`` is :func:`grading_code_hash` (computed when not given).
     """
-    from instructor.course.manage import SOURCE_DIR, submitted_files
+    from instructor.course.course_dir import SOURCE_DIR
+    from instructor.course.submissions import submitted_files
     from instructor.grading import harness
     from instructor.grading.preprocessors import verdicts_only_requested
 
@@ -473,7 +474,7 @@ def check_released(names, root):
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    from instructor.course.manage import db_url
+    from instructor.course.course_dir import db_url
 
     url = db_url(root)
     names = sorted(set(names))

@@ -199,8 +199,8 @@ class _Copy:
     """Copy one submission's tree, taking only what its owner may hand in."""
 
     def __init__(self, owner, ignore):
-        from instructor.course.manage import (MAX_NOTEBOOK_BYTES,
-                                              MAX_OTHER_FILE_BYTES)
+        from instructor.course.submissions import (MAX_NOTEBOOK_BYTES,
+                                                   MAX_OTHER_FILE_BYTES)
 
         self.owner = owner
         self.ignore = ignore

@@ -172,7 +172,7 @@ class ForkServer:
     """A running server; ``run`` grades one nbgrader command in a child."""
 
     def __init__(self):
-        from instructor.course.manage import nbgrader_environment
+        from instructor.course.course_dir import nbgrader_environment
 
         # NumPy's BLAS threads, started at import, would be forked half
         # alive: the server's children use one (they compare small arrays).
@@ -314,7 +314,7 @@ def installed_dir(name):
     """
     import tempfile
 
-    from instructor.course.manage import nbgrader_environment
+    from instructor.course.course_dir import nbgrader_environment
 
     with tempfile.TemporaryDirectory() as empty:
         result = subprocess.run(
