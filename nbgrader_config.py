@@ -14,6 +14,8 @@ c = get_config()  # noqa: F821 (provided by traitlets when loading config)
 ROOT = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, ROOT)
 
+from helpers import settings  # noqa: E402 (the course root is on the path now)
+
 c.CourseDirectory.course_id = "faces_and_styles"
 c.CourseDirectory.root = ROOT
 c.CourseDirectory.source_directory = "solutions"
@@ -27,8 +29,8 @@ c.ClearSolutions.code_stub = {
 
 # Execution: nbgrader 0.9 reads Execute.* (not only ExecutePreprocessor.*).
 # A cell that runs longer than the timeout is interrupted, scores 0, and
-# the rest of the notebook is still executed and graded.
-CELL_TIMEOUT_SECONDS = int(os.environ.get("FACES_STYLES_CELL_TIMEOUT", "300"))
+# the rest of the notebook is still executed and graded (0: no limit).
+CELL_TIMEOUT_SECONDS = int(settings.value("CELL_TIMEOUT"))
 c.Execute.timeout = CELL_TIMEOUT_SECONDS
 c.Execute.interrupt_on_timeout = True
 c.ExecutePreprocessor.timeout = CELL_TIMEOUT_SECONDS

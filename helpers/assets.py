@@ -27,7 +27,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.config import ASSETS_ENV, DATA_ENV, REPO_ROOT
+from helpers import settings
+from helpers.config import REPO_ROOT
 
 REGISTRY_PATH = REPO_ROOT / "data" / "assets.json"
 
@@ -70,7 +71,7 @@ def get_asset(name):
 def get_data_home(data_home=None):
     """Return (and create) the cache directory for assets and derived files."""
     if data_home is None:
-        data_home = os.environ.get(DATA_ENV) or REPO_ROOT / "data" / "cache"
+        data_home = settings.value("DATA") or REPO_ROOT / "data" / "cache"
     data_home = Path(data_home).expanduser()
     data_home.mkdir(parents=True, exist_ok=True)
     return data_home
@@ -81,7 +82,7 @@ def asset_dirs(asset_dir=None):
     dirs = []
     if asset_dir is not None:
         dirs.append(Path(asset_dir).expanduser())
-    env_dir = os.environ.get(ASSETS_ENV)
+    env_dir = settings.value("ASSETS")
     if env_dir:
         dirs.append(Path(env_dir).expanduser())
     return dirs
@@ -119,7 +120,8 @@ def _how_to_supply(asset, cache_path):
         + (f" ({asset.url})" if asset.url else "")
         + f".\nTo supply it by hand, put the file {asset.filename!r} "
         f"(sha256 {asset.sha256}) in a directory and set "
-        f"{ASSETS_ENV}=<that directory>, or copy it to {cache_path}."
+        f"{settings.variable('ASSETS')}=<that directory>, or copy it to "
+        f"{cache_path}."
     )
 
 
@@ -136,19 +138,15 @@ def _download(asset, destination):
             )
 
 
-READONLY_DATA_ENV = "FACES_STYLES_READONLY_DATA"
-
-
 def data_home_is_read_only():
     """Return True when the data cache is shared read-only (e.g. grading)."""
-    value = os.environ.get(READONLY_DATA_ENV, "").strip().lower()
-    return value not in ("", "0", "false", "no", "off")
+    return settings.value("READONLY_DATA")
 
 
 def _in_read_only_data_home(path):
     if not data_home_is_read_only():
         return False
-    home = Path(os.environ.get(DATA_ENV) or REPO_ROOT / "data" / "cache")
+    home = Path(settings.value("DATA") or REPO_ROOT / "data" / "cache")
     home = home.expanduser()
     try:
         Path(path).resolve().relative_to(home.resolve())

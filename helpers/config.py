@@ -1,11 +1,12 @@
-"""Course-wide settings read from environment variables."""
+"""What notebooks call to pick a size: the quick or the full configuration.
 
-import os
+The settings themselves (``FACES_STYLES_QUICK`` and the others) are
+declared in :mod:`helpers.settings`.
+"""
+
 from pathlib import Path
 
-QUICK_ENV = "FACES_STYLES_QUICK"
-ASSETS_ENV = "FACES_STYLES_ASSETS"
-DATA_ENV = "FACES_STYLES_DATA"
+from helpers import settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,8 +17,7 @@ def quick_mode():
     Set ``FACES_STYLES_QUICK=1`` (CI and autograding do) to shrink datasets,
     image sizes and iteration counts so every notebook runs in seconds.
     """
-    value = os.environ.get(QUICK_ENV, "").strip().lower()
-    return value not in ("", "0", "false", "no", "off")
+    return settings.value("QUICK")
 
 
 def pick(full, quick):

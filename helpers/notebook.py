@@ -5,7 +5,8 @@ import os
 import random
 import warnings
 
-from helpers.config import QUICK_ENV, quick_mode
+from helpers import settings
+from helpers.config import quick_mode
 
 #: Set by the test suite, ``execute-solutions`` and nbgrader's grading
 #: commands (not by :func:`setup`): bit-stable TensorFlow numerics.
@@ -19,7 +20,7 @@ def grading_environment(environ):
     course's ``nbgrader_config.py`` applies it for nbgrader's grading
     commands.
     """
-    environ.setdefault(QUICK_ENV, "1")
+    environ.setdefault(settings.variable("QUICK"), "1")
     for key, value in REPRODUCIBLE_ENV.items():
         environ.setdefault(key, value)
     return environ

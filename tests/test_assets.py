@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import assets
-from helpers.config import ASSETS_ENV
+from helpers import assets, settings
 
 SHARED = Path(assets.REPO_ROOT).parent / "shared" / "assets"
 
@@ -48,7 +47,7 @@ def fake_asset(tmp_path, monkeypatch):
             n: assets.Asset(name=n, **f) for n, f in registry.items()
         },
     )
-    monkeypatch.delenv(ASSETS_ENV, raising=False)
+    monkeypatch.delenv(settings.variable("ASSETS"), raising=False)
     return payload, source
 
 
@@ -61,8 +60,8 @@ def test_registry_matches_shared_manifest():
 
 
 def test_offline_assets_resolve_from_environment_directory():
-    assert os.environ.get(ASSETS_ENV), (
-        f"{ASSETS_ENV} must name the offline asset directory in CI")
+    assert settings.value("ASSETS"), (
+        "FACES_STYLES_ASSETS must name the offline asset directory in CI")
     for name in assets.load_registry():
         path = assets.fetch_asset(name, download_if_missing=False)
         assert path.is_file()
@@ -124,7 +123,7 @@ def test_offline_and_missing_gives_one_clear_error(fake_asset, tmp_path):
     message = str(error.value)
     assert "'tiny'" in message
     assert "download from" in message
-    assert ASSETS_ENV in message and "sha256" in message
+    assert settings.variable("ASSETS") in message and "sha256" in message
 
 
 def test_unknown_asset_lists_known_names():

@@ -88,8 +88,7 @@ def test_a_rooms_budget_cuts_the_running_call_and_refuses_the_next():
 
 @pytest.mark.parametrize("name, function", [
     ("FACES_STYLES_HIDDEN_TESTS_BUDGET",
-     lambda: preprocessors.seconds_setting(
-         "FACES_STYLES_HIDDEN_TESTS_BUDGET", 300)),
+     lambda: preprocessors.HiddenTests().time_budget),
     ("FACES_STYLES_GRADER_MEMORY_GIB", grader_memory.cap_bytes),
 ])
 def test_a_nonsense_setting_says_which_and_what_it_takes(

@@ -56,15 +56,15 @@ def _marker(notebook_path):
 
 def _kernel_environment():
     """Return the kernel's environment: the quick configuration, writable."""
-    from helpers.assets import READONLY_DATA_ENV, get_data_home
-    from helpers.config import DATA_ENV, QUICK_ENV
+    from helpers import settings
+    from helpers.assets import get_data_home
     from helpers.notebook import REPRODUCIBLE_ENV
 
     env = dict(os.environ)
-    env.pop(READONLY_DATA_ENV, None)
+    env.pop(settings.variable("READONLY_DATA"), None)
     env.update(REPRODUCIBLE_ENV)
-    env[QUICK_ENV] = "1"
-    env[DATA_ENV] = str(get_data_home().resolve())
+    env[settings.variable("QUICK")] = "1"
+    env[settings.variable("DATA")] = str(get_data_home().resolve())
     return env
 
 

@@ -22,6 +22,7 @@ import sys
 import time
 import uuid
 
+from helpers.settings import EXERCISE_CALL_TIMEOUT
 from instructor.grading import grader_memory, protocol, room_guard, zygote
 from instructor.grading.sandbox import Limits, Sandbox, package_dir
 
@@ -230,8 +231,9 @@ class CleanRoom:
     included: a request is cut short when it runs out, and none runs after.
     """
 
-    def __init__(self, cells, prelude="", limits=None, call_timeout=60.0,
-                 cell_timeout=30.0, env=None, budget=None):
+    def __init__(self, cells, prelude="", limits=None,
+                 call_timeout=EXERCISE_CALL_TIMEOUT, cell_timeout=30.0,
+                 env=None, budget=None):
         self.cells = list(cells)
         self.prelude = prelude
         self.limits = limits or Limits()

@@ -17,8 +17,9 @@ from __future__ import annotations
 import os
 import resource
 
-CAP_ENV = "FACES_STYLES_GRADER_MEMORY_GIB"
-DEFAULT_GIB = 2.0
+from helpers import settings
+
+CAP_ENV = settings.variable("GRADER_MEMORY_GIB")
 GIB = 1 << 30
 #: How far past the cap allocations still succeed (the watchdog looks
 #: every tenth of a second; messages arrive meanwhile).
@@ -29,16 +30,7 @@ _STATE = {"capped": False, "previous": None}
 
 def cap_bytes(environ=None):
     """Return the grading process's memory cap in bytes (0: no cap)."""
-    environ = os.environ if environ is None else environ
-    text = environ.get(CAP_ENV, "").strip() or str(DEFAULT_GIB)
-    try:
-        gib = float(text)
-    except ValueError:
-        gib = -1.0
-    if not gib >= 0:
-        raise ValueError(f"{CAP_ENV} must be a number of GiB (0 for no cap), "
-                         f"not {text!r}")
-    return int(gib * GIB)
+    return int(settings.value("GRADER_MEMORY_GIB", environ) * GIB)
 
 
 def limit_data(cap):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers import settings as course_settings
 from instructor.grading import learner_errors
 from instructor.grading.cleanroom import CleanRoom, StudentError
 from instructor.grading.own_work import find_routes, outside_names
@@ -40,7 +41,8 @@ def hidden_test(grade_id):
         _SETTINGS[assignment] = {
             "prelude": getattr(module, "PRELUDE", "import numpy as np"),
             "module": module.__name__,
-            "call_timeout": getattr(module, "CALL_TIMEOUT", 60.0),
+            "call_timeout": getattr(module, "CALL_TIMEOUT",
+                                    course_settings.EXERCISE_CALL_TIMEOUT),
         }
         return function
     return register
@@ -179,9 +181,10 @@ def run_hidden_tests(notebook, assignment, grade_ids=None, call_timeout=None,
                   settings.get("prelude", ""))}
     if not runnable:
         return verdicts, report
+    call_timeout = call_timeout or settings.get(
+        "call_timeout", course_settings.EXERCISE_CALL_TIMEOUT)
     room = CleanRoom(cells, prelude=settings.get("prelude", ""),
-                     call_timeout=call_timeout or settings.get(
-                         "call_timeout", 60.0), budget=budget or None)
+                     call_timeout=call_timeout, budget=budget or None)
     with room:
         report["clean_room"] = room.describe()
         report["cell_errors"] = {label: str(error) for label, error
@@ -259,9 +262,7 @@ def set_fixture_dir(path):
 
 def default_fixture_dir(root):
     """Return where a course keeps its fixture cache."""
-    import os
-
-    return Path(os.environ.get("FACES_STYLES_GRADING_CACHE")
+    return Path(course_settings.value("GRADING_CACHE")
                 or Path(root) / ".grading_cache")
 
 

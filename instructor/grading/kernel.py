@@ -21,6 +21,7 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager, in_pending_state
 from traitlets import default
 
+from helpers import settings
 from instructor.grading import grader_memory, zygote
 from instructor.grading.kernel_client import (MAX_MESSAGE_BYTES,
                                               RECEIVE_QUEUE,
@@ -29,14 +30,14 @@ from instructor.grading.sandbox import (Limits, Sandbox, package_dir,
                                         thread_environment)
 
 #: Settings passed from the grader's environment into the kernel.
-PASSED_ENV = ("FACES_STYLES_QUICK", "TF_ENABLE_ONEDNN_OPTS",
+PASSED_ENV = (settings.variable("QUICK"), "TF_ENABLE_ONEDNN_OPTS",
               "TF_CPP_MIN_LOG_LEVEL", "PYTHONHASHSEED")
 
 
 def _data_home(environ):
-    from helpers.assets import DATA_ENV, get_data_home
+    from helpers.assets import get_data_home
 
-    return get_data_home(environ.get(DATA_ENV)).resolve()
+    return get_data_home(settings.value("DATA", environ)).resolve()
 
 
 def course_read_only_paths(environ=None):
@@ -46,7 +47,7 @@ def course_read_only_paths(environ=None):
     environ = os.environ if environ is None else environ
     paths = [package_dir("helpers"), str(REGISTRY_PATH),
              str(_data_home(environ))]
-    assets = environ.get("FACES_STYLES_ASSETS")
+    assets = settings.value("ASSETS", environ)
     if assets and Path(assets).is_dir():
         paths.append(str(Path(assets).resolve()))
     return [path for path in paths if path]
@@ -107,13 +108,13 @@ def notebook_environment(environ=None):
     """Return the environment variables a sandboxed notebook gets."""
     environ = os.environ if environ is None else environ
     env = {key: environ[key] for key in PASSED_ENV if key in environ}
-    env["FACES_STYLES_DATA"] = str(_data_home(environ))
-    env["FACES_STYLES_READONLY_DATA"] = "1"
+    env[settings.variable("DATA")] = str(_data_home(environ))
+    env[settings.variable("READONLY_DATA")] = "1"
     # HDF5's file locks fail on a read-only mount (the encoder cache).
     env["HDF5_USE_FILE_LOCKING"] = "FALSE"
-    assets = environ.get("FACES_STYLES_ASSETS")
+    assets = settings.value("ASSETS", environ)
     if assets and Path(assets).is_dir():
-        env["FACES_STYLES_ASSETS"] = str(Path(assets).resolve())
+        env[settings.variable("ASSETS")] = str(Path(assets).resolve())
     return env
 
 

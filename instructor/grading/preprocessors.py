@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import os
 import re
 import threading
 import time
@@ -32,6 +31,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, Unicode, default
 
+from helpers import settings
 from instructor.grading import demos, grader_memory, harness
 from instructor.grading.kernel_client import DROPPED, MAX_MESSAGE_BYTES
 from instructor.grading.sandbox import unsafe_requested
@@ -39,7 +39,7 @@ from instructor.grading.sandbox import unsafe_requested
 REPORT_NAME = "grading_report.json"
 #: Environment variable: grade from the hidden tests alone, without
 #: executing the notebook (large cohorts).
-VERDICTS_ONLY_ENV = "FACES_STYLES_VERDICTS_ONLY"
+VERDICTS_ONLY_ENV = settings.variable("VERDICTS_ONLY")
 VERDICTS_ONLY_NOTE = ("[graded from the hidden tests alone: this notebook was"
                       " not run when grading, so the outputs are not shown]\n")
 NAME_ERROR = re.compile(r"name '([^']+)' is not defined")
@@ -57,23 +57,9 @@ NOT_RUN_NOTE = ("[not run when grading: no graded cell comes after this one,"
 _WRITTEN_REPORTS = set()
 
 
-def seconds_setting(name, default):
-    """Return the seconds the environment variable ``name`` sets (0: none)."""
-    text = os.environ.get(name, "").strip() or str(default)
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0:  # also refuses NaN
-        raise ValueError(f"{name} must be a number of seconds (0 for no "
-                         f"limit), not {text!r}")
-    return value
-
-
 def verdicts_only_requested():
     """Return True when grading must not execute notebooks."""
-    value = os.environ.get(VERDICTS_ONLY_ENV, "").strip().lower()
-    return value not in ("", "0", "false", "no", "off")
+    return settings.value("VERDICTS_ONLY")
 
 
 def _new_events(executed):
@@ -107,8 +93,8 @@ class SandboxedExecute(Execute):
     """Execute a submission with its kernel in the bubblewrap sandbox."""
 
     notebook_timeout = Float(
-        float(os.environ.get("FACES_STYLES_NOTEBOOK_TIMEOUT", "1800")),
-        help="Wall-clock limit for a whole notebook, in seconds.",
+        help="Wall-clock limit for a whole notebook, in seconds "
+        "(FACES_STYLES_NOTEBOOK_TIMEOUT, 1800).",
     ).tag(config=True)
     max_cell_output_bytes = Integer(
         1 << 20, help="Outputs of one cell beyond this are dropped.",
@@ -150,6 +136,14 @@ class SandboxedExecute(Execute):
             from instructor.grading.kernel import SandboxKernelManager
 
             self.kernel_manager_class = SandboxKernelManager
+
+    @default("notebook_timeout")
+    def _notebook_timeout_default(self):
+        return settings.value("NOTEBOOK_TIMEOUT")
+
+    @default("timeout")
+    def _cell_timeout_default(self):
+        return int(settings.value("CELL_TIMEOUT")) or None
 
     @default("run_notebook")
     def _run_notebook_default(self):
@@ -401,15 +395,23 @@ class HiddenTests(NbGraderPreprocessor):
         ".grading_cache in the course root).",
     ).tag(config=True)
     call_timeout = Float(
-        seconds_setting("FACES_STYLES_CALL_TIMEOUT", 0),
         help="Time limit of one call into the submission, seconds.  0: "
-        "each assignment's own (its hidden tests' CALL_TIMEOUT, else 60 s).",
+        "each assignment's own (its hidden tests' CALL_TIMEOUT, else 60 s)"
+        " (FACES_STYLES_CALL_TIMEOUT, 0).",
     ).tag(config=True)
     time_budget = Float(
-        seconds_setting("FACES_STYLES_HIDDEN_TESTS_BUDGET", 300),
         help="Time limit of all the hidden tests of one submission together "
-        "(the clean room's start and restarts included), seconds; 0: none.",
+        "(the clean room's start and restarts included), seconds; 0: none "
+        "(FACES_STYLES_HIDDEN_TESTS_BUDGET, 300).",
     ).tag(config=True)
+
+    @default("call_timeout")
+    def _call_timeout_default(self):
+        return settings.value("CALL_TIMEOUT")
+
+    @default("time_budget")
+    def _time_budget_default(self):
+        return settings.value("HIDDEN_TESTS_BUDGET")
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})

@@ -20,15 +20,16 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpers import settings
 from instructor.grading.cgroup import Cgroup
 
 GIB = 1 << 30
 MIB = 1 << 20
 
 #: Environment variable that lets an instructor grade without a sandbox.
-UNSAFE_ENV = "FACES_STYLES_UNSAFE_GRADING"
+UNSAFE_ENV = settings.variable("UNSAFE_GRADING")
 #: First user id handed to sandboxes when grading runs as root.
-UID_BASE = int(os.environ.get("FACES_STYLES_SANDBOX_UID_BASE", "61000"))
+UID_BASE = settings.value("SANDBOX_UID_BASE")
 UID_SLOTS = 1000
 SLOT_DIR = Path(tempfile.gettempdir()) / "faces-styles-sandbox-slots"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
@@ -37,18 +38,15 @@ HOME = "/home/learner"
 #: Threads a sandboxed process may compute with; 0 (the default) leaves
 #: the libraries' own choice, one per core, which cost fewer CPU seconds
 #: per submission than one thread when measured (docs/instructors.md).
-THREADS_ENV = "FACES_STYLES_SANDBOX_THREADS"
+THREADS_ENV = settings.variable("SANDBOX_THREADS")
 
 
 def thread_environment(environ=None):
     """Return the variables that cap TensorFlow's and BLAS's thread pools."""
-    environ = os.environ if environ is None else environ
-    text = environ.get(THREADS_ENV, "0").strip() or "0"
-    if not text.isdigit():
-        raise ValueError(f"{THREADS_ENV} must be a whole number of threads "
-                         f"(0 for the libraries' default), got {text!r}")
-    if int(text) == 0:
+    threads = settings.value("SANDBOX_THREADS", environ)
+    if threads == 0:
         return {}
+    text = str(threads)
     return {"TF_NUM_INTRAOP_THREADS": text, "TF_NUM_INTEROP_THREADS": text,
             "OMP_NUM_THREADS": text, "OPENBLAS_NUM_THREADS": text,
             "MKL_NUM_THREADS": text}
@@ -60,17 +58,15 @@ class SandboxUnavailable(RuntimeError):
 
 def unsafe_requested():
     """Return True when the instructor asked to grade without a sandbox."""
-    value = os.environ.get(UNSAFE_ENV, "").strip().lower()
-    return value not in ("", "0", "false", "no", "off")
+    return settings.value("UNSAFE_GRADING")
 
 
 def _memory_limit(environ):
-    return int(float(environ.get("FACES_STYLES_SANDBOX_MEMORY_GIB", "4"))
-               * GIB)
+    return int(settings.value("SANDBOX_MEMORY_GIB", environ) * GIB)
 
 
 def _process_limit(environ):
-    return int(environ.get("FACES_STYLES_SANDBOX_PROCESSES", "1024"))
+    return settings.value("SANDBOX_PROCESSES", environ)
 
 
 @dataclass

@@ -45,16 +45,15 @@ import threading
 import time
 from pathlib import Path
 
+from helpers import settings
 from instructor.grading.cgroup import Cgroup
 from instructor.grading.sandbox import (HOME, Limits, Sandbox,
                                         unsafe_requested)
 
 #: The grader hands running zygotes to nbgrader's process through these:
 #: one for notebook kernels, one for clean rooms.
-ZYGOTE_ENV = "FACES_STYLES_ZYGOTE"
-ROOM_ZYGOTE_ENV = "FACES_STYLES_ROOM_ZYGOTE"
-#: Set to 0 to start every kernel as a fresh process (no zygote).
-USE_ENV = "FACES_STYLES_ZYGOTE_KERNELS"
+ZYGOTE_ENV = settings.variable("ZYGOTE")
+ROOM_ZYGOTE_ENV = settings.variable("ROOM_ZYGOTE")
 #: Installed libraries a zygote imports before it forks (none of the course).
 PRELOAD = ("numpy", "tensorflow", "ipykernel.kernelapp")
 #: The slot's folders the children may write, emptied between kernels.
@@ -68,9 +67,7 @@ SERVER = (Path(__file__).with_name("zygote_server.py")
 
 def enabled():
     """Return True unless zygotes are switched off or grading is unsafe."""
-    value = os.environ.get(USE_ENV, "1").strip().lower()
-    return (value not in ("0", "false", "no", "off")
-            and not unsafe_requested())
+    return settings.value("ZYGOTE_KERNELS") and not unsafe_requested()
 
 
 def specification(environment, read_only, private_copies, home_files,
