@@ -231,11 +231,11 @@ def test_a_course_whose_helpers_is_not_the_installed_one_is_named(tmp_path):
                         ignore=shutil.ignore_patterns("__pycache__"))
     code = """if True:
         import json
-        from instructor.course import forkserver
+        from instructor.course import installed
         from instructor.grading import kernel
-        print(json.dumps([forkserver.helpers_mismatch(),
+        print(json.dumps([installed.helpers_mismatch(),
                           kernel.course_read_only_paths()[0],
-                          forkserver.installed_dir("helpers")]))
+                          installed.installed_dir("helpers")]))
     """
     found = {}
     for name, folder in (("copy", copy), ("course", manage.REPO_ROOT)):

@@ -277,9 +277,9 @@ def test_a_venv_reached_through_a_link_elsewhere_runs_inside(tmp_path):
     python = tmp_path / ".venv" / "bin" / Path(sys.executable).name
     code_, out = _run_with(python, """
         import subprocess, sys
-        from instructor.grading import interpreter, zygote
+        from instructor.grading import interpreter_probe, zygote
         from instructor.grading.sandbox import Limits, Sandbox
-        interpreter.check()
+        interpreter_probe.check()
         with Sandbox() as box:
             result = subprocess.run(
                 box.command([sys.executable, "-c",
@@ -307,9 +307,9 @@ def test_an_environment_the_sandbox_user_cannot_read_is_named(tmp_path):
                     "--without-pip", str(venv)], check=True)
     venv.chmod(0o700)
     code_, out = _run_with(venv / "bin" / "python", """
-        from instructor.grading import interpreter, sandbox
+        from instructor.grading import interpreter_probe, sandbox
         try:
-            interpreter.check()
+            interpreter_probe.check()
         except sandbox.SandboxUnavailable as error:
             print("REFUSED:", error)
     """)

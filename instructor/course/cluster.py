@@ -33,7 +33,8 @@ import time
 import warnings
 from pathlib import Path
 
-from instructor.grading import interpreter, zygote
+from helpers import settings
+from instructor.grading import interpreter_probe, zygote
 
 JOURNAL_NAME = "grading_journal.jsonl"
 STAGING_NAME = ".grading_staging"
@@ -42,9 +43,9 @@ SCHEDULER_ENV = "DASK_SCHEDULER"
 GRADING_CODE = {"instructor": ("grading", "hidden_tests", "reference"),
                 "helpers": ("checks",)}
 #: Grading settings the coordinator hands to the workers' nbgrader.
-PASSED_ENV_PREFIXES = ("FACES_STYLES_",)
-NOT_PASSED_ENV = ("FACES_STYLES_ASSETS", "FACES_STYLES_DATA",
-                  "FACES_STYLES_ZYGOTE", "FACES_STYLES_ROOM_ZYGOTE")
+PASSED_ENV_PREFIXES = (settings.PREFIX,)
+NOT_PASSED_ENV = tuple(settings.variable(name) for name in (
+    "ASSETS", "DATA", "ZYGOTE", "ROOM_ZYGOTE"))
 
 
 # -- the task, run on a worker -----------------------------------------------
@@ -124,7 +125,8 @@ def _fixture_dir(payload):
     key = ("prepared", payload["assignment"])
     with _WORKER_LOCK:
         if key not in _WORKER_STATE:
-            os.environ.setdefault("FACES_STYLES_GRADING_CACHE", str(local))
+            os.environ.setdefault(settings.variable("GRADING_CACHE"),
+                                  str(local))
             prepare(_worker_home(), [payload["assignment"]])
             _WORKER_STATE[key] = True
     return local
@@ -192,14 +194,12 @@ def _zygotes(env):
     from instructor.course.course_dir import nbgrader_environment
     from instructor.grading import kernel
     from instructor.grading.cleanroom import room_zygote_specification
-    from instructor.grading.preprocessors import VERDICTS_ONLY_ENV
 
     # As nbgrader's process will see it once the course config has loaded.
     environ = grading_environment(nbgrader_environment(env))
     wanted = {zygote.ROOM_ZYGOTE_ENV: room_zygote_specification(
         environ=environ)}
-    if environ.get(VERDICTS_ONLY_ENV, "").strip().lower() in (
-            "", "0", "false", "no", "off"):
+    if not settings.value("VERDICTS_ONLY", environ):
         wanted[zygote.ZYGOTE_ENV] = kernel.zygote_specification(environ)
     with contextlib.ExitStack() as stack:
         lent = {variable: stack.enter_context(zygote.lent(spec))
@@ -228,10 +228,10 @@ def grade_task(payload):
             "references, harness or public checks) than the coordinator: "
             "install the course's current version on every worker")
     # A worker elsewhere may not run its Python in the sandbox: say why.
-    interpreter.check_for_kernels()
+    interpreter_probe.check_for_kernels()
     env = dict(payload.get("env") or {})
     fixtures = _fixture_dir(payload)
-    env["FACES_STYLES_GRADING_CACHE"] = str(fixtures)
+    env[settings.variable("GRADING_CACHE")] = str(fixtures)
     assignment, student = payload["assignment"], payload["student"]
     root = Path(tempfile.mkdtemp(prefix="task-", dir=_worker_home()))
     try:

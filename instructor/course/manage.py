@@ -11,7 +11,8 @@ from pathlib import Path
 
 import nbformat
 
-from helpers.config import QUICK_ENV, REPO_ROOT
+from helpers import settings
+from helpers.config import REPO_ROOT
 from instructor.course.caches import prepare
 from instructor.course.course_dir import (SOURCE_DIR, assignments, db_url,
                                           nbgrader)
@@ -54,7 +55,7 @@ def execute_solutions(names=None, root=REPO_ROOT, timeout=900):
 
     from helpers.notebook import REPRODUCIBLE_ENV
 
-    os.environ[QUICK_ENV] = "1"
+    os.environ[settings.variable("QUICK")] = "1"
     for key, value in REPRODUCIBLE_ENV.items():
         os.environ.setdefault(key, value)
     for name in names or assignments(root):
@@ -76,7 +77,7 @@ def check_sandbox():
     The sandbox tool must be there (unless grading is unsafe) and this
     environment's Python must run inside it, with the course's helpers.
     """
-    from instructor.grading import interpreter
+    from instructor.grading import interpreter_probe
     from instructor.grading.sandbox import bwrap_path, unsafe_requested
 
     if unsafe_requested():
@@ -84,7 +85,7 @@ def check_sandbox():
               " is set): student code runs with your permissions.")
         return
     bwrap_path()
-    interpreter.check_for_kernels()
+    interpreter_probe.check_for_kernels()
 
 
 def scores(assignment, root=REPO_ROOT):
@@ -115,14 +116,14 @@ def autograde(names=None, root=REPO_ROOT, workers=None, scheduler=None,
     left or changed.  Returns {assignment: {student: report}} and prints
     the report per student (what a submission wrote, escaped).
     """
-    from instructor.course import cluster, forkserver, terminal
+    from instructor.course import cluster, installed, terminal
 
     check_sandbox()
     names = names or assignments(root)
     pairs = [(name, student) for name in names
              for student in submissions(name, root)]
     cluster.check_released({name for name, _ in pairs}, root)
-    mismatch = forkserver.helpers_mismatch()
+    mismatch = installed.helpers_mismatch()
     if mismatch:
         print(mismatch)
     prepare(root, names)
