@@ -316,7 +316,9 @@ def fixture(function):
         memory["value"] = value
         return value
     cached.__name__ = function.__name__
-    _FIXTURES.append((inspect.getmodule(function).ASSIGNMENT, cached))
+    module = inspect.getmodule(function)
+    _FIXTURES.append((getattr(module, "NOTEBOOK", None)
+                      or module.ASSIGNMENT, cached))
     return cached
 
 
