@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from instructor.grading import cgroup, kernel, zygote
+from instructor.grading import cgroup, kernel, zygote, zygote_client
 from instructor.grading.sandbox import GIB, Limits
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,20 +50,20 @@ def started(tmp_path_factory):
 @pytest.fixture
 def client(started):
     assert started.alive(), "an earlier test killed the zygote"
-    return zygote.ZygoteClient(started.handle())
+    return zygote_client.ZygoteClient(started.handle())
 
 
 @pytest.fixture
 def spawned(monkeypatch):
     """Record every child a zygote is asked for (its arguments)."""
     calls = []
-    spawn = zygote.ZygoteClient.spawn
+    spawn = zygote_client.ZygoteClient.spawn
 
     def counted(self, *args, **kwargs):
         calls.append(args)
         return spawn(self, *args, **kwargs)
 
-    monkeypatch.setattr(zygote.ZygoteClient, "spawn", counted)
+    monkeypatch.setattr(zygote_client.ZygoteClient, "spawn", counted)
     return calls
 
 
@@ -213,8 +213,8 @@ def test_only_the_grader_may_ask_for_a_child(started):
 GRADER = """
 import json, sys, time
 sys.path.insert(0, {repo!r})
-from instructor.grading import zygote
-client = zygote.ZygoteClient({handle!r})
+from instructor.grading import zygote_client
+client = zygote_client.ZygoteClient({handle!r})
 client.prepare({{}}, {{}})
 process = client.spawn("import time; open('x', 'w'); time.sleep(60)",
                        {{"PATH": "/usr/bin"}}, client.work_dir)
@@ -244,7 +244,7 @@ def test_a_grader_killed_mid_kernel_leaves_nothing_behind(started,
     # processes, make groups of their own in the same parent).
     monkeypatch.setattr(cgroup, "STALE_AFTER_SECONDS", 2)
     time.sleep(2.5)
-    client = zygote.ZygoteClient(started.handle())
+    client = zygote_client.ZygoteClient(started.handle())
     written, _ = run(client, """
         import json, os
         json.dump(os.listdir("."), open("out.json", "w"))
@@ -316,7 +316,7 @@ def test_clean_rooms_fork_from_their_own_zygote(monkeypatch, spawned):
 
 def zygote_dies_when_asked_to_fork(monkeypatch, running):
     """Kill ``running`` just before the next child is asked of it."""
-    spawn = zygote.ZygoteClient.spawn
+    spawn = zygote_client.ZygoteClient.spawn
 
     def dying(self, *args, **kwargs):
         os.kill(self.zygote_pid, signal.SIGKILL)
@@ -324,7 +324,7 @@ def zygote_dies_when_asked_to_fork(monkeypatch, running):
             time.sleep(0.02)
         return spawn(self, *args, **kwargs)
 
-    monkeypatch.setattr(zygote.ZygoteClient, "spawn", dying)
+    monkeypatch.setattr(zygote_client.ZygoteClient, "spawn", dying)
 
 
 def test_a_kernel_starts_fresh_when_its_zygote_dies(monkeypatch):
@@ -346,7 +346,7 @@ def test_a_kernel_starts_fresh_when_its_zygote_dies(monkeypatch):
             nbformat.from_dict(notebook), timeout=120,
             kernel_manager_class=Recorded).execute()
         # The slot was freed: another grader can take the zygote's lock.
-        lock_path = zygote.ZygoteClient(running.handle()).lock_path
+        lock_path = zygote_client.ZygoteClient(running.handle()).lock_path
         with open(lock_path, "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     finally:
@@ -391,7 +391,7 @@ def test_a_dead_zygote_is_not_used(started):
     time.sleep(0.5)
     os.environ[zygote.ZYGOTE_ENV] = handle
     try:
-        assert zygote.ZygoteClient.from_environment(spec) is None
+        assert zygote_client.ZygoteClient.from_environment(spec) is None
     finally:
         del os.environ[zygote.ZYGOTE_ENV]
         dying.close()
@@ -435,7 +435,7 @@ def test_a_child_cannot_change_the_slot_for_the_next(client):
 def test_a_thread_outliving_its_main_thread_is_killed(started):
     # The main thread exits, its zombie leader hides a live thread that
     # watches the work folder; the grader dies without ending it.
-    orphaned = zygote.ZygoteClient(started.handle())
+    orphaned = zygote_client.ZygoteClient(started.handle())
     orphaned.prepare({}, {})
     orphaned.spawn(textwrap.dedent("""
         import ctypes, threading, time
@@ -452,7 +452,7 @@ def test_a_thread_outliving_its_main_thread_is_killed(started):
     """), {"PATH": "/usr/bin"}, orphaned.work_dir)
     time.sleep(1)
     orphaned._lock.close()
-    client = zygote.ZygoteClient(started.handle())
+    client = zygote_client.ZygoteClient(started.handle())
     written, _ = run(client, """
         import json, time
         open("answer.txt", "w").write("B")

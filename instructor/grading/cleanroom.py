@@ -23,7 +23,13 @@ import time
 import uuid
 
 from helpers.settings import EXERCISE_CALL_TIMEOUT
-from instructor.grading import grader_memory, protocol, room_guard, zygote
+from instructor.grading import (
+    grader_memory,
+    protocol,
+    room_guard,
+    zygote,
+    zygote_client,
+)
 from instructor.grading.sandbox import Limits, Sandbox, package_dir
 
 MAX_REPLY_BYTES = 64 << 20
@@ -272,7 +278,7 @@ class CleanRoom:
         if self.budget_spent():
             return True  # nothing runs any more; each request says why
         client = None if self.zygote_failure else (
-            zygote.ZygoteClient.from_environment(
+            zygote_client.ZygoteClient.from_environment(
                 room_zygote_specification(self.limits, self.env),
                 zygote.ROOM_ZYGOTE_ENV))
         request_read, self._request_write = os.pipe()
@@ -339,7 +345,7 @@ class CleanRoom:
         a CPU-second or more tearing it down, for nothing.
         """
         if self.process is not None:
-            if isinstance(self.process, zygote.ForkedProcess):
+            if isinstance(self.process, zygote_client.ForkedProcess):
                 self.process.kill()
             elif self.process.poll() is None:
                 try:

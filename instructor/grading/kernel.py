@@ -22,7 +22,7 @@ from jupyter_client.manager import AsyncKernelManager, in_pending_state
 from traitlets import default
 
 from helpers import settings
-from instructor.grading import grader_memory, zygote
+from instructor.grading import grader_memory, zygote, zygote_client
 from instructor.grading.kernel_client import (MAX_MESSAGE_BYTES,
                                               RECEIVE_QUEUE,
                                               SandboxKernelClient)
@@ -197,7 +197,7 @@ class SandboxKernelManager(AsyncKernelManager):
         return socket
 
     def _forked(self):
-        return isinstance(self.sandbox, zygote.ZygoteClient)
+        return isinstance(self.sandbox, zygote_client.ZygoteClient)
 
     @in_pending_state
     async def _async_start_kernel(self, **kw):
@@ -230,7 +230,7 @@ class SandboxKernelManager(AsyncKernelManager):
         if self.sandbox is None:
             client = None
             if self.limits is None and self.zygote_failure is None:
-                client = zygote.ZygoteClient.from_environment(
+                client = zygote_client.ZygoteClient.from_environment(
                     zygote_specification())
             if client is not None:
                 self.sandbox = client
