@@ -194,3 +194,7 @@ def table() -> str:
         lines.append(f"| `{entry.variable}` | {default} | "
                      f"{entry.kind.expects} | {entry.meaning} |")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table())

@@ -14,9 +14,6 @@ import subprocess
 import time
 from pathlib import Path
 
-REQUIRE_ENV = "FACES_STYLES_REQUIRE_POSTGRES"
-
-
 def binaries():
     """Return the folder of PostgreSQL's server programs, or None."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))

@@ -27,6 +27,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from helpers import settings
 from helpers.lab_settings import (
     INSTRUCTOR_PLUGINS,
     VALIDATE_PLUGIN,
@@ -120,7 +121,7 @@ def completed_release(folder):
 def chromium():
     path = find_chromium()
     if path is None:
-        if os.environ.get("FACES_STYLES_REQUIRE_BROWSER"):
+        if settings.value("REQUIRE_BROWSER"):
             pytest.fail("FACES_STYLES_REQUIRE_BROWSER is set but no chromium "
                         "was found on PATH")
         pytest.skip("no Chromium browser on this machine: install Debian's "

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import settings
 from helpers.data.lfw import person_images
 from helpers.faces import encoder as encoder_module
 from helpers.faces.database import DEFAULT_THRESHOLD
@@ -16,10 +17,10 @@ from helpers.faces.images import load_image
 # dlib 20.0.1's own descriptors of them (dlib_face_recognition_resnet_v1)
 # dlib 20.0.1's own descriptors for 13 chips, kept beside the project in
 # ../shared/reference (CI has it there); FACES_STYLES_REFERENCE overrides.
-REFERENCE = Path(os.environ.get(
-    "FACES_STYLES_REFERENCE",
-    Path(__file__).resolve().parents[2] / "shared" / "reference",
-)) / "dlib_reference.npz"
+REFERENCE = Path(
+    settings.value("REFERENCE")
+    or Path(__file__).resolve().parents[2] / "shared" / "reference"
+) / "dlib_reference.npz"
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from helpers import settings
 from instructor.course import caches, course_dir, manage, scratch, submissions
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,7 +44,6 @@ DEPLOY_CONFIG = REPO / "deploy" / "jupyterhub" / "nbgrader_config.py"
 ASSIGNMENT = "00_setup"
 NOTEBOOK = "00_setup.ipynb"
 COURSE = "faces_and_styles"
-REQUIRE_ENV = "FACES_STYLES_REQUIRE_EXCHANGE"
 WRONG = """
 import numpy as np
 def to_unit_range(image):
@@ -52,7 +52,7 @@ def to_unit_range(image):
 
 if os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which(
         "runuser") or not shutil.which("bwrap"):
-    if os.environ.get(REQUIRE_ENV):
+    if settings.value("REQUIRE_EXCHANGE"):
         raise RuntimeError("the exchange test needs root, useradd, runuser "
                            "and bubblewrap")
     pytest.skip("creating users needs root (and useradd, runuser, bwrap)",
@@ -148,8 +148,8 @@ def cycle(tmp_path_factory):
     # The course's Python (its base installation too) and data, for all.
     paths = [sys.prefix, sys.base_prefix, os.path.realpath(sys.executable),
              REPO, get_data_home()]
-    if os.environ.get("FACES_STYLES_ASSETS"):
-        paths.append(os.environ["FACES_STYLES_ASSETS"])
+    if settings.value("ASSETS"):
+        paths.append(settings.value("ASSETS"))
     modes = _open_path_for_others(paths)
     users = Users(exchange, config_dir)
     try:

@@ -21,6 +21,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from helpers import settings
 from instructor.course import caches, cluster, course_dir, manage, scratch
 import postgres_server
 
@@ -34,7 +35,7 @@ def to_unit_range(image):
 """
 
 if postgres_server.binaries() is None or shutil.which("bwrap") is None:
-    if os.environ.get(postgres_server.REQUIRE_ENV):
+    if settings.value("REQUIRE_POSTGRES"):
         raise RuntimeError("PostgreSQL's server (Debian's postgresql) or "
                            "bubblewrap is not installed")
     pytest.skip("needs Debian's postgresql and bubblewrap",

@@ -37,6 +37,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from cheats.html_injection import (
     hostile_markdown, hostile_outputs, inert_problems, with_cells)
+from helpers import settings
 from instructor.course import manage, scratch
 from test_browser import (
     CHROMIUM_FLAGS, RUN_ALL_CELLS, find_chromium, free_port)
@@ -222,7 +223,7 @@ def browser():
 
     path = find_chromium()
     if path is None:
-        if os.environ.get("FACES_STYLES_REQUIRE_BROWSER"):
+        if settings.value("REQUIRE_BROWSER"):
             pytest.fail("FACES_STYLES_REQUIRE_BROWSER is set but no chromium "
                         "was found on PATH")
         pytest.skip("no Chromium browser on this machine: install Debian's "

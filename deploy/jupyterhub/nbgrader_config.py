@@ -13,15 +13,16 @@ folder for the instructor before any learner can make it::
 feedback folders inside it as the instructor; the instructor's commands
 refuse an exchange folder anyone else owns, and (this file setting
 ``Exchange.root``) a course root other users can read.
-``FACES_STYLES_EXCHANGE`` moves the exchange (tests).
+``FACES_STYLES_EXCHANGE`` moves the exchange (tests); its default is
+declared in the course's ``helpers/settings.py``, which the instructor's
+environment and the learner bundle both install.
 """
 
-import os
+from helpers import settings
 
 c = get_config()  # noqa: F821 (provided by traitlets when loading config)
 
 c.CourseDirectory.course_id = "faces_and_styles"
-c.Exchange.root = os.environ.get("FACES_STYLES_EXCHANGE",
-                                 "/srv/nbgrader/exchange")
+c.Exchange.root = settings.value("EXCHANGE")
 # Submissions and feedback are matched to the hub's user names.
 c.Exchange.path_includes_course = False
