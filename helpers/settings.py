@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 PREFIX = "FACES_STYLES_"
 #: What an on/off setting reads as off, and as on.
