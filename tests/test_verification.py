@@ -6,9 +6,10 @@ import textwrap
 import numpy as np
 import pytest
 
-from helpers.checks import verification as checks
+from helpers.checks import nb01_verification_recognition as checks
 from helpers.faces import verification as engine
-from instructor.reference import verification as ref
+from instructor.exercises import nb01_verification_recognition as nb01
+from instructor.exercises import nb02_one_shot as nb02
 
 RNG = np.random.default_rng(11)
 
@@ -24,42 +25,42 @@ def learner_function(source, name):
 
 def test_embedding_distance_shapes_and_values():
     a, b = RNG.normal(size=(2, 5, 7))
-    rows = ref.embedding_distance(a, b)
+    rows = nb02.embedding_distance(a, b)
     assert rows.shape == (5,)
     assert np.allclose(rows, [np.linalg.norm(x - y) for x, y in zip(a, b)])
-    assert np.ndim(ref.embedding_distance(a[0], b[0])) == 0
-    one_to_many = ref.embedding_distance(a[0], b)
+    assert np.ndim(nb02.embedding_distance(a[0], b[0])) == 0
+    one_to_many = nb02.embedding_distance(a[0], b)
     assert np.allclose(one_to_many, np.linalg.norm(b - a[0], axis=1))
-    assert ref.embedding_distance([0, 3], [4, 0]) == pytest.approx(5.0)
+    assert nb02.embedding_distance([0, 3], [4, 0]) == pytest.approx(5.0)
 
 
 def test_embedding_distance_rejects_mismatched_sizes():
     with pytest.raises(ValueError, match="last axes"):
-        ref.embedding_distance(np.zeros(4), np.zeros(5))
+        nb02.embedding_distance(np.zeros(4), np.zeros(5))
     with pytest.raises(ValueError, match="numbers"):
-        ref.embedding_distance(np.array(["a"]), np.array(["b"]))
+        nb02.embedding_distance(np.array(["a"]), np.array(["b"]))
 
 
 def test_verify_uses_closest_stored_encoding_and_strict_threshold():
     database = {"ada": np.array([[0.0, 0.0], [3.0, 0.0]]),
                 "bob": np.array([[0.0, 5.0]])}
-    assert ref.verify([3.0, 4.0], database, "ada", 4.5) == (4.0, True)
-    assert ref.verify([3.0, 4.0], database, "ada", 4.0) == (4.0, False)
-    distance, match = ref.verify([3.0, 4.0], database, "bob", 2.0)
+    assert nb01.verify([3.0, 4.0], database, "ada", 4.5) == (4.0, True)
+    assert nb01.verify([3.0, 4.0], database, "ada", 4.0) == (4.0, False)
+    distance, match = nb01.verify([3.0, 4.0], database, "bob", 2.0)
     assert distance == pytest.approx(np.sqrt(10.0)) and not match
     with pytest.raises(KeyError, match="ada, bob"):
-        ref.verify([0.0, 0.0], database, "zoe", 1.0)
+        nb01.verify([0.0, 0.0], database, "zoe", 1.0)
     with pytest.raises(ValueError, match="positive"):
-        ref.verify([0.0, 0.0], database, "ada", 0.0)
+        nb01.verify([0.0, 0.0], database, "ada", 0.0)
 
 
 def test_identify_nearest_person_or_not_recognized():
     database = {"ada": np.array([[0.0, 0.0]]), "bob": np.array([[10.0, 0.0]])}
-    assert ref.identify([9.0, 0.0], database, 2.0) == ("bob", 1.0)
-    assert ref.identify([5.0, 0.0], database, 2.0) == ("not recognized", 5.0)
-    assert ref.identify([1.0, 0.0], database, 1.0)[0] == "not recognized"
+    assert nb01.identify([9.0, 0.0], database, 2.0) == ("bob", 1.0)
+    assert nb01.identify([5.0, 0.0], database, 2.0) == ("not recognized", 5.0)
+    assert nb01.identify([1.0, 0.0], database, 1.0)[0] == "not recognized"
     with pytest.raises(ValueError, match="empty"):
-        ref.identify([0.0, 0.0], {}, 1.0)
+        nb01.identify([0.0, 0.0], {}, 1.0)
 
 
 def brute_force_best_accuracy(distances, labels):
@@ -71,27 +72,27 @@ def test_choose_threshold_maximises_accuracy():
     for _ in range(20):
         labels = RNG.integers(0, 2, size=40)
         distances = np.round(RNG.normal(1.0 - 0.4 * labels, 0.3), 2)
-        threshold, accuracy = ref.choose_threshold(distances, labels)
+        threshold, accuracy = nb02.choose_threshold(distances, labels)
         assert accuracy == pytest.approx(
             brute_force_best_accuracy(distances, labels))
-        assert ref.accuracy_at(distances, labels, threshold) == accuracy
+        assert nb02.accuracy_at(distances, labels, threshold) == accuracy
         assert not np.any(np.isclose(distances, threshold))
 
 
 def test_choose_threshold_separable_is_midpoint():
-    threshold, accuracy = ref.choose_threshold([0.2, 0.3, 0.7, 0.9],
+    threshold, accuracy = nb02.choose_threshold([0.2, 0.3, 0.7, 0.9],
                                                [1, 1, 0, 0])
     assert (threshold, accuracy) == (pytest.approx(0.5), 1.0)
     with pytest.raises(ValueError, match="one label per distance"):
-        ref.choose_threshold([0.1, 0.2], [1])
+        nb02.choose_threshold([0.1, 0.2], [1])
     with pytest.raises(ValueError, match="1 \\(same person\\)"):
-        ref.choose_threshold([0.1, 0.2], [1, 2])
+        nb02.choose_threshold([0.1, 0.2], [1, 2])
 
 
 def test_error_rates_and_roc():
     distances = np.array([0.1, 0.2, 0.5, 0.3, 0.6, 0.8])
     labels = np.array([1, 1, 1, 0, 0, 0])
-    far, frr = ref.error_rates(distances, labels, 0.4)
+    far, frr = nb02.error_rates(distances, labels, 0.4)
     assert far == pytest.approx(1 / 3) and frr == pytest.approx(1 / 3)
     false_accept, true_accept, thresholds = engine.roc_points(distances,
                                                               labels)
@@ -100,12 +101,12 @@ def test_error_rates_and_roc():
     assert np.all(np.diff(thresholds) > 0)
     assert np.all(np.diff(false_accept) >= 0)
     for threshold, x, y in zip(thresholds, false_accept, true_accept):
-        assert ref.error_rates(distances, labels, threshold) == (
+        assert nb02.error_rates(distances, labels, threshold) == (
             pytest.approx(x), pytest.approx(1 - y))
     area = engine.area_under_curve(false_accept, true_accept)
     assert area == pytest.approx(8 / 9)
     with pytest.raises(ValueError, match="both"):
-        ref.error_rates([0.1, 0.2], [1, 1], 0.5)
+        nb02.error_rates([0.1, 0.2], [1, 1], 0.5)
 
 
 def test_error_compounding():
@@ -188,7 +189,7 @@ def test_check_verify_names_threshold_mistakes(decision, message):
 
 def test_check_verify_rejects_the_reference_and_helpers():
     with pytest.raises(AssertionError, match="course module"):
-        checks.check_verify(ref.verify)
+        checks.check_verify(nb01.verify)
     wrapper = learner_function("""
         from helpers.faces.verification import area_under_curve as v
         def verify(encoding, database, name, threshold):
@@ -246,7 +247,7 @@ def test_check_identify_names_mistakes(old, new, message):
 
 # --- public checks of notebook 02 --------------------------------------------
 
-from helpers.checks import one_shot  # noqa: E402
+from helpers.checks import nb02_one_shot as one_shot  # noqa: E402
 
 DISTANCE = """
 def embedding_distance(encoding_a, encoding_b):

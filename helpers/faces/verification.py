@@ -3,7 +3,8 @@ compound when one verifier is used for recognition (notebooks 01 and 02).
 
 The verification exercises themselves (distance, verify, identify, choosing
 a threshold, error rates) are the notebooks' exercises; their references
-are in ``instructor.reference.verification``.
+are in ``instructor.exercises`` (nb01_verification_recognition,
+nb02_one_shot).
 
 The error-compounding functions give, for a verifier with per-comparison
 false-accept rate ``p`` and false-reject rate ``q``, the chance of an error

@@ -1,19 +1,20 @@
-"""Public tests for notebook 01 (verification and recognition)."""
+"""Public tests for notebook 01 (verification and recognition).
+
+The toy database, the queries, the expected distances and the signatures
+of recognised mistakes come from ``expected/nb01_verification_recognition
+.json`` (``python -m instructor.exercises``).
+"""
 
 import numpy as np
 
-from helpers.checks.common import assert_own_function, learner_check, passed
+from helpers.checks.common import (
+    assert_own_function,
+    learner_check,
+    passed,
+    shipped_cases,
+)
 
 NOT_RECOGNIZED = "not recognized"
-
-
-def _toy_database():
-    """Return a 4-d database with exact distances (whole numbers)."""
-    return {
-        "ada": np.array([[0.0, 0.0, 0.0, 0.0], [3.0, 0.0, 0.0, 0.0]]),
-        "bob": np.array([[0.0, 5.0, 0.0, 0.0]]),
-        "cy": np.array([[0.0, 0.0, 6.0, 0.0], [0.0, 0.0, 9.0, 0.0]]),
-    }
 
 
 def _copy(database):
@@ -58,25 +59,8 @@ def _is_bool(value):
     return isinstance(value, (bool, np.bool_))
 
 
-def _distance_hints(distance, expected, squared, manhattan, others):
-    """Return a hint naming the classic distance mistake, or ''."""
-    if np.isclose(distance, squared) and not np.isclose(squared, expected):
-        return ("You returned the squared distance: take the square root "
-                "(np.linalg.norm or np.sqrt of the sum of squares). "
-                "Verification uses the plain Euclidean distance d, with a "
-                "match when d < threshold.")
-    if np.isclose(distance, manhattan) and not np.isclose(manhattan, expected):
-        return ("You summed absolute differences (L1); the distance is the "
-                "Euclidean (L2) norm of the difference.")
-    for value, hint in others:
-        if np.isclose(distance, value) and not np.isclose(value, expected):
-            return hint
-    return ""
-
-
-def _check_distance(distance, expected, function, squared, manhattan,
-                    others=()):
-    """Fail unless a returned distance equals ``expected``."""
+def _check_distance(distance, cases, case, function):
+    """Fail unless a returned distance is the case's, naming a mistake."""
     if distance is None or isinstance(distance, (str, bytes)):
         _number(distance, function)
     if np.ndim(distance) != 0:
@@ -85,9 +69,10 @@ def _check_distance(distance, expected, function, squared, manhattan,
             "it should be one number: the smallest distance over the "
             "stored encodings (np.min of the per-encoding distances, "
             "computed along axis=-1).")
+    expected = cases.expected(case)
     if not np.isclose(float(distance), expected, atol=1e-6):
-        hint = _distance_hints(float(distance), expected, squared,
-                               manhattan, others)
+        mistake = cases.mistake(float(distance), case)
+        hint = cases.messages[mistake] if mistake else ""
         raise AssertionError(
             f"{function} returned distance {float(distance):.4g}, expected "
             f"{expected:.4g}. {hint}".strip())
@@ -104,30 +89,16 @@ def check_verify(verify, database=None, probes=None, threshold=None,
     real encodings (the hidden tests compare distances with the reference).
     """
     verify = assert_own_function(verify)
-    toy = _toy_database()
+    cases = shipped_cases(__name__, "verify")
+    case = "ada, threshold 5.5"
+    query, toy, _, _ = cases.inputs(case)
     kept = _copy(toy)
-    query = np.array([3.0, 3.0, 4.0, 0.0])
     # ada's second encoding is at distance 5, her first at sqrt(34).
     result = _unpack_pair(verify(query, toy, "ada", 5.5), "verify",
                           "distance", "match")
     distance, match = result
-    _check_distance(distance, 5.0, "verify(query, database, 'ada', 5.5)",
-                    squared=25.0, manhattan=7.0, others=[
-                        (np.sqrt(34.0), "You compared with the FIRST stored "
-                         "encoding only, or took the largest distance; use "
-                         "the smallest distance over all of the person's "
-                         "encodings (np.min)."),
-                        (np.sqrt(34.0) / 2 + 2.5, "You averaged the "
-                         "distances; use the smallest one (np.min)."),
-                        # ada's mean encoding is [1.5, 0, 0, 0].
-                        (np.sqrt(27.25),
-                         "You compared with the mean encoding; use the "
-                         "smallest distance to any stored encoding."),
-                        (np.sqrt(25.0 + 34.0), "You computed one norm over "
-                         "all stored encodings together: compute one "
-                         "distance per stored encoding (axis=-1), then the "
-                         "smallest."),
-                    ])
+    _check_distance(distance, cases, case,
+                    "verify(query, database, 'ada', 5.5)")
     if not _is_bool(match):
         raise AssertionError(
             f"match should be a boolean (True/False), got {match!r} of type "
@@ -148,13 +119,12 @@ def check_verify(verify, database=None, probes=None, threshold=None,
     # The query is closest to ada, but the claim is about bob.
     distance, match = _unpack_pair(verify(query, toy, "bob", 10.0),
                                    "verify", "distance", "match")
-    bob = np.sqrt(29.0)  # query - bob's encoding = [3, -2, 4, 0]
-    if np.isclose(_number(distance, "verify"), 5.0):
+    if np.isclose(_number(distance, "verify"), cases.expected(case)):
         raise AssertionError(
             "verify(query, database, 'bob', ...) returned ada's distance: "
             "compare only with the encodings of the CLAIMED person.")
-    _check_distance(distance, bob, "verify(query, database, 'bob', 10.0)",
-                    squared=29.0, manhattan=9.0)
+    _check_distance(distance, cases, "bob, threshold 10",
+                    "verify(query, database, 'bob', 10.0)")
     try:
         verify(query, toy, "zoe", 1.0)
     except KeyError:
@@ -191,9 +161,9 @@ def check_identify(identify, database=None, probes=None, threshold=None,
     (``name`` may be "not recognized").
     """
     identify = assert_own_function(identify)
-    toy = _toy_database()
+    cases = shipped_cases(__name__, "identify")
+    query, toy, _ = cases.inputs("near ada, threshold 100")
     kept = _copy(toy)
-    query = np.array([3.0, 1.0, 0.0, 0.0])
     # ada's second encoding is at distance 1, bob at 5, cy at sqrt(46).
     result = _unpack_pair(identify(query, toy, 100.0), "identify", "name",
                           "distance")
@@ -209,24 +179,23 @@ def check_identify(identify, database=None, probes=None, threshold=None,
         raise AssertionError(
             f"The query is closest to ada (distance 1) but identify "
             f"returned {name!r}.")
-    _check_distance(distance, 1.0, "identify(query, database, 100.0)",
-                    squared=1.0, manhattan=1.0, others=[
-                        (np.sqrt(10.0), "You compared with each person's "
-                         "FIRST encoding only; use the smallest distance over "
-                         "all of the person's encodings.")])
+    _check_distance(distance, cases, "near ada, threshold 100",
+                    "identify(query, database, 100.0)")
     if identify(query, toy, 2.0)[0] != "ada":
         raise AssertionError(
             "With threshold 2 the query (distance 1 from ada) should still be "
             "identified as ada: a match needs distance < threshold.")
-    near_bob = np.array([0.0, 4.0, 2.0, 0.0])
+    case = "near bob, threshold 3"
+    near_bob = cases.inputs(case)[0]
     name, distance = _unpack_pair(identify(near_bob, toy, 3.0), "identify",
                                   "name", "distance")
     distance = _number(distance, "identify(near_bob, database, 3.0)")
-    if name != "bob" or not np.isclose(distance, np.sqrt(5.0)):
+    expected = cases.expected(case)
+    if name != "bob" or not np.isclose(distance, expected):
         raise AssertionError(
             f"A query at distance sqrt(5) from bob (and farther from the "
             f"others) gave ({name!r}, {distance:.4g}); expected "
-            f"('bob', {np.sqrt(5.0):.4g}).")
+            f"('bob', {expected:.4g}).")
     # ada (listed first) is at sqrt(20) < 5 too, but bob is nearer.
     name, distance = _unpack_pair(identify(near_bob, toy, 5.0), "identify",
                                   "name", "distance")
@@ -240,8 +209,9 @@ def check_identify(identify, database=None, probes=None, threshold=None,
         raise AssertionError(
             f"With threshold 5 the query is nearest to bob (2.236) but "
             f"identify returned {name!r}.")
-    _check_tie(identify, toy)
-    far = np.array([20.0, 20.0, 20.0, 20.0])
+    _check_tie(identify, cases)
+    case = "far from everyone, threshold 2"
+    far = cases.inputs(case)[0]
     name, distance = _unpack_pair(identify(far, toy, 2.0), "identify",
                                   "name", "distance")
     if name is None:
@@ -252,7 +222,7 @@ def check_identify(identify, database=None, probes=None, threshold=None,
         raise AssertionError(
             f"A query far from everyone (nearest distance > threshold) "
             f"should give {NOT_RECOGNIZED!r}, got {name!r}.")
-    nearest = np.sqrt(1321.0)  # far - cy's 2nd encoding: [20, 20, 11, 20]
+    nearest = cases.expected(case)
     distance = _number(distance, "identify(far, database, 2.0)")
     if not np.isclose(distance, nearest):
         raise AssertionError(
@@ -286,11 +256,11 @@ def check_identify(identify, database=None, probes=None, threshold=None,
     passed("identify")
 
 
-def _check_tie(identify, toy):
+def _check_tie(identify, cases):
     """Fail unless a tie goes to the person first in the database."""
     # Both people are at distance 2.5 from the query; bob comes first.
-    tied = {"bob": toy["bob"], "ada": toy["ada"]}
-    query = np.array([0.0, 2.5, 0.0, 0.0])
+    case = "tie, bob first"
+    query, tied, _ = cases.inputs(case)
     name, distance = _unpack_pair(identify(query, tied, 3.0), "identify",
                                   "name", "distance")
     if name == "ada":
@@ -300,7 +270,8 @@ def _check_tie(identify, toy):
             "return the person who comes FIRST in the database's order: "
             "replace the best person only when a distance is strictly "
             "smaller (<, not <=), and do not sort the names.")
-    if name != "bob" or not np.isclose(_number(distance, "identify"), 2.5):
+    if name != "bob" or not np.isclose(_number(distance, "identify"),
+                                       cases.expected(case)):
         raise AssertionError(
             f"A query at distance 2.5 from both bob and ada gave "
             f"({name!r}, {distance!r}); expected ('bob', 2.5).")

@@ -1,31 +1,18 @@
-"""Public tests for notebook 02 (one-shot learning)."""
+"""Public tests for notebook 02 (one-shot learning).
+
+Inputs, expected values and the signatures of recognised mistakes come from
+``expected/nb02_one_shot.json`` (``python -m instructor.exercises``).
+"""
 
 import numpy as np
 
 from helpers.checks.common import (
     assert_own_function,
-    expected_values,
     learner_check,
     passed,
+    same_values,
+    shipped_cases,
 )
-
-#: Messages for the known wrong versions (instructor/mistakes/one_shot.py).
-MESSAGES = {
-    "choose_threshold": {
-        "wrong way round": (
-            "Your threshold works the wrong way round: a pair is "
-            "'same person' when its distance is BELOW the threshold."
-        ),
-    },
-}
-
-
-def overlapping_pairs():
-    """Return the fixed 60 overlapping pairs: (distances, labels)."""
-    rng = np.random.default_rng(4)
-    labels = rng.integers(0, 2, size=60)
-    distances = np.round(rng.normal(0.8 - 0.3 * labels, 0.15), 3)
-    return distances, labels
 
 
 def _between(threshold, case, accuracies):
@@ -42,40 +29,23 @@ def _between(threshold, case, accuracies):
 def check_embedding_distance(embedding_distance):
     """Check the learner's ``embedding_distance`` with named mistakes."""
     embedding_distance = assert_own_function(embedding_distance)
-    a = np.array([0.0, 3.0, 0.0, 4.0])
-    b = np.array([0.0, 0.0, 0.0, 0.0])
-    value = embedding_distance(a, b)
-    if value is None:
-        raise AssertionError(
-            "Your embedding_distance returned None: did you forget the "
-            "return statement at its end?")
+    cases = shipped_cases(__name__, "embedding_distance")
+    case = "(4,) and zeros"
+    a, b = cases.inputs(case)
+    value = cases.call(embedding_distance, case)
     if np.ndim(value) != 0:
         raise AssertionError(
             f"Two encodings of shape (4,) gave a result of shape "
             f"{np.shape(value)}; expected one number. Sum over the last "
             "axis (axis=-1).")
     value = float(value)
-    if np.isclose(value, 25.0):
-        raise AssertionError(
-            "You returned the squared distance (25 instead of 5): take the "
-            "square root. Verification in this course uses the plain "
-            "Euclidean distance d, with 'same person' when d < tau; the "
-            "squared distance appears only inside the training losses of "
-            "notebook 03.")
-    if np.isclose(value, 7.0):
-        raise AssertionError(
-            "You summed absolute differences (7 instead of 5); the distance "
-            "is the Euclidean norm sqrt(sum of squared differences).")
-    if not np.isclose(value, 5.0):
-        raise AssertionError(
-            f"The distance between [0, 3, 0, 4] and [0, 0, 0, 0] should be "
-            f"5, got {value:.4g}.")
-    if not np.isclose(float(embedding_distance(b, a)), 5.0):
+    cases.check(value, case, "The distance between [0, 3, 0, 4] and "
+                f"[0, 0, 0, 0] should be 5, got {value:.4g}.")
+    if not same_values(float(embedding_distance(b, a)), cases.expected(case)):
         raise AssertionError("The distance must be symmetric: d(a, b) = "
                              "d(b, a).")
-    rows_a = np.array([[1.0, 2.0, 2.0], [0.0, 0.0, 0.0]])
-    rows_b = np.array([[0.0, 0.0, 0.0], [3.0, 4.0, 0.0]])
-    result = np.asarray(embedding_distance(rows_a, rows_b))
+    case = "2 pairs of (3,)"
+    result = np.asarray(cases.call(embedding_distance, case))
     if result.shape == ():
         raise AssertionError(
             "A batch of 2 pairs, shapes (2, 3) and (2, 3), gave a single "
@@ -86,21 +56,20 @@ def check_embedding_distance(embedding_distance):
             f"A batch of 2 pairs of 3-number encodings gave shape "
             f"{result.shape}, expected (2,). Did you sum along axis=0 "
             "instead of axis=-1?")
-    if not np.allclose(result, [3.0, 5.0]):
+    if not same_values(result, cases.expected(case)):
         raise AssertionError(
             f"Row-by-row distances should be [3, 5], got "
             f"{np.round(result, 4).tolist()}.")
-    many = np.array([[0.0, 0.0, 0.0, 0.0], [0.0, 3.0, 0.0, 0.0],
-                     [6.0, 3.0, 0.0, 12.0]])
+    case = "(4,) against (3, 4)"
     try:
-        result = np.asarray(embedding_distance(a, many))
+        result = np.asarray(cases.call(embedding_distance, case))
     except ValueError as error:
         raise AssertionError(
             f"One encoding (4,) against three (3, 4) should broadcast, but "
             f"your function raised ValueError: {error}\nCompare only the "
             "sizes of the last axes (shape[-1]), not the whole shapes.") \
             from error
-    if result.shape != (3,) or not np.allclose(result, [5.0, 4.0, 10.0]):
+    if not same_values(result, cases.expected(case)):
         raise AssertionError(
             "One encoding (4,) against three (3, 4) should give the 3 "
             f"distances [5, 4, 10] (broadcasting), got {result.tolist()}.")
@@ -183,20 +152,20 @@ def check_choose_threshold(choose_threshold):
             f"The pairs are perfectly separable, so the accuracy is 1.0; "
             f"got {accuracy:.4g}.")
     _check_end_candidates(choose_threshold)
-    case = expected_values("one_shot")["choose_threshold"]["60 pairs"]
-    best_threshold = case["expected"]["threshold"]
-    best_accuracy = case["expected"]["accuracy"]
-    distances, labels = overlapping_pairs()
+    cases = shipped_cases(__name__, "choose_threshold")
+    name = "60 pairs"
+    case = cases[name]
+    best_threshold, best_accuracy = cases.expected(name)
+    distances, labels = cases.inputs(name)
     threshold, accuracy = _unpack(
-        choose_threshold(distances, labels), "threshold", "accuracy")
+        cases.call(choose_threshold, name), "threshold", "accuracy")
     achieved = _between(threshold, case, case["accuracy_between"])
-    reversed_accuracy = _between(
-        threshold, case,
-        case["mistakes"]["wrong way round"]["accuracy_between"])
+    reversed_accuracy = _between(threshold, case, case["wrong_way_between"])
     if not np.isclose(achieved, best_accuracy):
-        if np.isclose(accuracy, 1 - achieved) or reversed_accuracy > achieved:
-            raise AssertionError(
-                MESSAGES["choose_threshold"]["wrong way round"])
+        if cases.mistake((threshold, accuracy), name) \
+                or np.isclose(accuracy, 1 - achieved) \
+                or reversed_accuracy > achieved:
+            raise AssertionError(cases.messages["wrong way round"])
         raise AssertionError(
             f"On 60 overlapping pairs the best accuracy is "
             f"{best_accuracy:.4f} (e.g. at threshold {best_threshold:.4f}), "
@@ -258,55 +227,56 @@ def _check_end_candidates(choose_threshold):
 def check_error_rates(error_rates):
     """Check the learner's ``error_rates`` with named mistakes."""
     error_rates = assert_own_function(error_rates)
+    cases = shipped_cases(__name__, "error_rates")
     # 4 same-person pairs (1 rejected at 0.5), 2 different (1 accepted).
-    distances = np.array([0.1, 0.2, 0.3, 0.6, 0.4, 0.8])
-    labels = np.array([1, 1, 1, 1, 0, 0])
-    false_accept, false_reject = _unpack(
-        error_rates(distances, labels, 0.5), "false_accept_rate",
-        "false_reject_rate", "error_rates")
-    if np.isclose(false_accept, 0.25) and np.isclose(false_reject, 0.5):
-        raise AssertionError(
-            "You returned (false_reject_rate, false_accept_rate); the "
-            "false-accept rate comes first.")
-    if np.isclose(false_accept, 1 / 6) or np.isclose(false_reject, 1 / 6):
-        raise AssertionError(
-            "You divided by the number of ALL pairs. The false-accept rate "
-            "is a fraction of the different-person pairs, the false-reject "
-            "rate a fraction of the same-person pairs.")
-    if not np.isclose(false_accept, 0.5):
+    case = "6 pairs, threshold 0.5"
+    distances, labels, _ = cases.inputs(case)
+    rates = _unpack(cases.call(error_rates, case), "false_accept_rate",
+                    "false_reject_rate", "error_rates")
+    cases.name_mistake(rates, case)
+    false_accept, false_reject = rates
+    expected_accept, expected_reject = cases.expected(case)
+    one_pair = 1 / len(distances)
+    if np.isclose(false_accept, one_pair) or np.isclose(false_reject,
+                                                        one_pair):
+        raise AssertionError(cases.messages["divided by all pairs"])
+    if not np.isclose(false_accept, expected_accept):
         raise AssertionError(
             f"1 of the 2 different-person pairs (distance 0.4) is below the "
             f"threshold 0.5, so the false-accept rate is 0.5; got "
             f"{false_accept:.4g}.")
-    if np.isclose(false_reject, 0.5):
+    if np.isclose(false_reject, 1 - false_accept):
         raise AssertionError(
-            "The false-reject rate is not 1 - false-accept rate; it is the "
-            "fraction of same-person pairs with distance >= threshold.")
-    if not np.isclose(false_reject, 0.25):
+            cases.messages["false reject as 1 - false accept"])
+    if not np.isclose(false_reject, expected_reject):
         raise AssertionError(
             f"1 of the 4 same-person pairs (distance 0.6) is at or above the "
             f"threshold 0.5, so the false-reject rate is 0.25; got "
             f"{false_reject:.4g}.")
+    case = "6 pairs, threshold 0.6"
     false_accept, false_reject = _unpack(
-        error_rates(distances, labels, 0.6), "false_accept_rate",
+        cases.call(error_rates, case), "false_accept_rate",
         "false_reject_rate")
-    if not np.isclose(false_reject, 0.25):
+    expected_accept, expected_reject = cases.expected(case)
+    if not np.isclose(false_reject, expected_reject):
         raise AssertionError(
             "At threshold 0.6 the pair at distance exactly 0.6 is rejected "
             "(a match needs distance < threshold), so the false-reject rate "
             f"stays 0.25; got {false_reject:.4g}.")
-    if not np.isclose(false_accept, 0.5):
+    if not np.isclose(false_accept, expected_accept):
         raise AssertionError(
             f"At threshold 0.6 the false-accept rate is 0.5; got "
             f"{false_accept:.4g}.")
-    rates = _unpack(error_rates(distances, labels, 10.0), "far", "frr")
-    if not np.allclose(rates, (1.0, 0.0)):
+    case = "6 pairs, threshold 10.0"
+    rates = _unpack(cases.call(error_rates, case), "far", "frr")
+    if not np.allclose(rates, cases.expected(case)):
         raise AssertionError(
             f"With a huge threshold everything is accepted: rates (1, 0), "
             f"got {rates}.")
     _check_list_labels(
         lambda labels: error_rates(distances, labels, 0.5), labels,
-        (0.5, 0.25), "error_rates(distances, labels, 0.5)")
+        cases.expected("6 pairs, threshold 0.5"),
+        "error_rates(distances, labels, 0.5)")
     for kind, only in [("different-person", [1, 1, 1]),
                        ("same-person", [0, 0, 0])]:
         try:
