@@ -153,7 +153,8 @@ def test_an_honest_function_passes_and_keeps_its_signature():
     ("def f(x):\n    from helpers.checks import triplet\n"
      "    return triplet.expected_values('triplet')\n",
      "imports the course module helpers.checks"),
-    ("def f(x):\n    return open('helpers/checks/expected/style.json')\n",
+    ("def f(x):\n"
+     "    return open('helpers/checks/expected/nb05_style_transfer.json')\n",
      "names the course code"),
     ("def g(x):\n    return sha256_of(x)\ndef f(x):\n    return g(x)\n",
      "through your g.*'sha256_of' from the course package"),
@@ -209,7 +210,7 @@ def test_the_watch_reports_course_code_before_the_learners_error():
 
 
 def test_course_code_passed_in_by_the_check_is_allowed():
-    from helpers.checks.style import tiny_extractor
+    from helpers.checks.nb05_style_transfer_models import tiny_extractor
 
     extractor = tiny_extractor(0)
     apply = notebook("def apply(extractor, image):\n"

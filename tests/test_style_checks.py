@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers.checks import style as checks
+from helpers.checks import nb05_style_transfer as checks
 
 COSTS = """
 def compute_content_cost(a_C, a_G):

@@ -1,12 +1,13 @@
-"""The reference costs (instructor.reference.style) against plain NumPy,
-classic mistakes, and the engine's own formulation (helpers.style.costs)."""
+"""The reference costs (instructor.exercises.nb05_style_transfer) against
+plain NumPy, classic mistakes, and the engine's own formulation
+(helpers.style.costs)."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from helpers.style import costs as engine
-from instructor.reference import style as costs
+from instructor.exercises import nb05_style_transfer as costs
 
 SHAPES = [(1, 4, 4, 3), (1, 5, 7, 8), (1, 11, 6, 16), (1, 3, 9, 1)]
 

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from helpers.style import transfer
-from instructor.reference import style as reference
+from instructor.exercises import nb05_style_transfer as reference
 
 LAYERS = (("block1_conv1", 0.5), ("block2_conv1", 0.5))
 
