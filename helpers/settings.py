@@ -71,6 +71,10 @@ def _text(text):
 
 FLAG = Kind(_flag, "1/true/yes/on or 0/false/no/off")
 SECONDS = Kind(_number(0), "a number of seconds (0 for no limit)")
+POSITIVE_SECONDS = Kind(_number(0, strict=True),
+                        "a positive number of seconds")
+CALL_SECONDS = Kind(_number(0),
+                    "a number of seconds (0: each exercise's own)")
 GIB = Kind(_number(0), "a number of GiB (0 for no cap)")
 POSITIVE_GIB = Kind(_number(0, strict=True), "a positive number of GiB")
 COUNT = Kind(_whole(1), "a whole number above 0")
@@ -122,9 +126,9 @@ SETTINGS = {setting.name: setting for setting in (
     # Grading limits.
     Setting("CELL_TIMEOUT", "300", SECONDS, "Time limit of one notebook "
             "cell when grading (c.Execute.timeout), seconds."),
-    Setting("NOTEBOOK_TIMEOUT", "1800", SECONDS, "Wall-clock limit of a "
-            "whole notebook when grading, seconds."),
-    Setting("CALL_TIMEOUT", "0", SECONDS, "Time limit of one call of a "
+    Setting("NOTEBOOK_TIMEOUT", "1800", POSITIVE_SECONDS, "Wall-clock "
+            "limit of a whole notebook when grading, seconds."),
+    Setting("CALL_TIMEOUT", "0", CALL_SECONDS, "Time limit of one call of a "
             "hidden test into a submission, seconds; 0: each exercise's own"
             f" CALL_TIMEOUT, else {EXERCISE_CALL_TIMEOUT:g} s."),
     Setting("HIDDEN_TESTS_BUDGET", "300", SECONDS, "Time limit of all the "
