@@ -42,6 +42,7 @@ sys.path.insert(0, str(REPO))
 from instructor.course import (  # noqa: E402
     caches,
     cluster,
+    coordinator,
     course_dir,
     scratch,
 )
@@ -200,7 +201,7 @@ def measure(assignment):
         root = Path(folder)
         submitted = _course(root, assignment)
         caches.prepare(root, [assignment])
-        payload = cluster.build_payload(assignment, "student", root)
+        payload = coordinator.build_payload(assignment, "student", root)
         task = cluster.grade_task(payload)
         fixtures = cluster._fixture_dir(payload)
         # Kernels and clean rooms fork from the worker's zygotes, as in

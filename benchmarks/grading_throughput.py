@@ -106,7 +106,7 @@ def _own_cpu():
 
 def measure(names, students, workers, baseline=False, cluster="local"):
     """Grade a fresh class and return the figures as a dict."""
-    from instructor.course.cluster import journal
+    from instructor.course.coordinator import journal
 
     with tempfile.TemporaryDirectory(prefix="grading_") as temporary, \
             (loopback_cluster(workers) if cluster == "loopback"

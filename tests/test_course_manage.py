@@ -142,9 +142,9 @@ def test_the_terminal_report_escapes_what_a_submission_wrote():
 
 def _record(root, student, notebook):
     """Record a graded notebook as the coordinator does (no kernel runs)."""
-    from instructor.course import cluster
+    from instructor.course import coordinator
 
-    return cluster.Recorder(root).record({
+    return coordinator.Recorder(root).record({
         "assignment": "00_setup", "student": student, "fingerprint": "test",
         "returncode": 0, "errors": [],
         "files": {"00_setup.ipynb": nbformat.writes(notebook).encode(),
@@ -155,7 +155,7 @@ def test_grading_before_release_says_which_command_fixes_it(tmp_path,
                                                             capsys):
     import shutil
 
-    from instructor.course import cluster
+    from instructor.course import coordinator
 
     root = tmp_path / "course"
     scratch.write_course_config(root)
@@ -178,7 +178,7 @@ def test_grading_before_release_says_which_command_fixes_it(tmp_path,
             in entry["errors"][-1]), entry["errors"]
     # Released, the same check passes and the grades are recorded.
     manage.release(["00_setup"], root=root)
-    cluster.check_released(["00_setup"], root)
+    coordinator.check_released(["00_setup"], root)
     assert _record(root, "learner", source)["returncode"] == 0
 
 

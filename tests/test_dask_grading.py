@@ -29,6 +29,7 @@ from helpers.notebook import REPRODUCIBLE_ENV
 from instructor.course import (
     caches,
     cluster,
+    coordinator,
     course_dir,
     manage,
     scratch,
@@ -218,7 +219,7 @@ def test_workers_fork_kernels_from_a_zygote(graded):
 def test_killed_worker_task_is_graded_elsewhere(graded):
     root, _, reports, killed, _ = graded
     assert killed.get("name"), "no worker was killed mid-task"
-    entry = cluster.journal(root)[(ASSIGNMENT, "a_slow")]
+    entry = coordinator.journal(root)[(ASSIGNMENT, "a_slow")]
     assert entry["worker"] != killed["address"]
     assert reports["a_slow"]["graded"], reports["a_slow"]
     assert reports["a_slow"]["score"] == (3, 3)
@@ -226,7 +227,7 @@ def test_killed_worker_task_is_graded_elsewhere(graded):
 
 def test_nothing_is_graded_twice(graded):
     root, _, _, _, _ = graded
-    lines = (root / cluster.JOURNAL_NAME).read_text().splitlines()
+    lines = (root / coordinator.JOURNAL_NAME).read_text().splitlines()
     assert len(lines) == 4
     grades, count = _grades(root)
     assert count == 4 and set(grades) == {"a_slow", "full", "partial",
@@ -235,7 +236,7 @@ def test_nothing_is_graded_twice(graded):
 
 def test_a_second_run_grades_only_what_changed(graded):
     root, _, _, _, address = graded
-    journal = root / cluster.JOURNAL_NAME
+    journal = root / coordinator.JOURNAL_NAME
     before = journal.read_text().splitlines()
     reports = manage.autograde([ASSIGNMENT], root=root, scheduler=address)
     assert journal.read_text().splitlines() == before
@@ -258,7 +259,7 @@ def test_a_change_of_the_grading_code_sends_everyone_again(graded,
     root, _, _, _, address = graded
     from distributed import Client
 
-    journal = root / cluster.JOURNAL_NAME
+    journal = root / coordinator.JOURNAL_NAME
     before = journal.read_text()
     pairs = [(ASSIGNMENT, student) for student in submissions.submissions(
         ASSIGNMENT, root)]
@@ -266,7 +267,7 @@ def test_a_change_of_the_grading_code_sends_everyone_again(graded,
     changed = cluster.grading_code_hash()[::-1]
     monkeypatch.setattr(cluster, "grading_code_hash", lambda: changed)
     with Client(address) as client:
-        sent = cluster.grade_submissions(pairs, root, client)
+        sent = coordinator.grade_submissions(pairs, root, client)
     assert set(sent) == set(pairs)  # nothing was skipped as up to date
     for entry in sent.values():
         assert entry["fingerprint"] is None

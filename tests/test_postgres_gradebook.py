@@ -22,7 +22,9 @@ import pytest
 from nbgrader.api import Gradebook
 
 from helpers import settings
-from instructor.course import caches, cluster, course_dir, manage, scratch
+from instructor.course import caches, course_dir, manage, scratch
+from instructor.course.coordinator import JOURNAL_NAME
+from instructor.course.coordinator import journal as journal_entries
 import postgres_server
 
 ASSIGNMENT = "00_setup"
@@ -82,7 +84,7 @@ def course(server, tmp_path_factory):
     caches.prepare(root, [ASSIGNMENT])
 
     # A coordinator killed right after it recorded its first result.
-    journal = root / cluster.JOURNAL_NAME
+    journal = root / JOURNAL_NAME
     coordinator = subprocess.Popen(
         [sys.executable, "-m", "instructor.course", "autograde", ASSIGNMENT,
          f"--root={root}", "--workers=1"], cwd=REPO,
@@ -95,7 +97,7 @@ def course(server, tmp_path_factory):
         time.sleep(0.2)
     os.killpg(coordinator.pid, signal.SIGKILL)
     coordinator.wait()
-    first = cluster.journal(root)
+    first = journal_entries(root)
     survived = _scores(server.url())
 
     reports = manage.autograde([ASSIGNMENT], root=root, workers=1)
@@ -108,7 +110,7 @@ def test_grades_recorded_before_the_crash_survive(course, server):
     for (_, student), entry in first.items():
         assert entry["returncode"] == 0
         assert student in survived
-    lines = (root / cluster.JOURNAL_NAME).read_text().splitlines()
+    lines = (root / JOURNAL_NAME).read_text().splitlines()
     students = [line.split('"student": "')[1].split('"')[0]
                 for line in lines]
     assert sorted(students) == ["a_full", "b_partial", "c_blank"]

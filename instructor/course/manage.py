@@ -116,21 +116,21 @@ def autograde(names=None, root=REPO_ROOT, workers=None, scheduler=None,
     left or changed.  Returns {assignment: {student: report}} and prints
     the report per student (what a submission wrote, escaped).
     """
-    from instructor.course import cluster, installed, terminal
+    from instructor.course import coordinator, installed, terminal
 
     check_sandbox()
     names = names or assignments(root)
     pairs = [(name, student) for name in names
              for student in submissions(name, root)]
-    cluster.check_released({name for name, _ in pairs}, root)
+    coordinator.check_released({name for name, _ in pairs}, root)
     mismatch = installed.helpers_mismatch()
     if mismatch:
         print(mismatch)
     prepare(root, names)
-    with cluster.client_for(workers, scheduler) as client:
-        recorded = cluster.grade_submissions(pairs, root, client,
+    with coordinator.client_for(workers, scheduler) as client:
+        recorded = coordinator.grade_submissions(pairs, root, client,
                                              on_result=on_result)
-    entries = {**cluster.journal(root), **recorded}
+    entries = {**coordinator.journal(root), **recorded}
     reports = {}
     for name in names:
         totals = scores(name, root)
@@ -263,7 +263,7 @@ def main(argv=None):
         print(f"usage: python -m instructor.course {{{','.join(COMMANDS)}}} "
               "[ASSIGNMENT ...]")
         return 2
-    from instructor.course.cluster import NotReleased
+    from instructor.course.coordinator import NotReleased
     from instructor.grading.sandbox import SandboxUnavailable
 
     options = {}
