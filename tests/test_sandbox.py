@@ -332,6 +332,6 @@ def test_folders_that_pth_files_add_are_shown_but_never_the_course(
     monkeypatch.setattr(interpreter.site, "getsitepackages",
                         lambda: [str(site_dir)])
     assert interpreter.pth_dirs() == {str(extra.resolve())}
-    assert str(extra.resolve()) in sandbox.python_dirs()
+    assert str(extra.resolve()) in interpreter.needed()[0]
     code_, out = run_inside(f"import os; print(os.listdir({str(extra)!r}))")
     assert code_ == 0 and out.strip() == "[]", out

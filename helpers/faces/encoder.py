@@ -179,12 +179,6 @@ def _cache_path():
     return get_data_home() / "models" / f"dlib_resnet_{digest[:16]}.weights.h5"
 
 
-def _architecture():
-    """Return the Keras model with random weights (structure only)."""
-    network = dlib_format.read_dlib_model()
-    return network, build_encoder_model(network)
-
-
 _MODEL = None
 
 

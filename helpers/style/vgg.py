@@ -120,11 +120,6 @@ class FeatureExtractor:
         return {name: np.asarray(value) for name, value in self(image).items()}
 
 
-def make_feature_extractor(layer_names, weights=None):
-    """Return a :class:`FeatureExtractor` for ``layer_names``."""
-    return FeatureExtractor(layer_names, weights=weights)
-
-
 class Bfloat16FeatureExtractor:
     """The same truncated VGG16 computed with bfloat16 convolutions.
 

@@ -119,13 +119,6 @@ def bwrap_path():
     return path
 
 
-def python_dirs():
-    """Return the real directories the running Python needs, read-only."""
-    from instructor.grading.interpreter import needed
-
-    return needed()[0]
-
-
 def package_dir(name):
     """Return the directory of an importable package, or None."""
     import importlib.util
@@ -134,13 +127,6 @@ def package_dir(name):
     if spec is None or not spec.submodule_search_locations:
         return None
     return os.path.realpath(list(spec.submodule_search_locations)[0])
-
-
-def _inside(path, parents):
-    """Return True when ``path`` lies in one of ``parents``."""
-    path = os.path.realpath(path)
-    return any(os.path.commonpath([path, parent]) == parent
-               for parent in parents)
 
 
 def _inside_lexically(path, parents):
