@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def seconds_per_step(content, style, size, repeats=5):
     """Median wall time of one loss-and-gradient evaluation at ``size`` px."""
     from helpers.style.images import resize, shape_for_long_side
-    from helpers.style.transfer import StyleCost
+    from helpers.style.objective import StyleCost
 
     shape = shape_for_long_side(content.shape, size)
     cost = StyleCost(resize(content, shape), style)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers.style import images, precision, transfer, vgg
+from helpers.style import images, objective, precision, transfer, vgg
 
 SIZE = 64  # the size of the content and style fixtures (tests/conftest.py)
 
@@ -58,7 +58,7 @@ def test_bfloat16_extractor_matches_float32(content):
 
 
 def test_bfloat16_cost_and_gradient_are_close(content, style):
-    cost = transfer.StyleCost(content, style)
+    cost = objective.StyleCost(content, style)
     generated = np.clip(content + 0.1 * np.sin(content * 20), 0, 1)[None]
     value, grad = cost.value_and_grad(generated)
     low_value, low_grad = cost.value_and_grad(generated, dtype="bfloat16")
@@ -76,7 +76,7 @@ def test_mixed_fast_transfer_finishes_in_float32(content, style):
     last_level = [h["dtype"] for h in result.history if h["level"] == SIZE]
     assert last_level == ["bfloat16"] * 6 + ["float32"] * 2
     assert {h["dtype"] for h in result.history if h["level"] == 32} == {"bfloat16"}
-    float32_cost = transfer.StyleCost(images.resize_long_side(content, SIZE), style)
+    float32_cost = objective.StyleCost(images.resize_long_side(content, SIZE), style)
     assert result.final_loss == pytest.approx(float(float32_cost(result.image)), rel=1e-5)
     assert result.final_loss < 0.7 * float(float32_cost(content))
 
@@ -88,7 +88,7 @@ def test_mixed_target_loss_is_met_in_float32(content, style):
     early = transfer.fast_transfer(content, style, size=32, levels=(32,), iterations=(40,),
                                    precision="mixed", target_loss=target, progress=False)
     assert early.final_loss <= target  # final_loss is the float32 cost
-    float32_cost = transfer.StyleCost(images.resize_long_side(content, 32), style)
+    float32_cost = objective.StyleCost(images.resize_long_side(content, 32), style)
     assert early.final_loss == pytest.approx(float(float32_cost(early.image)), rel=1e-5)
     assert len(early.history) < 40
 
@@ -97,5 +97,5 @@ def test_bad_precision_is_named(content, style):
     with pytest.raises(ValueError, match="precision must be one of"):
         transfer.fast_transfer(content, style, size=32, precision="half")
     with pytest.raises(ValueError, match="precision must be 'float32' or 'mixed'"):
-        transfer.lbfgs_optimize(transfer.StyleCost(content, style), content, 2,
+        transfer.lbfgs_optimize(objective.StyleCost(content, style), content, 2,
                                 precision="bfloat16", progress=False)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers.style import transfer
+from helpers.style import learner_adapter as adapter
+from helpers.style import objective, transfer
 from instructor.exercises import nb05_style_transfer as reference
 
 LAYERS = (("block1_conv1", 0.5), ("block2_conv1", 0.5))
@@ -63,7 +64,7 @@ def test_skipped_exercise_is_named():
         # YOUR CODE HERE
         raise NotImplementedError()
 
-    with pytest.raises(transfer.MissingExercise,
+    with pytest.raises(adapter.MissingExercise,
                        match="compute_content_cost is not written yet"):
         run(learner_costs(content=compute_content_cost))
 
@@ -74,13 +75,13 @@ def test_skipped_exercise_is_named():
     (lambda image: tf.square(image), "must return one number"),
 ])
 def test_broken_learner_cost_is_named(function, message):
-    with pytest.raises(transfer.MissingExercise, match=message):
-        transfer.learner_costs(learner_costs(tv=function))
+    with pytest.raises(adapter.MissingExercise, match=message):
+        adapter.learner_costs(learner_costs(tv=function))
 
 
 def test_costs_must_name_the_three_functions():
     with pytest.raises(ValueError, match="missing \\['total'\\]"):
-        transfer.learner_costs({"content": reference.compute_content_cost,
+        adapter.learner_costs({"content": reference.compute_content_cost,
                                 "style": reference.compute_style_cost})
 
 
@@ -112,8 +113,8 @@ def notebook():
 
 def graph_of(result_costs):
     """The shared traced cost graphs that use these cost functions."""
-    return [graph for graph in transfer._GRAPHS.values()
-            if graph.costs == transfer.learner_costs(result_costs)]
+    return [graph for graph in objective._GRAPHS.values()
+            if graph.costs == adapter.learner_costs(result_costs)]
 
 
 def test_paintings_with_other_weights_share_one_trace():
@@ -147,5 +148,5 @@ def test_python_number_weights_still_work():
 
     result = run(learner_costs(total=total_cost))
     assert np.isfinite(result.final_loss)
-    assert not transfer._takes_tensor_weights(total_cost, "total")
-    assert transfer._takes_tensor_weights(reference.total_cost, "total")
+    assert not objective._takes_tensor_weights(total_cost, "total")
+    assert objective._takes_tensor_weights(reference.total_cost, "total")

@@ -9,7 +9,14 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from helpers.style import images, transfer, vgg
+from helpers.style import (
+    defaults,
+    images,
+    objective,
+    start_images,
+    transfer,
+    vgg,
+)
 
 SIZE = 64  # the size of the content and style fixtures (tests/conftest.py)
 
@@ -35,11 +42,11 @@ def test_weights_come_from_the_local_asset():
 ])
 def test_style_layers_must_be_pairs_with_weights_at_least_0(layers, message):
     with pytest.raises(ValueError, match=message):
-        transfer.style_layer_pairs(layers)
+        objective.style_layer_pairs(layers)
 
 
 def test_style_layer_pairs_keep_names_order_and_float_weights():
-    pairs = transfer.style_layer_pairs((["b", 1], ("a", np.float32(0.5))))
+    pairs = objective.style_layer_pairs((["b", 1], ("a", np.float32(0.5))))
     assert pairs == [("b", 1.0), ("a", 0.5)]
     assert all(type(weight) is float for _, weight in pairs)
 
@@ -97,7 +104,7 @@ def test_unknown_layer_names():
 def test_style_cost_is_the_lecture_cost(content, style):
     from instructor.exercises import nb05_style_transfer as reference
 
-    cost = transfer.StyleCost(content, style)
+    cost = objective.StyleCost(content, style)
     generated = np.clip(content + 0.1, 0, 1)
     parts = cost.parts(generated)
     acts = cost.extractor(generated[None])
@@ -108,8 +115,8 @@ def test_style_cost_is_the_lecture_cost(content, style):
     assert parts["content"] == pytest.approx(expected_content, rel=1e-4)
     assert parts["style"] == pytest.approx(expected_style, rel=1e-4)
     assert parts["total"] == pytest.approx(
-        transfer.DEFAULT_ALPHA * expected_content
-        + transfer.DEFAULT_BETA * expected_style, rel=1e-4)
+        defaults.DEFAULT_ALPHA * expected_content
+        + defaults.DEFAULT_BETA * expected_style, rel=1e-4)
     assert cost.style.shape == content.shape  # style fitted to the content's size
     assert cost.parts(content)["content"] == pytest.approx(0.0, abs=1e-6)
     value, grad = cost.value_and_grad(generated[None])
@@ -120,7 +127,7 @@ def test_style_cost_is_the_lecture_cost(content, style):
 def test_fast_transfer_decreases_loss_and_saves(content, style, tmp_path):
     result = transfer.fast_transfer(content, style, size=SIZE, levels=(32, SIZE),
                                     iterations=(5, 8), progress=False, snapshot_every=4)
-    start = transfer.StyleCost(images.resize_long_side(content, SIZE), style)(content)
+    start = objective.StyleCost(images.resize_long_side(content, SIZE), style)(content)
     assert result.final_loss < 0.7 * float(start)
     assert result.image.shape == (43, 64, 3) and result.image.dtype == np.float32
     assert 0.0 <= result.image.min() and result.image.max() <= 1.0
@@ -163,11 +170,11 @@ def test_style_transfer_dispatch_and_bad_arguments(content, style):
     with pytest.raises(ValueError, match="iterations has 1 entries for 2 levels"):
         transfer.fast_transfer(content, style, size=SIZE, levels=(32, 64), iterations=(3,))
     with pytest.raises(ValueError, match="alpha must be a finite number"):
-        transfer.StyleCost(content, style, alpha=-1)
+        objective.StyleCost(content, style, alpha=-1)
     with pytest.raises(ValueError, match="Unknown VGG16 layer"):
-        transfer.StyleCost(content, style, content_layer="conv9")
+        objective.StyleCost(content, style, content_layer="conv9")
     with pytest.raises(ValueError, match="not a dict"):
-        transfer.StyleCost(content, style, style_layers={"block1_conv1": 1.0})
+        objective.StyleCost(content, style, style_layers={"block1_conv1": 1.0})
     with pytest.raises(ValueError, match="init must be"):
         transfer.adam_transfer(content, style, size=32, steps=1, init="zeros", progress=False)
     with pytest.raises(ValueError, match="size must be between"):
@@ -193,11 +200,11 @@ def test_quick_defaults_are_small():
     assert quick_mode()  # conftest sets FACES_STYLES_QUICK=1
     assert transfer.default_iterations(3) == (10, 10, 10)
     assert transfer.default_levels(256) == (64, 128, 256)
-    assert transfer.resolve_size(None) == transfer.QUICK_SIZE == 64
+    assert transfer.resolve_size(None) == defaults.QUICK_SIZE == 64
 
 
 def test_match_colours_moves_statistics(content, style):
-    matched = transfer.match_colours(content, style)
+    matched = start_images.match_colours(content, style)
     assert matched.shape == content.shape and matched.dtype == np.float32
     flat_m, flat_s = matched.reshape(-1, 3), style.reshape(-1, 3)
     np.testing.assert_allclose(flat_m.mean(0), flat_s.mean(0), atol=0.03)
@@ -217,18 +224,18 @@ def test_default_iterations_full_configuration(monkeypatch):
 
 def test_upsampling_adds_back_the_start_images_detail(content, style):
     small_shape = (content.shape[0] // 2, content.shape[1] // 2)
-    small = transfer.resize(content, small_shape)
+    small = images.resize(content, small_shape)
     # Upsampling the start image's own small copy gives the start image back.
-    restored = transfer.upsample_with_detail(small, content.shape[:2], content,
+    restored = start_images.upsample_with_detail(small, content.shape[:2], content,
                                              style, init="content")
     assert restored.shape == content.shape and restored.dtype == np.float32
     assert np.allclose(restored, content, atol=1e-5)
-    plain = transfer.resize(small, content.shape[:2])
+    plain = images.resize(small, content.shape[:2])
     assert np.abs(plain - content).mean() > 10 * np.abs(restored - content).mean()
     # No deterministic start image: a plain resize.
-    noisy = transfer.upsample_with_detail(small, content.shape[:2], content,
+    noisy = start_images.upsample_with_detail(small, content.shape[:2], content,
                                           style, init="noise")
     assert np.array_equal(noisy, plain)
-    matched = transfer.upsample_with_detail(small, content.shape[:2], content,
+    matched = start_images.upsample_with_detail(small, content.shape[:2], content,
                                             style, init="matched")
     assert matched.min() >= 0 and matched.max() <= 1

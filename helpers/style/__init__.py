@@ -27,6 +27,14 @@ from helpers.style.costs import (
     total_variation_loss,
     weighted_style_distance,
 )
+from helpers.style.defaults import (
+    DEFAULT_ALPHA,
+    DEFAULT_BETA,
+    DEFAULT_CONTENT_LAYER,
+    DEFAULT_SIZE,
+    DEFAULT_STYLE_LAYERS,
+    DEFAULT_TV_WEIGHT,
+)
 from helpers.style.images import (
     CONTENT_IMAGES,
     STYLE_IMAGES,
@@ -37,6 +45,12 @@ from helpers.style.images import (
     to_float_image,
 )
 from helpers.style.lbfgs import BoxLBFGS
+from helpers.style.learner_adapter import (
+    LearnerCosts,
+    MissingExercise,
+    learner_costs,
+)
+from helpers.style.objective import StyleCost
 from helpers.style.plotting import (
     plot_cost_terms,
     plot_losses,
@@ -45,23 +59,9 @@ from helpers.style.plotting import (
     show_transfer,
 )
 from helpers.style.precision import resolve_precision
-from helpers.style.transfer import (
-    DEFAULT_ALPHA,
-    DEFAULT_BETA,
-    DEFAULT_CONTENT_LAYER,
-    DEFAULT_SIZE,
-    DEFAULT_STYLE_LAYERS,
-    DEFAULT_TV_WEIGHT,
-    LearnerCosts,
-    MissingExercise,
-    StyleCost,
-    TransferResult,
-    adam_transfer,
-    fast_transfer,
-    learner_costs,
-    match_colours,
-    style_transfer,
-)
+from helpers.style.results import TransferResult
+from helpers.style.start_images import match_colours
+from helpers.style.transfer import adam_transfer, fast_transfer, style_transfer
 from helpers.style.vgg import (
     Bfloat16FeatureExtractor,
     FeatureExtractor,
