@@ -29,7 +29,8 @@ from helpers.faces.alignment import align_faces
 from helpers.faces.detection import choose_faces, detect_faces
 from helpers.faces.encoder import load_encoder
 from helpers.faces.images import load_image
-from helpers.faces.verification import best_threshold
+from helpers.faces.metrics import (best_threshold, pair_distances,
+                                   verification_accuracy)
 
 BATCH = 32
 # Detect on the full 250x250 images: keypoints found on a 160 px copy cost
@@ -148,15 +149,15 @@ def run(folds=10, fresh=False):
     lookup = dict(zip(paths, encoding_data["encodings"]))
     first = np.stack([lookup[str(p)] for p in pairs.paths_a])
     second = np.stack([lookup[str(p)] for p in pairs.paths_b])
-    distances = np.linalg.norm(first - second, axis=1)
+    distances = pair_distances(first, second)
 
     accuracies = []
     for fold in range(folds):
         held_out = pairs.folds == fold
         train = ~held_out if folds > 1 else held_out
         threshold = best_threshold(distances[train], pairs.labels[train])
-        accuracies.append(float(np.mean(
-            (distances[held_out] < threshold) == pairs.labels[held_out])))
+        accuracies.append(verification_accuracy(
+            distances[held_out], pairs.labels[held_out], threshold))
     # The pipeline encodes each chip and its mirror image (two passes).
     encoder_rate = float(encoding_data["rate"])
     align_rate = float(encoding_data["detect_align_rate"])
@@ -233,11 +234,11 @@ def database_threshold(fresh=False):
             ("unit", first / np.linalg.norm(first, axis=1, keepdims=True),
              second / np.linalg.norm(second, axis=1, keepdims=True)),
             ("raw", first, second)):
-        distances = np.linalg.norm(a - b, axis=1)[usable]
+        distances = pair_distances(a, b)[usable]
         threshold = best_threshold(distances, labels)
         figures[f"threshold_{name}"] = threshold
-        figures[f"train_accuracy_{name}"] = float(
-            np.mean((distances < threshold) == labels))
+        figures[f"train_accuracy_{name}"] = verification_accuracy(
+            distances, labels, threshold)
     return figures
 
 

@@ -1,16 +1,17 @@
-"""Tests of notebook 04's engine (helpers.faces.pair_classifier and
-helpers.faces.pair_training), its references (instructor.reference
-.pair_features) and its public checks; the mistake catalogue is in
+"""Tests of notebook 04's engine (helpers.faces.pair_classifier,
+helpers.faces.pair_training, the metrics of helpers.faces.metrics), its
+references (instructor.reference.pair_features) and its public checks; the mistake catalogue is in
 tests/catalogue/nb04_binary_verification.py."""
 
 import numpy as np
 import pytest
 
-from helpers.checks import pair_features as checks
+from helpers.checks import nb04_binary_verification as checks
 from helpers.faces import pair_classifier as pc
 from helpers.faces import pair_training as pt
-from helpers.faces.verification import best_threshold
-from instructor.reference import pair_features as ref
+from helpers.faces import metrics
+from helpers.faces.metrics import best_threshold
+from instructor.exercises import nb04_binary_verification as ref
 
 RNG = np.random.default_rng(0)
 A = RNG.normal(scale=0.1, size=(6, 128))
@@ -20,7 +21,7 @@ B = RNG.normal(scale=0.1, size=(6, 128))
 def test_engine_features_compare_per_dimension():
     assert np.allclose(pc.absolute_difference_features(A, B), np.abs(A - B))
     squared = pc.squared_difference_features(A, B)
-    assert np.allclose(squared.sum(axis=1), pc.pair_distances(A, B) ** 2,
+    assert np.allclose(squared.sum(axis=1), metrics.pair_distances(A, B) ** 2,
                        rtol=1e-5)
     joined = pc.concatenation_features(A, B)
     assert joined.shape == (6, 256)
@@ -61,7 +62,7 @@ def test_threshold_unit_decides_like_the_threshold():
     f2 = f1 + RNG.normal(scale=RNG.uniform(0.01, 0.07, size=(200, 1)),
                          size=f1.shape)
     f2 /= np.linalg.norm(f2, axis=1, keepdims=True)
-    distances = pc.pair_distances(f1, f2)
+    distances = metrics.pair_distances(f1, f2)
     assert 0.2 < np.mean(distances < tau) < 0.8
     probability = unit.predict(pc.squared_difference_features(f1, f2),
                                verbose=0).ravel()
@@ -79,7 +80,7 @@ def test_logistic_unit_learns_a_separable_problem():
     pc.train_pair_classifier(model, features, labels, epochs=60,
                              progress=False)
     predicted = model.predict(features, verbose=0).ravel() > 0.5
-    assert pc.accuracy(predicted, labels) > 0.95
+    assert metrics.accuracy(predicted, labels) > 0.95
     with pytest.raises(ValueError, match="feature_dim"):
         pc.build_pair_classifier(0)
     with pytest.raises(ValueError, match="labels"):
@@ -101,12 +102,12 @@ def test_distance_threshold_and_roc():
     best = max(np.mean((distances < t) == labels)
                for t in np.append(distances, [2.0]))
     assert np.mean((distances < tau) == labels) == pytest.approx(best)
-    false_positive, true_positive, area = pc.roc([0.1, 0.2, 0.8, 0.9],
+    false_positive, true_positive, area = metrics.roc([0.1, 0.2, 0.8, 0.9],
                                                  [0, 0, 1, 1])
     assert area == 1.0
     assert false_positive[0] == 0 and true_positive[-1] == 1
     with pytest.raises(ValueError, match="both"):
-        pc.roc([0.1, 0.2], [1, 1])
+        metrics.roc([0.1, 0.2], [1, 1])
     with pytest.raises(ValueError, match="labels"):
         best_threshold([0.1], [1, 0])
     with pytest.raises(ValueError, match="NaN"):
@@ -264,7 +265,7 @@ def test_encode_pairs_drops_pairs_without_a_face(encoder, tmp_path):
                                            data_home=tmp_path)
     assert f1.shape == f2.shape == (2, 128)
     assert list(labels) == [1, 0] and len(kept) == 2
-    distances = pc.pair_distances(f1, f2)
+    distances = metrics.pair_distances(f1, f2)
     assert distances[0] < 0.418 < distances[1]
     cached = list((tmp_path / "encodings").glob("unit_test_flip1_norm1_*"))
     assert len(cached) == 1

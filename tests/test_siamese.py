@@ -1,4 +1,5 @@
-"""Unit tests for helpers.faces.siamese, the references of notebook 03
+"""Unit tests for helpers.faces.siamese (and the distance and accuracy of
+helpers.faces.metrics it uses), the references of notebook 03
 (instructor.reference.triplet) and the public checks of notebook 03."""
 
 import keras
@@ -8,7 +9,8 @@ import tensorflow as tf
 
 from helpers.checks import triplet as checks
 from helpers.faces import siamese
-from helpers.faces.verification import best_threshold
+from helpers.faces import metrics
+from helpers.faces.metrics import best_threshold
 from instructor.reference import triplet as reference
 
 SHAPE = (9, 7, 1)
@@ -276,15 +278,16 @@ def test_verification_helpers():
     same = np.array([True, True, False, False])
     threshold = best_threshold(distances, same)
     assert 0.5 < threshold <= 0.9  # same person iff d < threshold
-    assert siamese.verification_accuracy(distances, same, threshold) == 1.0
-    assert siamese.verification_accuracy(distances, same, 10.0) == 0.5
+    assert metrics.verification_accuracy(distances, same, threshold) == 1.0
+    assert metrics.verification_accuracy(distances, same, 10.0) == 0.5
     with pytest.raises(ValueError, match="differ"):
-        siamese.verification_accuracy(distances, same[:2], 0.5)
+        metrics.verification_accuracy(distances, same[:2], 0.5)
 
 
 def test_pair_distances_are_plain_euclidean():
     embeddings = np.array([[0.0, 0.0], [3.0, 4.0]])
-    assert np.allclose(siamese.pair_distances(embeddings, [0], [1]), [5.0])
+    assert np.allclose(metrics.pair_distances(embeddings[[0]], embeddings[[1]]),
+                       [5.0])
 
 
 def test_verification_pairs_are_balanced(labels):

@@ -1,5 +1,5 @@
-"""Tests of the verification references, the engine's error figures in
-helpers.faces.verification and the public checks of notebooks 01 and 02."""
+"""Tests of the verification references, the error figures in
+helpers.faces.metrics and the public checks of notebooks 01 and 02."""
 
 import textwrap
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from helpers.checks import nb01_verification_recognition as checks
-from helpers.faces import verification as engine
+from helpers.faces import metrics
 from instructor.exercises import nb01_verification_recognition as nb01
 from instructor.exercises import nb02_one_shot as nb02
 
@@ -89,13 +89,21 @@ def test_choose_threshold_separable_is_midpoint():
         nb02.choose_threshold([0.1, 0.2], [1, 2])
 
 
+def roc_points(distances, labels):
+    """Return (false-accept rates, true-accept rates, thresholds), one point
+    per candidate threshold, from nothing accepted to everything."""
+    thresholds = metrics.candidate_thresholds(distances)
+    accepted = np.greater.outer(thresholds, distances)
+    return (accepted[:, labels == 0].mean(axis=1),
+            accepted[:, labels == 1].mean(axis=1), thresholds)
+
+
 def test_error_rates_and_roc():
     distances = np.array([0.1, 0.2, 0.5, 0.3, 0.6, 0.8])
     labels = np.array([1, 1, 1, 0, 0, 0])
     far, frr = nb02.error_rates(distances, labels, 0.4)
     assert far == pytest.approx(1 / 3) and frr == pytest.approx(1 / 3)
-    false_accept, true_accept, thresholds = engine.roc_points(distances,
-                                                              labels)
+    false_accept, true_accept, thresholds = roc_points(distances, labels)
     assert false_accept[0] == 0 and true_accept[0] == 0
     assert false_accept[-1] == 1 and true_accept[-1] == 1
     assert np.all(np.diff(thresholds) > 0)
@@ -103,34 +111,34 @@ def test_error_rates_and_roc():
     for threshold, x, y in zip(thresholds, false_accept, true_accept):
         assert nb02.error_rates(distances, labels, threshold) == (
             pytest.approx(x), pytest.approx(1 - y))
-    area = engine.area_under_curve(false_accept, true_accept)
+    area = metrics.area_under_curve(false_accept, true_accept)
     assert area == pytest.approx(8 / 9)
     with pytest.raises(ValueError, match="both"):
         nb02.error_rates([0.1, 0.2], [1, 1], 0.5)
 
 
 def test_error_compounding():
-    assert engine.impostor_acceptance(0.01, 1) == pytest.approx(0.01)
-    assert engine.impostor_acceptance(0.01, 100) == pytest.approx(
+    assert metrics.impostor_acceptance(0.01, 1) == pytest.approx(0.01)
+    assert metrics.impostor_acceptance(0.01, 100) == pytest.approx(
         1 - 0.99 ** 100)
-    rates = engine.impostor_acceptance(1e-3, np.array([1, 10, 1000]))
+    rates = metrics.impostor_acceptance(1e-3, np.array([1, 10, 1000]))
     assert np.all(np.diff(rates) > 0)
-    assert engine.identification_error(0.0, 0.05, 1000) == pytest.approx(
+    assert metrics.identification_error(0.0, 0.05, 1000) == pytest.approx(
         0.05)
-    assert engine.identification_error(0.01, 0.0, 1) == pytest.approx(0.0)
-    p = engine.largest_false_accept_rate(100, tolerated=0.01)
-    assert engine.impostor_acceptance(p, 100) == pytest.approx(0.01)
+    assert metrics.identification_error(0.01, 0.0, 1) == pytest.approx(0.0)
+    p = metrics.largest_false_accept_rate(100, tolerated=0.01)
+    assert metrics.impostor_acceptance(p, 100) == pytest.approx(0.01)
     with pytest.raises(ValueError, match="between 0 and 1"):
-        engine.impostor_acceptance(1.5, 10)
+        metrics.impostor_acceptance(1.5, 10)
     with pytest.raises(ValueError, match="whole number"):
-        engine.impostor_acceptance(0.1, 0)
+        metrics.impostor_acceptance(0.1, 0)
 
 
 def test_monte_carlo_agrees_with_impostor_formula():
     p, people, trials = 0.02, 30, 20000
     passes = RNG.random((trials, people)) < p
     assert passes.any(axis=1).mean() == pytest.approx(
-        engine.impostor_acceptance(p, people), abs=0.01)
+        metrics.impostor_acceptance(p, people), abs=0.01)
 
 
 # --- public checks of notebook 01 --------------------------------------------
@@ -191,7 +199,7 @@ def test_check_verify_rejects_the_reference_and_helpers():
     with pytest.raises(AssertionError, match="course module"):
         checks.check_verify(nb01.verify)
     wrapper = learner_function("""
-        from helpers.faces.verification import area_under_curve as v
+        from helpers.faces.metrics import area_under_curve as v
         def verify(encoding, database, name, threshold):
             return v(encoding, database[name]), True
     """, "verify")
@@ -213,6 +221,18 @@ def test_check_verify_on_real_style_data():
 def test_check_identify_accepts_a_correct_solution(capsys):
     checks.check_identify(learner_function(IDENTIFY, "identify"))
     assert "identify: all public tests passed." in capsys.readouterr().out
+
+
+def test_check_identify_on_real_style_data(capsys):
+    database = {name: RNG.normal(size=(2, 128)) for name in "abc"}
+    probes = {"a": database["a"][0] + 0.01, "z": RNG.normal(size=128) + 9}
+    identify = learner_function(IDENTIFY, "identify")
+    checks.check_identify(identify, database, probes, 1.0, expected=[
+        ("a", "a"), ("z", "not recognized")])
+    assert "identify: all public tests passed." in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="should be identified as 'a'"):
+        checks.check_identify(identify, database, probes, 1.0,
+                              expected=[("z", "a")])
 
 
 @pytest.mark.parametrize("old, new, message", [

@@ -1,10 +1,11 @@
 """Face verification as binary classification of a pair of encodings.
 
 The engine of notebook 04: encoding LFW pairs (cached on disk), the pair
-features other than chi-square, the logistic unit and its training, pair
-distances, ROC/accuracy figures and a query timer.  The chi-square feature,
-the weights that turn the unit into a threshold and the end-to-end training
-step are the notebook's exercises (references in ``instructor.reference``).
+features other than chi-square, the logistic unit and its training and a
+query timer; the pair distances, accuracy and ROC are in
+:mod:`helpers.faces.metrics`.  The chi-square feature, the weights that turn
+the unit into a threshold and the end-to-end training step are the
+notebook's exercises (references in ``instructor.reference``).
 """
 
 import hashlib
@@ -14,40 +15,26 @@ from pathlib import Path
 import numpy as np
 
 from helpers.assets import replaced_atomically
-
-
-def _encoding_pair(f1, f2):
-    """Return two float arrays of encodings after checking their shapes."""
-    f1 = np.asarray(f1, dtype=np.float64)
-    f2 = np.asarray(f2, dtype=np.float64)
-    if f1.shape != f2.shape:
-        raise ValueError(
-            f"the two encodings must have the same shape, got {f1.shape} "
-            f"and {f2.shape}"
-        )
-    if f1.ndim not in (1, 2):
-        raise ValueError(
-            "expected one encoding (n,) or a batch (pairs, n), got shape "
-            f"{f1.shape}"
-        )
-    return f1, f2
+from helpers.faces.metrics import as_encoding_pair
+# Notebook 04 imports these from here until it imports helpers.faces.metrics.
+from helpers.faces.metrics import accuracy, pair_distances, roc  # noqa: F401
 
 
 def absolute_difference_features(f1, f2):
     """Return |f1 - f2| per dimension (one pair or a batch)."""
-    f1, f2 = _encoding_pair(f1, f2)
+    f1, f2 = as_encoding_pair(f1, f2)
     return np.abs(f1 - f2).astype(np.float32)
 
 
 def squared_difference_features(f1, f2):
     """Return (f1 - f2)² per dimension; they sum to the squared distance."""
-    f1, f2 = _encoding_pair(f1, f2)
+    f1, f2 = as_encoding_pair(f1, f2)
     return np.square(f1 - f2).astype(np.float32)
 
 
 def concatenation_features(f1, f2):
     """Return [f1, f2] joined along the last axis, shape (..., 2n)."""
-    f1, f2 = _encoding_pair(f1, f2)
+    f1, f2 = as_encoding_pair(f1, f2)
     return np.concatenate([f1, f2], axis=-1).astype(np.float32)
 
 
@@ -86,42 +73,6 @@ def train_pair_classifier(model, features, labels, epochs=200,
         features, labels, epochs=epochs, batch_size=batch_size,
         verbose=0, callbacks=callbacks, shuffle=True,
     )
-
-
-def pair_distances(f1, f2):
-    """Return the Euclidean distance of each pair of encodings."""
-    f1, f2 = _encoding_pair(f1, f2)
-    return np.linalg.norm(f1 - f2, axis=-1)
-
-
-def accuracy(predicted_same, labels):
-    """Return the fraction of pairs whose same/different call is right."""
-    predicted_same = np.asarray(predicted_same).ravel().astype(bool)
-    labels = np.asarray(labels).ravel().astype(bool)
-    if len(predicted_same) != len(labels):
-        raise ValueError(
-            f"{len(predicted_same)} predictions but {len(labels)} labels"
-        )
-    return float(np.mean(predicted_same == labels))
-
-
-def roc(scores, labels):
-    """Return (false positive rates, true positive rates, area under curve).
-
-    ``scores`` must grow with the belief "same person" (use minus the
-    distance for a distance).
-    """
-    from sklearn.metrics import auc, roc_curve
-
-    scores = np.asarray(scores, dtype=np.float64).ravel()
-    labels = np.asarray(labels).ravel().astype(int)
-    if len(scores) != len(labels):
-        raise ValueError(f"{len(scores)} scores but {len(labels)} labels")
-    if len(np.unique(labels)) != 2:
-        raise ValueError("a ROC curve needs both same and different pairs")
-    false_positive, true_positive, _ = roc_curve(labels, scores)
-    return false_positive, true_positive, float(auc(false_positive,
-                                                    true_positive))
 
 
 def time_per_query(answer_query, queries, repeats=3):

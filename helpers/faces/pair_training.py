@@ -14,7 +14,8 @@ every valid triplet (for the triplet model), so both see the same images.
 import numpy as np
 
 from helpers.faces import siamese
-from helpers.faces.verification import best_threshold
+from helpers.faces.metrics import (best_threshold, pair_distances,
+                                   verification_accuracy)
 
 
 def batch_pairs(labels, rng=None):
@@ -177,13 +178,13 @@ def held_out_verification(encoder, split, head=None, pair_count=1000,
             labels, pair_count, rng)
         encodings = siamese.embed(encoder, getattr(split, f"{part}_images"))
         parts[part] = (encodings[first], encodings[second], same)
-    distance = {part: np.linalg.norm(a - b, axis=1)
+    distance = {part: pair_distances(a, b)
                 for part, (a, b, _) in parts.items()}
     tau = best_threshold(distance["train"], parts["train"][2])
     result = {"threshold": tau}
     for part in ("train", "test"):
-        result[f"{part}_accuracy"] = float(
-            np.mean((distance[part] < tau) == parts[part][2]))
+        result[f"{part}_accuracy"] = verification_accuracy(
+            distance[part], parts[part][2], tau)
     if head is not None:
         a, b, same = parts["test"]
         logits = np.asarray(head([a, b], training=False)).ravel()

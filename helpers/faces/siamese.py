@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers.faces.verification import best_threshold
+from helpers.faces.metrics import (best_threshold, pair_distances,
+                                   verification_accuracy)
 
 SPLIT_SEED = 0
 
@@ -370,23 +371,6 @@ def verification_pairs(labels, count=1000, rng=None):
     return first, second, same
 
 
-def pair_distances(embeddings, first, second):
-    """Return the distance d = ||f(x1) - f(x2)||_2 of each pair."""
-    embeddings = np.asarray(embeddings)
-    return np.linalg.norm(embeddings[first] - embeddings[second], axis=-1)
-
-
-def verification_accuracy(distances, same, threshold):
-    """Return the fraction of pairs classified right by d < threshold."""
-    distances = np.asarray(distances)
-    same = np.asarray(same, dtype=bool)
-    if distances.shape != same.shape:
-        raise ValueError(
-            f"distances {distances.shape} and same {same.shape} differ."
-        )
-    return float(np.mean((distances < threshold) == same))
-
-
 def evaluate_verification(encoder, split, pair_count=1000, seed=1):
     """Pick the threshold on training people, report accuracy on new ones."""
     rng = np.random.default_rng(seed)
@@ -395,7 +379,8 @@ def evaluate_verification(encoder, split, pair_count=1000, seed=1):
         images = getattr(split, f"{part}_images")
         labels = getattr(split, f"{part}_labels")
         first, second, same = verification_pairs(labels, pair_count, rng)
-        distances = pair_distances(embed(encoder, images), first, second)
+        embeddings = embed(encoder, images)
+        distances = pair_distances(embeddings[first], embeddings[second])
         results[part] = (distances, same)
     threshold = best_threshold(*results["train"])
     return {

@@ -1,0 +1,201 @@
+"""Face metrics: pair distances, accuracy, thresholds, ROC and error rates.
+
+Everything the course measures a face verifier with (notebooks 01 to 04,
+the LFW benchmark): the distance of each pair of encodings, the accuracy of
+same/different calls, the threshold with the best accuracy, the ROC curve
+and its area, and how errors compound when one verifier is used for
+recognition.  A pair "matches" when its distance is strictly below the
+threshold, as everywhere in the course.
+
+The exercises (distance, verify, identify, choosing a threshold, error
+rates) are the notebooks'; their references are in ``instructor.exercises``
+(nb01_verification_recognition, nb02_one_shot).
+
+The error-compounding functions give, for a verifier with per-comparison
+false-accept rate ``p`` and false-reject rate ``q``, the chance of an error
+when the same verifier is used for recognition against ``K`` people,
+assuming the comparisons fail independently.
+"""
+
+import numpy as np
+
+
+def _as_float_array(values, what):
+    """Return ``values`` as a float64 array; ValueError if not numeric."""
+    if hasattr(values, "numpy"):
+        values = values.numpy()
+    array = np.asarray(values)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f"{what} must be numbers, got dtype {array.dtype}.")
+    return array.astype(np.float64)
+
+
+def _check_pairs(distances, labels):
+    """Return distances and 0/1 labels as arrays after checking them."""
+    distances = _as_float_array(distances, "distances").ravel()
+    labels = np.asarray(labels).ravel()
+    if len(distances) != len(labels) or not len(labels):
+        raise ValueError(
+            f"Give one label per distance (got {len(distances)} distances "
+            f"and {len(labels)} labels, at least one of each).")
+    if not np.all(np.isin(labels, (0, 1))):
+        raise ValueError("labels must be 1 (same person) or 0 (different).")
+    if not np.all(np.isfinite(distances)):
+        raise ValueError(
+            f"{int(np.sum(~np.isfinite(distances)))} distances are NaN or "
+            "infinite: check the embeddings they come from.")
+    return distances, labels.astype(np.int64)
+
+
+def as_encoding_pair(f1, f2):
+    """Return two float64 arrays of encodings after checking their shapes.
+
+    One encoding each, shape ``(n,)``, or a batch, ``(pairs, n)``.
+    """
+    f1 = np.asarray(f1, dtype=np.float64)
+    f2 = np.asarray(f2, dtype=np.float64)
+    if f1.shape != f2.shape:
+        raise ValueError(
+            f"the two encodings must have the same shape, got {f1.shape} "
+            f"and {f2.shape}"
+        )
+    if f1.ndim not in (1, 2):
+        raise ValueError(
+            "expected one encoding (n,) or a batch (pairs, n), got shape "
+            f"{f1.shape}"
+        )
+    return f1, f2
+
+
+def pair_distances(f1, f2):
+    """Return the Euclidean distance of each pair of encodings."""
+    f1, f2 = as_encoding_pair(f1, f2)
+    return np.linalg.norm(f1 - f2, axis=-1)
+
+
+def accuracy(predicted_same, labels):
+    """Return the fraction of pairs whose same/different call is right."""
+    predicted_same = np.asarray(predicted_same).ravel().astype(bool)
+    labels = np.asarray(labels).ravel().astype(bool)
+    if len(predicted_same) != len(labels):
+        raise ValueError(
+            f"{len(predicted_same)} predictions but {len(labels)} labels"
+        )
+    return float(np.mean(predicted_same == labels))
+
+
+def verification_accuracy(distances, same, threshold):
+    """Return the fraction of pairs classified right by d < threshold."""
+    distances = np.asarray(distances)
+    same = np.asarray(same, dtype=bool)
+    if distances.shape != same.shape:
+        raise ValueError(
+            f"distances {distances.shape} and same {same.shape} differ."
+        )
+    return float(np.mean((distances < threshold) == same))
+
+
+def candidate_thresholds(distances):
+    """Return every threshold that splits the sorted distances differently.
+
+    One below the smallest distance, the midpoints between consecutive
+    distinct distances, one above the largest: increasing.
+    """
+    values = np.unique(distances)
+    middle = np.convolve(values, [0.5, 0.5], mode="valid")
+    return np.hstack([values[:1] - 1.0, middle, values[-1:] + 1.0])
+
+
+def best_threshold(distances, labels):
+    """Return the threshold tau of "same iff d < tau" with the best accuracy.
+
+    The candidates are :func:`candidate_thresholds`; of equally good ones
+    the smallest is returned.  ``labels`` are 1/True for the same person.
+    """
+    distances, labels = _check_pairs(distances, labels)
+    thresholds = candidate_thresholds(distances)
+    same = np.sort(distances[labels == 1])
+    different = np.sort(distances[labels == 0])
+    # Right: same-person pairs below tau, other pairs at or above it.
+    right = (np.searchsorted(same, thresholds, side="left")
+             + len(different)
+             - np.searchsorted(different, thresholds, side="left"))
+    return float(thresholds[int(np.argmax(right))])
+
+
+def area_under_curve(false_accept_rates, true_accept_rates):
+    """Return the area under a ROC curve by the trapezoidal rule."""
+    x = _as_float_array(false_accept_rates, "false_accept_rates")
+    y = _as_float_array(true_accept_rates, "true_accept_rates")
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    return float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2))
+
+
+def roc(scores, labels):
+    """Return (false positive rates, true positive rates, area under curve).
+
+    ``scores`` must grow with the belief "same person" (use minus the
+    distance for a distance).
+    """
+    from sklearn.metrics import auc, roc_curve
+
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    labels = np.asarray(labels).ravel().astype(int)
+    if len(scores) != len(labels):
+        raise ValueError(f"{len(scores)} scores but {len(labels)} labels")
+    if len(np.unique(labels)) != 2:
+        raise ValueError("a ROC curve needs both same and different pairs")
+    false_positive, true_positive, _ = roc_curve(labels, scores)
+    return false_positive, true_positive, float(auc(false_positive,
+                                                    true_positive))
+
+
+def _check_rate(rate, what):
+    """Return ``rate`` as a float array after checking it is in [0, 1]."""
+    rate = _as_float_array(rate, what)
+    if np.any((rate < 0) | (rate > 1)):
+        raise ValueError(f"{what} must lie between 0 and 1, got {rate}.")
+    return rate
+
+
+def _check_people(people):
+    """Return the database size(s) as an array after checking them."""
+    people = np.asarray(people)
+    if not np.issubdtype(people.dtype, np.integer) or np.any(people < 1):
+        raise ValueError(
+            f"The number of people must be a whole number >= 1, got {people}.")
+    return people
+
+
+def impostor_acceptance(false_accept_rate, people):
+    """Return P(an outsider is accepted as someone) among ``people`` people.
+
+    The outsider is compared with every person and accepted if any
+    comparison passes: ``1 - (1 - p) ** K``.
+    """
+    p = _check_rate(false_accept_rate, "false_accept_rate")
+    people = _check_people(people)
+    return 1.0 - (1.0 - p) ** people
+
+
+def identification_error(false_accept_rate, false_reject_rate, people):
+    """Return P(an enrolled person is not given exactly their own name).
+
+    A threshold rule names a person correctly for sure when their own
+    comparison passes and the ``K - 1`` others fail:
+    ``1 - (1 - q) * (1 - p) ** (K - 1)``.  (Nearest-neighbour search can
+    still rescue some cases where another person also passes, so this is
+    an upper bound on the error of ``identify``.)
+    """
+    p = _check_rate(false_accept_rate, "false_accept_rate")
+    q = _check_rate(false_reject_rate, "false_reject_rate")
+    people = _check_people(people)
+    return 1.0 - (1.0 - q) * (1.0 - p) ** (people - 1)
+
+
+def largest_false_accept_rate(people, tolerated=0.01):
+    """Return the largest FAR that keeps impostor acceptance <= tolerated."""
+    tolerated = float(_check_rate(tolerated, "tolerated"))
+    people = _check_people(people)
+    return 1.0 - (1.0 - tolerated) ** (1.0 / people)
