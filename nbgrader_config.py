@@ -1,9 +1,17 @@
 """nbgrader configuration for the Faces and Styles course.
 
-The course root is this repository: instructors edit ``solutions/`` (the
-nbgrader source, with solutions and hidden tests) and release into
-``notebooks/``.  One folder per assignment, e.g.
-``solutions/01_verification/01_verification.ipynb``.
+The course root is this repository.  Instructors edit ``solutions/`` (the
+nbgrader source: one folder per assignment, e.g.
+``solutions/01_verification_recognition/``, holding its single notebook of
+the same name, with the solutions and the public checks) and release into
+``notebooks/``.  The hidden tests are not in the notebooks: they are in
+``instructor/exercises/nbNN_<notebook>.py``, one module named after each
+notebook that also holds its exercises' references, public and hidden
+cases and catalogue of mistakes.  ``python -m instructor.exercises`` writes
+the data the public checks read (``helpers/checks/expected/``).  Grading
+runs each submission's kernel in a sandbox and the hidden tests in a
+separate clean room (``instructor/grading/``); ``docs/instructors.md``
+explains the threat model and ``docs/authoring.md`` how to add an exercise.
 """
 
 import os
