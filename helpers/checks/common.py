@@ -12,6 +12,7 @@ from helpers.checks.own_work import OwnFunction, assert_own_function
 
 __all__ = [
     "OwnFunction", "ShippedCases", "assert_close", "assert_own_function",
+    "cases_check",
     "assert_returned", "assert_shape", "expected_values", "find_mistake",
     "learner_check", "passed", "same_values", "shipped_cases", "to_numpy",
 ]
@@ -248,3 +249,31 @@ def shipped_cases(module, exercise):
             f"{module}'s data has no exercise {exercise!r}: run "
             "'python -m instructor.exercises' to write it again.")
     return ShippedCases(exercise, data[exercise])
+
+
+def cases_check(module, exercise, hint="{exercise} gives a wrong value on "
+                "the case '{case}'."):
+    """Return a check that needs no code of its own.
+
+    It runs the learner's ``exercise`` on every shipped case of
+    ``module``'s data, names a recognised mistake when the result has its
+    signature and otherwise fails with ``hint`` unless the result is the
+    expected one.  ``module`` is the check module's ``__name__``.
+    """
+    @learner_check(exercise)
+    def check(function):
+        function = assert_own_function(function)
+        cases = shipped_cases(module, exercise)
+        for case in cases.cases:
+            result = cases.call(function, case)
+            expected = np.asarray(cases.expected(case))
+            if to_numpy(result).shape != expected.shape:
+                raise AssertionError(
+                    f"On the case '{case}' {exercise} returned shape "
+                    f"{to_numpy(result).shape}, expected {expected.shape}.")
+            cases.check(result, case, hint.format(exercise=exercise,
+                                                  case=case))
+        passed(exercise)
+    check.__name__ = check.__qualname__ = f"check_{exercise}"
+    check.__doc__ = f"Check the learner's ``{exercise}`` on the shipped cases."
+    return check
