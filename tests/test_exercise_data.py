@@ -32,7 +32,9 @@ def test_the_file_is_the_generators_layout(notebook):
     assert path.read_text() == generate.render(data)
     assert data["about"] == generate.ABOUT.format(
         module=exercises.module_name(notebook))
-    declared = [item.name for item in exercises.load(notebook).EXERCISES]
+    module = exercises.load(notebook)
+    declared = [item.name for item in module.EXERCISES]
+    declared += list(getattr(module, "SHIPPED_DATA", {}))
     assert [key for key in data if key != "about"] == declared
 
 
@@ -65,9 +67,9 @@ def test_every_recognised_mistake_has_a_signature(notebook):
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_the_mistakes_of_a_case_can_be_told_apart(notebook):
-    for name, entry in _data(notebook).items():
-        if name == "about":
-            continue
+    data = _data(notebook)
+    for item in exercises.load(notebook).EXERCISES:
+        name, entry = item.name, data[item.name]
         for case_name, case in entry["cases"].items():
             values = list(case.get("mistakes", {}).items())
             for index, (first, value) in enumerate(values):

@@ -117,11 +117,22 @@ def exercise_data(module, item):
 
 
 def generate(notebook):
-    """Return the data file's content for ``notebook``."""
+    """Return the data file's content for ``notebook``.
+
+    After the exercises come a module's ``SHIPPED_DATA`` ({key: function
+    returning JSON data}): data of no exercise, such as notebook 06's quiz
+    feedback.
+    """
     module = exercises.load(notebook)
     data = {"about": ABOUT.format(module=exercises.module_name(notebook))}
     for item in module.EXERCISES:
         data[item.name] = exercise_data(module, item)
+    for key, build in getattr(module, "SHIPPED_DATA", {}).items():
+        if key in data:
+            raise ValueError(
+                f"{module.__name__}: SHIPPED_DATA key {key!r} is taken by "
+                "an exercise or 'about'; give it another name")
+        data[key] = build()
     return data
 
 
