@@ -2,9 +2,9 @@
 
 ``normalise_answer`` turns what a learner wrote into a canonical form, or
 raises ValueError with a message that shows the expected format.  The
-correct answers are not here: the hidden tests hold the key, and the
-learner's package only salted hashes of the answers and explanations
-encrypted under keys derived from them (``seal``, ``unseal``).
+correct answers are not here: the instructor's exercise module holds the
+key, and the learner's package only salted hashes of the answers and
+explanations encrypted under keys derived from them (``seal``, ``unseal``).
 """
 
 import base64
@@ -100,8 +100,9 @@ def describe_answer(answer):
 #
 # For each question the learner's package stores a salt, a salted hash of the
 # canonical correct answer and the explanation encrypted under a key derived
-# from that answer (helpers/checks/expected/quiz.json, written by
-# ``python -m instructor.quizdata``).  Only the right answer recreates the
+# from that answer (the quiz part of
+# helpers/checks/expected/nb06_quiz_and_convolutions.json, written by
+# ``python -m instructor.exercises``).  Only the right answer recreates the
 # hash and the key, so the explanation is readable once it is answered.
 
 ITERATIONS = 100_000

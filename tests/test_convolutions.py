@@ -5,14 +5,18 @@ import math
 import numpy as np
 import pytest
 
-from helpers.checks.convolutions import check_conv_output_shape
+from helpers.checks.common import shipped_cases
+from helpers.checks.nb06_quiz_and_convolutions import check_conv_output_shape
 from helpers.convolutions import (
     VOLUME_CLASSES,
     keras_conv_output_shape,
     synthetic_ekg,
     synthetic_volumes,
 )
-from instructor.reference.convolutions import conv_output_shape
+from instructor.exercises.nb06_quiz_and_convolutions import (
+    CASES,
+    conv_output_shape,
+)
 
 CONFIGURATIONS = [
     ((100, 1), 7, 8, 1, "valid"),
@@ -29,6 +33,15 @@ CONFIGURATIONS = [
 @pytest.mark.parametrize("args", CONFIGURATIONS)
 def test_reference_matches_keras(args):
     assert conv_output_shape(*args) == keras_conv_output_shape(*args)
+
+
+@pytest.mark.parametrize("args", CASES, ids=repr)
+def test_shipped_shapes_are_what_keras_gives(args):
+    # The public check compares with these shapes (and the generator
+    # writes them with the reference): each must be Keras' own.
+    cases = shipped_cases("helpers.checks.nb06_quiz_and_convolutions",
+                          "conv_output_shape")
+    assert tuple(cases.expected(repr(args))) == keras_conv_output_shape(*args)
 
 
 def test_formula_on_an_example():

@@ -6,10 +6,15 @@ import json
 import numpy as np
 import pytest
 
-from helpers.checks.quiz import HINTS, QUESTIONS, check_quiz_answer
+from helpers.checks.nb06_quiz_and_convolutions import check_quiz_answer
 from helpers.quiz import describe_answer, normalise_answer, unseal
-from instructor import quizdata
-from instructor.hidden_tests.quiz_and_convolutions import KEY
+from instructor.exercises import generate
+from instructor.exercises.nb06_quiz_and_convolutions import (
+    HINTS,
+    KEY,
+    QUESTIONS,
+    quiz_feedback,
+)
 
 
 def test_true_false():
@@ -89,15 +94,16 @@ def test_hints_do_not_quote_the_explanations():
 
 
 def test_feedback_file_is_fresh_and_holds_no_readable_key():
-    text = quizdata.PATH.read_text()
-    assert text == quizdata.render(quizdata.generate()), (
-        "helpers/checks/expected/quiz.json is stale: run "
-        "'python -m instructor.quizdata'")
+    path = generate.path_of("06_quiz_and_convolutions")
+    text = path.read_text()
+    assert json.loads(text)["quiz"] == quiz_feedback(), (
+        f"the quiz feedback in {path.name} is stale: run "
+        "'python -m instructor.exercises 06_quiz_and_convolutions'")
     for question, (answer, explanation) in KEY.items():
         for line in explanation.splitlines():
             if len(line.strip()) >= 20:
                 assert line.strip() not in text
-        entry = json.loads(text)[question]
+        entry = json.loads(text)["quiz"]["questions"][question]
         assert "answer" not in entry
         wrong = normalise_answer(question, _wrong(question, answer),
                                  *QUESTIONS[question])

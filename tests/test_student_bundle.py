@@ -97,7 +97,7 @@ def test_no_solution_or_hidden_test_line_is_in_the_bundle(bundle):
 
 
 def test_no_quiz_answer_or_explanation_is_in_the_bundle(bundle):
-    from instructor.hidden_tests.quiz_and_convolutions import KEY
+    from instructor.exercises.nb06_quiz_and_convolutions import KEY
 
     folder, _ = bundle
     blob = "\n".join(_bundle_lines(folder))

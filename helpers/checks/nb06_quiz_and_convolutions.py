@@ -1,35 +1,30 @@
-"""Public tests for notebook 06: output shapes of 1D, 2D and 3D convolutions.
+"""Public checks of notebook 06: convolution output shapes and the quiz.
 
-The expected shapes come from helpers/checks/expected/convolutions.json:
-each was computed by the reference and measured with Keras' Conv1D, Conv2D
-or Conv3D on a real tensor (ZeroPadding layers standing in for integer
-padding) when the file was generated.
+Both read ``expected/nb06_quiz_and_convolutions.json``
+(``python -m instructor.exercises``).  For ``conv_output_shape``: the
+public cases, the shapes the reference gives (tests/test_convolutions.py
+checks them against Keras' Conv1D, Conv2D and Conv3D) and the signatures
+and messages of recognised mistakes.  For the quiz, which a self-learner
+should get feedback on at once without a readable answer key: per question
+its kind, options and hint, a salt, the salted hash of the right answer and
+the explanation sealed under a key derived from that answer.  A right
+answer recreates the hash and unlocks its explanation; a wrong one gets
+the hint toward the concept.  The hidden tests grade both on submission.
 """
+
+import textwrap
 
 from helpers.checks.common import (
     assert_own_function,
     expected_values,
     learner_check,
     passed,
+    shipped_cases,
 )
+from helpers.quiz import answer_digest, describe_answer, normalise_answer
+from helpers.quiz import unseal
 
-#: Messages for the known wrong versions (instructor/mistakes/convolutions).
-MESSAGES = {
-    "conv_output_shape": {
-        "padded at one end": ("The p zeros are added at BOTH ends of an "
-                              "axis: the padded size is n + 2p."),
-        "first kernel size on every axis": (
-            "A tuple kernel_size holds one size PER spatial axis, but you "
-            "used its first size on every axis: pair each axis with its "
-            "own kernel size (e.g. zip the sizes, kernel sizes, strides "
-            "and paddings)."),
-        "first stride on every axis": (
-            "A tuple of strides holds one stride PER spatial axis, but you "
-            "used its first stride on every axis: pair each axis with its "
-            "own stride (e.g. zip the sizes, kernel sizes, strides and "
-            "paddings)."),
-    },
-}
+# --- conv_output_shape -------------------------------------------------------
 
 
 def _as_shape(result, call):
@@ -66,7 +61,14 @@ def _call(function, args):
     return f"{function.__name__}({', '.join(parts)})"
 
 
-def _mistake_hint(args, got, expected, mistakes):
+def _tuples(value):
+    """Return shipped data with its lists back as tuples, as Keras has them."""
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    return value
+
+
+def _mistake_hint(args, got, expected, mistake):
     """Name the classic mistake that turns ``expected`` into ``got``."""
     input_shape = args[0]
     strides = args[3] if len(args) > 3 else 1
@@ -74,9 +76,8 @@ def _mistake_hint(args, got, expected, mistakes):
     if len(got) != len(expected):
         return ("The output keeps one size per spatial axis plus one "
                 "channel axis; no batch axis.")
-    for name, wrong in mistakes.items():
-        if list(got) == list(wrong):
-            return MESSAGES["conv_output_shape"][name]
+    if mistake:
+        return mistake
     if got[:-1] == expected[:-1] and got[-1] == input_shape[-1]:
         return ("The last axis counts the filters: each filter spans all "
                 f"{input_shape[-1]} input channels and makes one output "
@@ -100,33 +101,14 @@ def _mistake_hint(args, got, expected, mistakes):
     return "Use n + 2p - f, divided by s (rounded down), plus 1, per axis."
 
 
-# (input_shape, kernel_size, filters, strides, padding), simplest first.
-CASES = [
-    ((100, 1), 7, 8),
-    ((100, 1), 7, 8, 1, 0),
-    ((32, 32, 32, 16), 3, 32),
-    ((28, 28, 3), 5, 6, 2),
-    ((28, 28, 3), 5, 6, 1, 2),
-    ((20, 12, 3), (5, 3), 4),
-    ((21, 13, 2), 3, 5, (2, 1)),
-    ((100, 1), 7, 8, 2, "same"),
-    ((15, 17, 4), 4, 5, 1, "same"),
-    ((27, 27, 3), 3, 4, 2, "same"),
-    ((5, 6, 2), 7, 3, 1, "same"),
-    ((4, 1), 9, 2, 2, "same"),
-    ((9, 10, 11, 2), (3, 2, 1), 4, (2, 1, 3), (1, 0, 2)),
-    ((20, 24, 1), (5, 3), 2, (3, 2), 1),
-]
-
-
 @learner_check("conv_output_shape")
 def check_conv_output_shape(conv_output_shape):
     """Check the learner's ``conv_output_shape`` against Keras' shapes."""
     conv_output_shape = assert_own_function(conv_output_shape)
-    cases = expected_values("convolutions")["conv_output_shape"]
-    for args in CASES:
-        case = cases[repr(args)]
-        expected = tuple(case["expected"])
+    cases = shipped_cases(__name__, "conv_output_shape")
+    for case in cases.cases:
+        args = _tuples(cases.inputs(case))
+        expected = tuple(cases.expected(case))
         call = _call(conv_output_shape, args)
         try:
             result = conv_output_shape(*args)
@@ -141,10 +123,11 @@ def check_conv_output_shape(conv_output_shape):
             raise
         got = _as_shape(result, call)
         if got != expected:
+            name = cases.mistake(got, case)
             raise AssertionError(
                 f"{call} returned {got}; Keras gives {expected}. "
                 + _mistake_hint(args, got, expected,
-                                case.get("mistakes", {}))
+                                cases.messages[name] if name else None)
             )
     for args in [((4, 1), 7, 8), ((6, 6, 3), 9, 2, 1, 1)]:
         call = _call(conv_output_shape, args)
@@ -157,3 +140,46 @@ def check_conv_output_shape(conv_output_shape):
             "padded input: raise a ValueError."
         )
     passed("conv_output_shape")
+
+
+# --- the quiz ----------------------------------------------------------------
+
+
+def _questions():
+    """Return {question: kind, options, hint, salt, digest, explanation}."""
+    return expected_values(__name__.rsplit(".", 1)[-1])["quiz"]["questions"]
+
+
+def feedback(question, answer):
+    """Return (right, text): the explanation if right, else a hint."""
+    entry = _questions()[question]
+    if answer_digest(question, answer, entry["salt"]) != entry["digest"]:
+        return False, entry["hint"]
+    return True, unseal(entry["explanation"], question, answer,
+                        entry["salt"])
+
+
+def check_quiz_answer(question, answer):
+    """Check the format of one answer, print feedback, return the answer."""
+    questions = _questions()
+    if question not in questions:
+        raise ValueError(
+            f"unknown question {question!r}; the quiz has "
+            f"{', '.join(questions)}"
+        )
+    entry = questions[question]
+    try:
+        value = normalise_answer(question, answer, entry["kind"],
+                                 entry["options"])
+    except ValueError as error:
+        raise AssertionError(str(error)) from None
+    right, text = feedback(question, value)
+    recorded = f"{question}: answer recorded as {describe_answer(value)}."
+    if right:
+        print(f"{recorded} Right. Why:\n{text}")
+    else:
+        hint = textwrap.fill(f"Hint: {text}", width=79)
+        print(f"{recorded} Not the expected answer yet.\n{hint}\n"
+              "Change your answer and run both cells again; the grader "
+              "scores the answer you submit.")
+    return value
