@@ -190,12 +190,12 @@ def check_identify(identify, database=None, probes=None, threshold=None,
     name, distance = _unpack_pair(identify(near_bob, toy, 3.0), "identify",
                                   "name", "distance")
     distance = _number(distance, "identify(near_bob, database, 3.0)")
-    expected = cases.expected(case)
-    if name != "bob" or not np.isclose(distance, expected):
+    nearest = cases.expected(case)
+    if name != "bob" or not np.isclose(distance, nearest):
         raise AssertionError(
             f"A query at distance sqrt(5) from bob (and farther from the "
             f"others) gave ({name!r}, {distance:.4g}); expected "
-            f"('bob', {expected:.4g}).")
+            f"('bob', {nearest:.4g}).")
     # ada (listed first) is at sqrt(20) < 5 too, but bob is nearer.
     name, distance = _unpack_pair(identify(near_bob, toy, 5.0), "identify",
                                   "name", "distance")
