@@ -74,12 +74,14 @@ def test_assert_shape():
 
 
 def test_expected_values_are_copies_and_mistakes_are_found():
-    first = expected_values("triplet")
-    first["triplet_loss"]["alpha=0.3"]["expected"] = "changed"
-    case = expected_values("triplet")["triplet_loss"]["alpha=0.3"]
+    first = expected_values("nb03_siamese_triplet")
+    first["triplet_loss"]["cases"]["alpha=0.3"]["expected"] = "changed"
+    case = expected_values(
+        "nb03_siamese_triplet")["triplet_loss"]["cases"]["alpha=0.3"]
     assert isinstance(case["expected"], float)
-    swapped = case["mistakes"]["swapped"]
-    assert find_mistake(swapped * (1 + 1e-6), case["mistakes"]) == "swapped"
+    name = "positive and negative swapped"
+    swapped = case["mistakes"][name]
+    assert find_mistake(swapped * (1 + 1e-6), case["mistakes"]) == name
     assert find_mistake(case["expected"], case["mistakes"]) is None
     assert same_values(np.float32(case["expected"]), case["expected"])
     assert not same_values([case["expected"]], case["expected"])
@@ -147,11 +149,12 @@ def test_an_honest_function_passes_and_keeps_its_signature():
      "    return inspect.getsource(inspect)\n", "inspect.getsource"),
     ("import linecache\ndef f(x):\n    return linecache.getline(x, 1)\n",
      "linecache"),
-    ("from helpers.checks import triplet as t\ndef f(x):\n"
-     "    return t.expected_values('triplet')\n",
+    ("from helpers.checks import nb03_siamese_triplet as t\ndef f(x):\n"
+     "    return t.expected_values('nb03_siamese_triplet')\n",
      "'t' from the course package 'helpers'"),
-    ("def f(x):\n    from helpers.checks import triplet\n"
-     "    return triplet.expected_values('triplet')\n",
+    ("def f(x):\n    from helpers.checks import nb03_siamese_triplet\n"
+     "    return nb03_siamese_triplet.expected_values("
+     "'nb03_siamese_triplet')\n",
      "imports the course module helpers.checks"),
     ("def f(x):\n"
      "    return open('helpers/checks/expected/nb05_style_transfer.json')\n",

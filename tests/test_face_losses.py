@@ -1,5 +1,6 @@
-"""Tests of the reference triplet loss (instructor.reference.triplet) and
-of the engine's batch-hard loss in helpers.faces.losses."""
+"""Tests of the reference triplet loss
+(instructor.exercises.nb03_siamese_triplet) and of the engine's batch-hard
+loss in helpers.faces.losses."""
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from helpers.faces.losses import (
     contrastive_loss,
     pairwise_squared_distances,
 )
-from instructor.reference.triplet import triplet_loss
+from instructor.exercises.nb03_siamese_triplet import triplet_loss
 
 RNG = np.random.default_rng(7)
 

@@ -1,17 +1,18 @@
 """Unit tests for helpers.faces.siamese (and the distance and accuracy of
 helpers.faces.metrics it uses), the references of notebook 03
-(instructor.reference.triplet) and the public checks of notebook 03."""
+(instructor.exercises.nb03_siamese_triplet) and the public checks of
+notebook 03."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers.checks import triplet as checks
+from helpers.checks import nb03_siamese_triplet as checks
 from helpers.faces import siamese
 from helpers.faces import metrics
 from helpers.faces.metrics import best_threshold
-from instructor.reference import triplet as reference
+from instructor.exercises import nb03_siamese_triplet as reference
 
 SHAPE = (9, 7, 1)
 
