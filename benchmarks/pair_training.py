@@ -24,7 +24,7 @@ def main(argv=None):
         os.environ.setdefault(key, value)
     setup(seed=0)
     from helpers.faces import pair_training, siamese
-    from instructor.reference.pair_features import (
+    from instructor.exercises.nb04_binary_verification import (
         siamese_bce_step,
         threshold_unit_weights,
     )

@@ -1,7 +1,7 @@
 """Tests of notebook 04's engine (helpers.faces.pair_classifier,
 helpers.faces.pair_training, the metrics of helpers.faces.metrics), its
-references (instructor.reference.pair_features) and its public checks; the mistake catalogue is in
-tests/catalogue/nb04_binary_verification.py."""
+references (instructor.exercises.nb04_binary_verification, which also holds
+the mistake catalogue) and its public checks."""
 
 import numpy as np
 import pytest

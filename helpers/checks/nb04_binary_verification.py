@@ -1,4 +1,9 @@
 """Public tests for notebook 04 (face verification as binary classification).
+
+Inputs, expected values and the signatures of recognised mistakes come from
+``expected/nb04_binary_verification.json`` (``python -m
+instructor.exercises``); the tiny encoder and head of the step's check are
+built here.
 """
 
 import numpy as np
@@ -8,113 +13,20 @@ from helpers.checks.common import (
     assert_own_function,
     assert_returned,
     assert_shape,
-    expected_values,
     learner_check,
     passed,
     same_values,
+    shipped_cases,
     to_numpy,
 )
-
-# Two pairs of 4-d encodings: zeros, opposite signs (one summing to 0),
-# both negative, both positive.
-F1 = np.array([[0.2, -0.1, 0.0, 0.3], [0.05, 0.4, -0.2, -0.1]])
-F2 = np.array([[0.1, 0.1, 0.0, -0.3], [0.05, 0.1, -0.3, 0.2]])
-# Non-negative entries only: the classic chi-square form applies.
-P1 = np.array([[0.2, 0.0, 0.7, 0.05], [0.3, 0.1, 0.0, 0.6]])
-P2 = np.array([[0.1, 0.4, 0.7, 0.0], [0.0, 0.2, 0.0, 0.9]])
-# Threshold unit: tau, dimension, sharpness.
-UNIT = (0.4, 3, 5.0)
-
-#: Messages for the known wrong versions (instructor/mistakes/pair_features).
-MESSAGES = {
-    "chi_square_features": {
-        "|f1 + f2| denominator": (
-            "You divided by |f1 + f2| + epsilon. For entries of opposite "
-            "signs f1 + f2 is close to 0 and the feature explodes (here to "
-            "{largest:.0f}, far above |f1 - f2|): the sign problem is not "
-            "solved by an absolute value around the sum."
-        ),
-        "absolute numerator": (
-            "For non-negative entries the feature must be the classic "
-            "(f1 - f2)**2 / (f1 + f2 + epsilon): the numerator is the "
-            "SQUARED difference, not |f1 - f2|."
-        ),
-        "epsilon twice": (
-            "epsilon is added more than once: for non-negative entries the "
-            "denominator must be f1 + f2 + epsilon, epsilon added once."
-        ),
-    },
-    "threshold_unit_weights": {
-        "tau not squared": (
-            "The unit switches at d = sqrt(tau), not at d = tau: its "
-            "features are SQUARED differences, so it compares d² with "
-            "tau² - the bias needs tau squared."
-        ),
-        "signs inverted": (
-            "The unit says 'same' for pairs FARTHER than tau: a larger "
-            "distance must lower the logit, so the weights are negative and "
-            "the bias positive."
-        ),
-        "sharpness ignored": (
-            "The decisions are right but the sharpness is ignored: z must "
-            "fall by `sharpness` when d² grows by 1 (scale weights and bias "
-            "by it)."
-        ),
-        "kernel averaged": (
-            "Your weights are -sharpness / dimension: d² is the SUM of the "
-            "squared differences, so each weight is -sharpness and the unit "
-            "then switches at d = tau."
-        ),
-    },
-    "siamese_bce_step": {
-        "head only": (
-            "Only the head was trained: the encoder's weights did not "
-            "change. End-to-end training updates the encoder AND the head: "
-            "differentiate with respect to both sets of trainable "
-            "variables."
-        ),
-        "encoder only": (
-            "Only the encoder was trained: the head's weights did not "
-            "change. Differentiate with respect to the encoder's AND the "
-            "head's trainable variables."
-        ),
-        "logits taken as probabilities": (
-            "The loss treats the head's output as a probability, but the "
-            "head outputs a LOGIT z (no sigmoid): P(same) = sigmoid(z). Use "
-            "a cross-entropy computed from logits (e.g. "
-            "tf.nn.sigmoid_cross_entropy_with_logits)."
-        ),
-        "labels inverted": (
-            "The step moved towards calling the different pairs 'same': "
-            "label 1 means same person and must raise the logit."
-        ),
-        "gradient ascent": (
-            "The step INCREASED the loss: apply the gradients as they are "
-            "(the optimizer subtracts them), do not negate them."
-        ),
-        "loss after the update": (
-            "You returned the loss computed after the update; return the "
-            "loss of the batch computed inside the tape, before it."
-        ),
-        "labels broadcast against logits": (
-            "The loss compares labels of shape (pairs,) with logits of "
-            "shape (pairs, 1): they broadcast to a (pairs, pairs) table, so "
-            "every pair is scored against every label. Reshape the labels "
-            "to (pairs, 1) (or the logits to (pairs,))."
-        ),
-    },
-}
-
 
 @learner_check("chi_square_features")
 def check_chi_square_features(chi_square_features):
     """Check the learner's ``chi_square_features`` by its requirements."""
     chi_square_features = assert_own_function(chi_square_features)
-    data = expected_values("pair_features")["chi_square_features"]
-    messages = MESSAGES["chi_square_features"]
-    epsilon = 1e-3
-    result = to_numpy(assert_returned(
-        chi_square_features(F1, F2, epsilon), "chi_square_features"))
+    cases = shipped_cases(__name__, "chi_square_features")
+    F1, F2, epsilon = cases.inputs("signed")
+    result = to_numpy(cases.call(chi_square_features, "signed"))
     if result.shape in ((2,), (2, 1)):
         raise AssertionError(
             f"Two pairs gave shape {result.shape}: you summed over the "
@@ -135,12 +47,12 @@ def check_chi_square_features(chi_square_features):
         )
     bound = np.abs(F1 - F2) + 1e-6
     if np.any(~np.isfinite(result)) or np.any(result > bound):
-        wrong = data["signed"].get("mistakes", {})
         finite = result[np.isfinite(result)]
         largest = np.max(finite) if finite.size else np.inf
-        for mistake, message in messages.items():
-            if same_values(result, wrong.get(mistake), rtol=1e-4):
-                raise AssertionError(message.format(largest=largest))
+        mistake = cases.mistake(result, "signed")
+        if mistake:
+            raise AssertionError(
+                cases.messages[mistake].format(largest=largest))
         raise AssertionError(
             f"A feature is larger than |f1 - f2| (up to {largest:.3g}), "
             "which requirement 4 rules out: for (f1 - f2)**2 / D it means "
@@ -148,19 +60,17 @@ def check_chi_square_features(chi_square_features):
             "from f1 + f2 where the entries have opposite signs. Choose a "
             "denominator that is at least |f1 - f2| for every sign."
         )
-    classic = data["non-negative, epsilon=1e-3"]
-    positive = to_numpy(chi_square_features(P1, P2, epsilon))
+    case = "non-negative, epsilon=1e-3"
+    positive = to_numpy(cases.call(chi_square_features, case))
     assert_shape(positive, (2, 4), "the features of two pairs")
-    for mistake in ("absolute numerator", "epsilon twice"):
-        if same_values(positive, classic.get("mistakes", {}).get(mistake),
-                       rtol=1e-4):
-            raise AssertionError(messages[mistake])
-    assert_close(positive, classic["expected"],
+    cases.name_mistake(positive, case)
+    assert_close(positive, cases.expected(case),
                  "the features of non-negative entries", rtol=1e-4,
                  hint="For entries >= 0 they must equal the classic "
                  "(f1 - f2)**2 / (f1 + f2 + epsilon).")
-    small = to_numpy(chi_square_features(P1, P2, 1e-9))
-    assert_close(small, data["non-negative, epsilon=1e-9"]["expected"],
+    case = "non-negative, epsilon=1e-9"
+    small = to_numpy(cases.call(chi_square_features, case))
+    assert_close(small, cases.expected(case),
                  "the features of non-negative entries with epsilon=1e-9",
                  rtol=1e-4, hint="Use the epsilon argument instead of a "
                  "fixed number.")
@@ -186,12 +96,10 @@ def _logits(kernel, bias, squared_differences):
 def check_threshold_unit_weights(threshold_unit_weights):
     """Check the learner's ``threshold_unit_weights``."""
     threshold_unit_weights = assert_own_function(threshold_unit_weights)
-    case = expected_values("pair_features")["threshold_unit_weights"][
-        "tau=0.4, dimension=3, sharpness=5"]
-    tau, dimension, sharpness = UNIT
-    result = assert_returned(
-        threshold_unit_weights(tau, dimension, sharpness),
-        "threshold_unit_weights")
+    cases = shipped_cases(__name__, "threshold_unit_weights")
+    case = "tau=0.4, dimension=3, sharpness=5"
+    tau, dimension, sharpness = cases.inputs(case)
+    result = cases.call(threshold_unit_weights, case)
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise AssertionError(
             "Return two things, (kernel, bias), as Dense.set_weights "
@@ -206,11 +114,9 @@ def check_threshold_unit_weights(threshold_unit_weights):
     assert_shape(kernel, (dimension, 1), "the kernel of Dense(1) on "
                  f"{dimension} features")
     assert_shape(bias, (1,), "the bias of Dense(1)")
-    for mistake, message in MESSAGES["threshold_unit_weights"].items():
-        wrong = case.get("mistakes", {}).get(mistake)
-        if wrong is not None and same_values(kernel, wrong[0]) \
-                and same_values(bias, wrong[1]):
-            raise AssertionError(message)
+    for mistake, wrong in cases[case].get("mistakes", {}).items():
+        if same_values(kernel, wrong[0]) and same_values(bias, wrong[1]):
+            raise AssertionError(cases.messages[mistake])
     # Pairs at distances just below, at and just above tau.
     distances = np.array([0.0, 0.2, tau - 0.01, tau, tau + 0.01, 0.9])
     squared = np.zeros((len(distances), dimension))
@@ -227,9 +133,10 @@ def check_threshold_unit_weights(threshold_unit_weights):
         )
     assert_close(logits[3], 0.0, "the logit of a pair at distance tau",
                  atol=1e-5, hint="At d = tau the probability is exactly 0.5.")
-    assert_close(kernel, case["expected"][0], "the kernel", rtol=1e-5,
+    expected_kernel, expected_bias = cases.expected(case)
+    assert_close(kernel, expected_kernel, "the kernel", rtol=1e-5,
                  hint="z must fall by `sharpness` when d² grows by 1.")
-    assert_close(bias, case["expected"][1], "the bias", rtol=1e-5)
+    assert_close(bias, expected_bias, "the bias", rtol=1e-5)
     for bad in (0.0, -0.5):
         try:
             threshold_unit_weights(bad, dimension, sharpness)
@@ -279,6 +186,17 @@ def step_data():
     return first, second, same
 
 
+def step_result(siamese_bce_step):
+    """Return the loss and weights after one step on the check's pairs."""
+    import keras
+
+    encoder, head = tiny_encoder(1), tiny_head(2)
+    loss = siamese_bce_step(encoder, head, keras.optimizers.SGD(0.5),
+                            *step_data())
+    return {"loss": loss, "encoder": encoder.get_weights(),
+            "head": head.get_weights()}
+
+
 def _same_weights(mine, theirs, atol=1e-5):
     return len(mine) == len(theirs) and all(
         np.allclose(a, np.asarray(b), atol=atol) for a, b in zip(mine, theirs))
@@ -290,8 +208,8 @@ def check_siamese_bce_step(siamese_bce_step):
     import keras
 
     siamese_bce_step = assert_own_function(siamese_bce_step)
-    case = expected_values("pair_features")["siamese_bce_step"]["SGD(0.5)"]
-    messages = MESSAGES["siamese_bce_step"]
+    cases = shipped_cases(__name__, "siamese_bce_step")
+    case, messages = cases["SGD(0.5)"], cases.messages
     encoder, head = tiny_encoder(1), tiny_head(2)
     encoder_start = [w.copy() for w in encoder.get_weights()]
     head_start = [w.copy() for w in head.get_weights()]
