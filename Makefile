@@ -32,6 +32,7 @@ lab: $(STAMP)
 		--notebook-dir=$(LAB_DIR)
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Instructor commands -------------------------------------------------------

@@ -7,7 +7,8 @@ that no cell produced an error, that progress bars and figures render and
 that nbgrader's Lab extension is present as learners get it: with the
 learner settings (``helpers.lab_settings``) the instructor-only panels
 (Create Assignment, Formgrader, Course List) and their server extensions
-are gone and the Validate button and the assignment list stay.  A screenshot is kept in ``artifacts/``.
+are gone and the Validate button and the assignment list stay.  A
+screenshot is kept in ``artifacts/``.
 
 Without a Chromium on the machine the test is skipped with the reason; CI
 sets ``FACES_STYLES_REQUIRE_BROWSER=1`` (and installs Debian's chromium) so

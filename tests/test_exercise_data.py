@@ -4,13 +4,11 @@ import json
 
 import pytest
 
-from helpers.checks.common import EXPECTED_DIR, shipped_cases
+from helpers.checks.common import shipped_cases
 from instructor import exercises
 from instructor.exercises import generate
 
-# MIGRATION: until every notebook has its module
-NOTEBOOKS = [notebook for notebook in exercises.NOTEBOOKS
-             if (EXPECTED_DIR / f"nb{notebook}.json").exists()]
+NOTEBOOKS = exercises.NOTEBOOKS
 
 
 def _data(notebook):

@@ -4,37 +4,29 @@ For every assignment the hidden tests run twice on the released notebook:
 once with the solution's answers, recording every request to the clean
 room and the right answer's reply (the hidden inputs and the expected
 values), and then with wrong answers: each catalogued mistake
-(``tests/catalogue``), answers that hand their inputs back (as a string or
+(``instructor/exercises``), answers that hand their inputs back (as a string or
 as the returned array) and answers that raise exceptions whose message or
 class name is their input.  No verdict of a wrong answer may show a
 hidden input, an expected value or, for the quiz, the right answer or its
 explanation.
 """
 
-import importlib
 import re
 
 import nbformat
 import numpy as np
 import pytest
 
-from helpers.checks.quiz import QUESTIONS
 from helpers.quiz import describe_answer
+from instructor import exercises
+from instructor.exercises.nb06_quiz_and_convolutions import QUESTIONS
 from instructor.course import manage, scratch
 from instructor.grading import harness
 from instructor.grading.cleanroom import CleanRoom, StudentError
 from instructor.grading.protocol import Tensor
 
 ROOT = manage.REPO_ROOT
-CATALOGUE = {
-    "00_setup": "nb00_setup",
-    "01_verification_recognition": "nb01_verification_recognition",
-    "02_one_shot": "nb02_one_shot",
-    "03_siamese_triplet": "nb03_siamese_triplet",
-    "04_binary_verification": "nb04_binary_verification",
-    "05_style_transfer": "nb05_style_transfer",
-    "06_quiz_and_convolutions": "nb06_quiz_and_convolutions",
-}
+CATALOGUE = exercises.NOTEBOOKS
 #: Assignments whose clean room imports TensorFlow (seconds per room):
 #: fewer variants of wrong answers.
 WITH_TENSORFLOW = {"03_siamese_triplet", "04_binary_verification",
@@ -81,7 +73,7 @@ def _replace(notebook, definitions):
 
 def _wrong_quiz(notebook):
     """Return a copy whose quiz answers are all wrong."""
-    from instructor.hidden_tests.quiz_and_convolutions import KEY
+    from instructor.exercises.nb06_quiz_and_convolutions import KEY
 
     lines = []
     for question, (correct, _) in KEY.items():
@@ -103,10 +95,10 @@ def _wrong_quiz(notebook):
 
 def _variants(assignment, notebook):
     """Return {label: notebook} of wrong answers for ``assignment``."""
-    module = importlib.import_module(f"catalogue.{CATALOGUE[assignment]}")
-    mistakes = {}
-    for exercise, _, source, _ in module.MISTAKES:
-        mistakes.setdefault(exercise, []).append(module.PRELUDE + source)
+    module = exercises.load(assignment)
+    mistakes = {item.name: [module.PRELUDE + "\n" + mistake.source
+                            for mistake in item.mistakes]
+                for item in module.EXERCISES}
     count = max(len(found) for found in mistakes.values())
     rounds = range(2 if assignment in WITH_TENSORFLOW else count)
     variants = {f"mistakes {k}": _replace(notebook, {
@@ -254,7 +246,7 @@ def _leaks(text, requests):
 
 def _quiz_leaks(verdicts):
     """Return the right answers and explanations the quiz's failures show."""
-    from instructor.hidden_tests.quiz_and_convolutions import KEY
+    from instructor.exercises.nb06_quiz_and_convolutions import KEY
 
     found = []
     for question, (correct, explanation) in KEY.items():

@@ -135,7 +135,7 @@ def test_feedback_hides_hidden_tests(graded_class):
     manage.feedback([ASSIGNMENT], root=root)
     html = (root / "feedback" / "good" / ASSIGNMENT
             / NOTEBOOK.replace(".ipynb", ".html")).read_text()
-    # Hidden tests live in the grader (instructor/hidden_tests), never in
+    # Hidden tests live in the grader (instructor/exercises), never in
     # a notebook: neither their code nor their inputs reach the feedback.
     hidden = (REPO / "instructor" / "hidden_tests" / "setup.py").read_text()
     assert "tall = np.arange(9 * 4).reshape(9, 4)" in hidden

@@ -121,9 +121,9 @@ def test_grading_code_hash_follows_hidden_tests_only(code_copy):
     bundle = code_copy["instructor"] / "course" / "bundle.py"
     bundle.write_text(bundle.read_text() + "\n# a comment\n")
     assert cluster.grading_code_hash(code_copy) == original
-    for changed in (code_copy["instructor"] / "hidden_tests" / "setup.py",
-                    code_copy["instructor"] / "reference" / "setup.py",
-                    code_copy["helpers"] / "checks" / "setup.py"):
+    for changed in (code_copy["instructor"] / "exercises" / "nb00_setup.py",
+                    code_copy["instructor"] / "exercises" / "spec.py",
+                    code_copy["helpers"] / "checks" / "nb00_setup.py"):
         text = changed.read_text()
         changed.write_text(text + "\n# changed\n")
         assert cluster.grading_code_hash(code_copy) != original, changed

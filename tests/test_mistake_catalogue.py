@@ -21,18 +21,7 @@ from instructor.exercises.generate import run_source
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMUM = 5
-
-def _loaded():   # MIGRATION: until every notebook has its module
-    found = {}
-    for notebook in exercises.NOTEBOOKS:
-        try:
-            found[notebook] = exercises.load(notebook)
-        except ModuleNotFoundError:
-            pass
-    return found
-
-
-MODULES = _loaded()
+MODULES = exercises.modules()
 
 
 def _cells(notebook):

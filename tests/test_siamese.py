@@ -17,12 +17,6 @@ from instructor.exercises import nb03_siamese_triplet as reference
 SHAPE = (9, 7, 1)
 
 
-def as_learner(function):
-    """Make a test function look like one defined in a notebook."""
-    function.__module__ = "__main__"
-    return function
-
-
 @pytest.fixture(scope="module")
 def labels():
     return np.repeat(np.arange(6), 5)

@@ -2,7 +2,7 @@
 
 The bundle is searched for every line of 30 characters or more of every
 solution region (``solutions/``) and of every hidden test
-(``instructor/hidden_tests/``): at most 5 % may appear (idioms such as
+(the hidden tests of ``instructor/exercises/``): at most 5 % may appear (idioms such as
 ``with tf.GradientTape() as tape:``), no quiz answer and no explanation.
 Then it is installed into a fresh virtual environment from its own files
 and notebook 00, with the exercises filled in, runs there.
@@ -59,9 +59,16 @@ def _bundle_lines(folder):
 
 
 def _hidden_test_lines():
+    """Return the lines of every hidden test (the exercise modules')."""
+    import inspect
+
+    from instructor.grading import harness
+
     lines = []
-    for path in sorted((REPO / "instructor" / "hidden_tests").glob("*.py")):
-        lines += [line.strip() for line in path.read_text().splitlines()]
+    for tests in harness.load_hidden_tests().values():
+        for function in tests.values():
+            lines += [line.strip() for line in
+                      inspect.getsource(function).splitlines()]
     return lines
 
 

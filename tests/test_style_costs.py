@@ -215,9 +215,12 @@ def test_costs_are_differentiable():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: costs.compute_content_cost(np.zeros((4, 4, 3)), np.zeros((4, 4, 3))), "(1, n_H, n_W, n_C)"),
-    (lambda: costs.compute_content_cost(np.zeros((1, 4, 4, 3)), np.zeros((1, 4, 5, 3))), "same shape"),
-    (lambda: costs.compute_layer_style_cost(np.zeros((2, 4, 4, 3)), np.zeros((2, 4, 4, 3))), "(1, n_H, n_W, n_C)"),
+    (lambda: costs.compute_content_cost(
+        np.zeros((4, 4, 3)), np.zeros((4, 4, 3))), "(1, n_H, n_W, n_C)"),
+    (lambda: costs.compute_content_cost(
+        np.zeros((1, 4, 4, 3)), np.zeros((1, 4, 5, 3))), "same shape"),
+    (lambda: costs.compute_layer_style_cost(
+        np.zeros((2, 4, 4, 3)), np.zeros((2, 4, 4, 3))), "(1, n_H, n_W, n_C)"),
     (lambda: costs.gram_matrix(np.zeros((1, 4, 4, 3))), "2-D"),
     (lambda: costs.compute_style_cost({}, {}, []), "empty"),
     (lambda: costs.compute_style_cost({}, {"block1_conv1": np.zeros((1, 2, 2, 1))},

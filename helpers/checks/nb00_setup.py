@@ -8,7 +8,6 @@ import numpy as np
 
 from helpers.checks.common import (
     assert_own_function,
-    assert_returned,
     learner_check,
     passed,
     shipped_cases,

@@ -25,7 +25,6 @@ import dis
 import functools
 import importlib
 import inspect
-import linecache
 import os
 import re
 import sys

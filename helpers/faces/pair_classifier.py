@@ -5,7 +5,7 @@ features other than chi-square, the logistic unit and its training and a
 query timer; the pair distances, accuracy and ROC are in
 :mod:`helpers.faces.metrics`.  The chi-square feature, the weights that turn
 the unit into a threshold and the end-to-end training step are the
-notebook's exercises (references in ``instructor.reference``).
+notebook's exercises (references in ``instructor.exercises``).
 """
 
 import hashlib

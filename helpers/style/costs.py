@@ -13,7 +13,7 @@ The engine's own formulation of the lecture's costs, for activations shaped
 * :func:`total_variation_loss` - smoothness of the pixels.
 
 Writing the lecture's per-layer versions is notebook 05's exercise (their
-references are in ``instructor.reference.style``).  Everything returns
+references are in ``instructor.exercises.nb05_style_transfer``).  Everything returns
 float32 tensors, so it can be differentiated.
 """
 

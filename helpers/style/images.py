@@ -67,7 +67,8 @@ def to_float_image(image, name="image"):
         from PIL import Image as PILImage
 
         if isinstance(image, PILImage.Image):
-            image = np.asarray(image.convert("RGBA") if "A" in image.getbands() else image.convert("RGB"))
+            mode = "RGBA" if "A" in image.getbands() else "RGB"
+            image = np.asarray(image.convert(mode))
     except ImportError:  # pragma: no cover - pillow is a dependency
         pass
     array = np.asarray(image)

@@ -269,10 +269,11 @@ def fast_transfer(content="china", style="starry_night", size=None, levels=None,
     10 per level in the quick configuration).  ``init="matched"`` (default)
     starts from the content image recoloured with the painting's colour
     mean and covariance (:func:`match_colours`); ``"content"``,
-    ``"noisy_content"``, ``"noise"`` or an array are also accepted.  ``target_loss`` stops the last level as
-    soon as the cost at the final size is at or below it (used by the
-    benchmark to match the Adam baseline's loss); snapshots are taken at
-    the end of each level and every ``snapshot_every`` iterations.
+    ``"noisy_content"``, ``"noise"`` or an array are also accepted.
+    ``target_loss`` stops the last level as soon as the cost at the final
+    size is at or below it (used by the benchmark to match the Adam
+    baseline's loss); snapshots are taken at the end of each level and
+    every ``snapshot_every`` iterations.
     ``maxcor`` is the number of past steps L-BFGS keeps.
     ``precision``: ``"float32"``, ``"mixed"`` (bfloat16 convolutions for
     the coarse levels and the first three quarters of the final level's

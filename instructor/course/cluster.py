@@ -26,7 +26,7 @@ from helpers import settings
 from instructor.grading import interpreter_probe, zygote
 
 #: Folders of the code that decides grades (in the fingerprint).
-GRADING_CODE = {"instructor": ("grading", "hidden_tests", "reference"),
+GRADING_CODE = {"instructor": ("grading", "exercises"),
                 "helpers": ("checks",)}
 
 

@@ -17,7 +17,6 @@ import argparse
 import json
 import linecache
 import os
-import sys
 import textwrap
 from pathlib import Path
 

@@ -12,10 +12,8 @@ verdict except the values it returns.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import inspect
 import json
-import pkgutil
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -52,16 +50,7 @@ def load_hidden_tests():
     """Import every exercise module (``instructor.exercises``); return the registry."""
     from instructor import exercises
 
-    for notebook in exercises.NOTEBOOKS:
-        try:
-            exercises.load(notebook)
-        except ModuleNotFoundError:   # MIGRATION: not moved yet
-            pass
-    import instructor.hidden_tests as package
-
-    for info in pkgutil.iter_modules(package.__path__):
-        if info.name.lstrip("_") and not info.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{info.name}")
+    exercises.modules()
     return _TESTS
 
 

@@ -1,1 +1,0 @@
-"""Reference implementations of the graded functions (instructor only)."""
