@@ -79,7 +79,7 @@ CHEATS = {
     "read_solutions_and_hidden_tests": (
         "", "import numpy as np\n" + SEARCH +
         "print('FOUND:', _search(['solutions', 'instructor', "
-        "'hidden_tests', 'reference']))\n" + WRONG),
+        "'exercises']))\n" + WRONG),
     "read_other_students": (
         "", "import numpy as np\n" + SEARCH +
         "print('FOUND:', _search(['submitted', 'autograded', 'feedback']))\n"

@@ -265,7 +265,7 @@ def test_a_change_of_the_grading_code_sends_everyone_again(graded,
         ASSIGNMENT, root)]
     # The coordinator now has other hidden tests than the workers.
     changed = cluster.grading_code_hash()[::-1]
-    monkeypatch.setattr(cluster, "grading_code_hash", lambda: changed)
+    monkeypatch.setattr(coordinator, "grading_code_hash", lambda: changed)
     with Client(address) as client:
         sent = coordinator.grade_submissions(pairs, root, client)
     assert set(sent) == set(pairs)  # nothing was skipped as up to date

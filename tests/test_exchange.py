@@ -405,7 +405,7 @@ def test_collect_takes_only_the_learners_own_regular_files(cycle):
     for name, why in expected.items():
         assert f"{stu4}: left out {name!r}: {why}" in logs["collect"], (
             name, logs["collect"])
-    hidden = (REPO / "instructor" / "hidden_tests" / "setup.py").read_bytes()
+    hidden = (REPO / "instructor" / "exercises" / "nb00_setup.py").read_bytes()
     for path in (root / "submitted").rglob("*"):
         assert not path.is_symlink(), path
         if path.is_file():

@@ -137,7 +137,7 @@ def test_feedback_hides_hidden_tests(graded_class):
             / NOTEBOOK.replace(".ipynb", ".html")).read_text()
     # Hidden tests live in the grader (instructor/exercises), never in
     # a notebook: neither their code nor their inputs reach the feedback.
-    hidden = (REPO / "instructor" / "hidden_tests" / "setup.py").read_text()
+    hidden = (REPO / "instructor" / "exercises" / "nb00_setup.py").read_text()
     assert "tall = np.arange(9 * 4).reshape(9, 4)" in hidden
     assert "np.arange(9 * 4)" not in html
     assert "Hidden tests: passed." in html
