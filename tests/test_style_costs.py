@@ -139,41 +139,43 @@ def test_total_cost_and_defaults():
     assert float(costs.total_cost(tf.constant(2.0), tf.constant(3.0))) == pytest.approx(200003)
 
 
-def test_reference_total_variation_is_the_engine_s():
-    images = _rand((3, 6, 5, 3), 13)
-    expected = np.mean([float(engine.total_variation_loss(one[None]))
-                        for one in images])
-    assert float(costs.total_variation_cost(images)) == pytest.approx(
-        expected, rel=1e-5)
-
-
 def test_total_variation_loss():
     image = _rand((1, 6, 5, 3), 12)
-    expected = (np.mean((image[:, 1:] - image[:, :-1]) ** 2)
-                + np.mean((image[:, :, 1:] - image[:, :, :-1]) ** 2))
+    corner = image[:, :-1, :-1]
+    steps = ((image[:, 1:, :-1] - corner) ** 2
+             + (image[:, :-1, 1:] - corner) ** 2).sum(axis=-1)
     assert float(engine.total_variation_loss(image)) == pytest.approx(
-        expected, rel=1e-5)
+        steps.mean(), rel=1e-5)
     flat = np.ones((1, 6, 5, 3), np.float32)
     assert float(engine.total_variation_loss(flat)) == 0.0
 
 
+def test_engine_total_variation_is_not_the_exercise_s():
+    images = _rand((1, 6, 5, 3), 13)
+    assert float(engine.total_variation_loss(images)) != pytest.approx(
+        float(costs.total_variation_cost(images)), rel=1e-3)
+
+
 @pytest.mark.parametrize("shape", SHAPES)
-def test_engine_content_distance_is_the_lecture_cost(shape):
+def test_engine_content_distance_is_four_lecture_costs(shape):
+    """Same minimum and gradient direction, another normalisation."""
     a_C, a_G = _rand(shape, 15), _rand(shape, 16)
     assert float(engine.content_distance(a_C, a_G)) == pytest.approx(
-        float(costs.compute_content_cost(a_C, a_G)), rel=1e-5)
+        4 * float(costs.compute_content_cost(a_C, a_G)), rel=1e-5)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_engine_gram_statistics_are_the_gram_matrices(shape):
+def test_engine_gram_statistics_are_gram_matrices_per_position(shape):
     a = _rand(shape, 17)
     gram = engine.gram_statistics(a).numpy()
     assert gram.shape == (1, shape[-1], shape[-1])
-    np.testing.assert_allclose(gram[0], np_unroll(a) @ np_unroll(a).T,
+    positions = shape[1] * shape[2]
+    np.testing.assert_allclose(gram[0] * positions,
+                               np_unroll(a) @ np_unroll(a).T,
                                rtol=1e-5, atol=1e-4)
 
 
-def test_engine_style_distance_is_the_lecture_cost():
+def test_engine_style_distance_is_four_lecture_costs():
     shapes = {"a": (1, 8, 8, 4), "b": (1, 4, 5, 6), "c": (1, 3, 2, 9)}
     layers = [("a", 0.5), ("c", 0.2), ("b", 0.3)]
     a_S = {name: _rand(shape, i)
@@ -183,10 +185,10 @@ def test_engine_style_distance_is_the_lecture_cost():
     grams = {name: engine.gram_statistics(a) for name, a in a_S.items()}
     for name in shapes:
         assert float(engine.style_distance(grams[name], a_G[name])) == \
-            pytest.approx(float(costs.compute_layer_style_cost(
+            pytest.approx(4 * float(costs.compute_layer_style_cost(
                 a_S[name], a_G[name])), rel=1e-4)
     assert float(engine.weighted_style_distance(grams, a_G, layers)) == \
-        pytest.approx(float(costs.compute_style_cost(a_S, a_G, layers)),
+        pytest.approx(4 * float(costs.compute_style_cost(a_S, a_G, layers)),
                       rel=1e-4)
 
 

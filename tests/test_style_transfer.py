@@ -101,7 +101,9 @@ def test_unknown_layer_names():
         vgg.FeatureExtractor([])
 
 
-def test_style_cost_is_the_lecture_cost(content, style):
+def test_style_cost_has_the_lecture_cost_s_minimum(content, style):
+    """The engine's terms are 4 times the course's content and style costs:
+    the same minimum, not the exercises' values."""
     from instructor.exercises import nb05_style_transfer as reference
 
     cost = objective.StyleCost(content, style)
@@ -112,11 +114,11 @@ def test_style_cost_is_the_lecture_cost(content, style):
         cost.a_C, acts[cost.content_layer]))
     expected_style = float(reference.compute_style_cost(
         cost.a_S, acts, cost.style_layers))
-    assert parts["content"] == pytest.approx(expected_content, rel=1e-4)
-    assert parts["style"] == pytest.approx(expected_style, rel=1e-4)
+    assert parts["content"] == pytest.approx(4 * expected_content, rel=1e-4)
+    assert parts["style"] == pytest.approx(4 * expected_style, rel=1e-4)
     assert parts["total"] == pytest.approx(
-        defaults.DEFAULT_ALPHA * expected_content
-        + defaults.DEFAULT_BETA * expected_style, rel=1e-4)
+        4 * (defaults.DEFAULT_ALPHA * expected_content
+             + defaults.DEFAULT_BETA * expected_style), rel=1e-4)
     assert cost.style.shape == content.shape  # style fitted to the content's size
     assert cost.parts(content)["content"] == pytest.approx(0.0, abs=1e-6)
     value, grad = cost.value_and_grad(generated[None])

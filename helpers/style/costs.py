@@ -1,20 +1,19 @@
 """The cost terms of the style transfer engine, batched over images.
 
-The engine's own formulation of the lecture's costs, for activations shaped
-``(batch, n_H, n_W, n_C)`` (the engine uses batch 1):
+The engine's own formulation, for activations shaped
+``(batch, n_H, n_W, n_C)`` (the engine uses batch 1).  It is normalised
+differently from notebook 05's exercises (whose costs it never computes:
+painting with a learner's costs uses the learner's functions):
 
-* :func:`content_distance` - mean squared difference of two activations,
-  divided by 4 (the lecture's 1 / (4 n_H n_W n_C) normalisation);
-* :func:`gram_statistics` - every image's channel co-occurrence sums in one
-  ``tf.einsum`` over positions, shaped ``(batch, n_C, n_C)``;
-* :func:`style_distance` - squared distance of Gram statistics over
-  (2 n_H n_W n_C)², the generated image's size;
+* :func:`content_distance` - mean squared difference of two activations;
+* :func:`gram_statistics` - every image's channel co-occurrence averaged
+  over positions, shaped ``(batch, n_C, n_C)``;
+* :func:`style_distance` - mean squared difference of those statistics;
 * :func:`weighted_style_distance` - the weighted sum over style layers;
-* :func:`total_variation_loss` - smoothness of the pixels.
+* :func:`total_variation_loss` - smoothness of the pixels, on the grid of
+  pixels that have both a lower and a right neighbour.
 
-Writing the lecture's per-layer versions is notebook 05's exercise (their
-references are in ``instructor.exercises.nb05_style_transfer``).  Everything returns
-float32 tensors, so it can be differentiated.
+Everything returns float32 tensors, so it can be differentiated.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ def _activation(value, name):
 
 
 def content_distance(target, generated):
-    """mean((target - generated)²) / 4, i.e. J_content for one image."""
+    """Mean squared difference of two activations, batch-averaged."""
     target = _activation(target, "target")
     generated = _activation(generated, "generated")
     if target.shape.is_fully_defined() and generated.shape.is_fully_defined() \
@@ -43,30 +42,27 @@ def content_distance(target, generated):
             f"target and generated must have the same shape, got "
             f"{tuple(target.shape)} and {tuple(generated.shape)}."
         )
-    return 0.25 * tf.reduce_mean(tf.math.squared_difference(target,
-                                                            generated))
+    return tf.reduce_mean(tf.math.squared_difference(target, generated))
 
 
 def gram_statistics(activations):
-    """Channel co-occurrence sums per image: (B, H, W, C) -> (B, C, C)."""
+    """Channel co-occurrence averaged over positions: (B, H, W, C) -> (B, C, C)."""
     activations = _activation(activations, "activations")
-    return tf.einsum("bhwc,bhwd->bcd", activations, activations)
+    positions = tf.cast(tf.shape(activations)[1] * tf.shape(activations)[2],
+                        tf.float32)
+    return tf.einsum("bhwc,bhwd->bcd", activations, activations) / positions
 
 
 def style_distance(target_gram, generated):
-    """Squared distance of Gram statistics / (2 H W C)², batch-averaged.
+    """Mean squared difference of Gram statistics, batch-averaged.
 
     ``target_gram`` comes from :func:`gram_statistics` (of the style
-    image); ``generated`` is the generated image's activation, whose size
-    H * W * C sets the normalisation.
+    image); ``generated`` is the generated image's activation.
     """
     generated = _activation(generated, "generated")
-    size = tf.cast(tf.reduce_prod(tf.shape(generated)[1:]), tf.float32)
-    gap = tf.math.squared_difference(
+    return tf.reduce_mean(tf.math.squared_difference(
         tf.convert_to_tensor(target_gram, tf.float32),
-        gram_statistics(generated))
-    return tf.reduce_mean(tf.reduce_sum(gap, axis=[-2, -1])) \
-        / tf.square(2.0 * size)
+        gram_statistics(generated)))
 
 
 def weighted_style_distance(target_grams, activations, layer_weights):
@@ -86,11 +82,12 @@ def weighted_style_distance(target_grams, activations, layer_weights):
 
 
 def total_variation_loss(image):
-    """Mean squared difference between neighbouring pixels of ``image``.
+    """Mean over pixels of the squared step to the lower and right neighbour.
 
     ``image`` is shaped (1, H, W, C) (any value range; the engine uses
-    [0, 1]).  Using means rather than sums keeps the weight independent of
-    the image size.  Smooth, so it suits L-BFGS.
+    [0, 1]); only the (H - 1) x (W - 1) pixels that have both neighbours
+    count.  A mean keeps the weight independent of the image size; the
+    squares keep it smooth, so it suits L-BFGS.
     """
     image = tf.convert_to_tensor(image, dtype=tf.float32)
     if image.shape.rank != 4:
@@ -98,6 +95,7 @@ def total_variation_loss(image):
             f"total_variation_loss expects (1, H, W, C), got "
             f"{tuple(image.shape)}."
         )
-    dy = image[:, 1:, :, :] - image[:, :-1, :, :]
-    dx = image[:, :, 1:, :] - image[:, :, :-1, :]
-    return tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))
+    corner = image[:, :-1, :-1, :]
+    steps = (tf.square(image[:, 1:, :-1, :] - corner)
+             + tf.square(image[:, :-1, 1:, :] - corner))
+    return tf.reduce_mean(tf.reduce_sum(steps, axis=-1))
