@@ -77,10 +77,11 @@ def test_right_functions_pass(capsys):
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ("/ (4 * n_H * n_W * n_C)", "", "normalisation factor is missing"),
+    ("/ (4 * n_H * n_W * n_C)", "", "normalisation is missing"),
     ("/ (4 * n_H * n_W * n_C)", "/ 2", "1/2"),
     ("/ (4 * n_H * n_W * n_C)", "/ (n_H * n_W * n_C)", "mean of the squares"),
-    ("/ (4 * n_H * n_W * n_C)", "/ (4 * n_H * n_W)", "must include n_C"),
+    ("/ (4 * n_H * n_W * n_C)", "/ (4 * n_H * n_W)",
+     "grows with the number of channels"),
     ("tf.reduce_sum(tf.square(a_C - a_G))",
      "tf.reduce_sum(tf.abs(a_C - a_G))", "not absolute values"),
     ("tf.reduce_sum(tf.square(a_C - a_G))",
@@ -90,6 +91,38 @@ def test_content_cost_mistakes_are_named(old, new, message):
     cell = notebook(**{old: new})
     with pytest.raises(AssertionError, match=message):
         checks.check_compute_content_cost(cell["compute_content_cost"])
+
+
+@pytest.mark.parametrize("check, old, new, message", [
+    ("compute_content_cost", "/ (4 * n_H * n_W * n_C)", "/ (4 * 3 * 5 * 6)",
+     "sizes typed in"),
+    ("compute_layer_style_cost", "/ (2 * n_H * n_W * n_C) ** 2",
+     "/ (2 * 3 * 5 * 6) ** 2", "sizes typed in"),
+    ("compute_style_cost", "for layer, weight in style_layers:",
+     'for layer, weight in [("conv_a", 0.37), ("conv_b", 0.91), '
+     '("conv_c", 0.13)]:', "typed in"),
+    ("train_step", "alpha, beta)", "13.7, 52.9)", "typed in"),
+])
+def test_values_typed_in_from_the_first_case_are_caught(check, old, new,
+                                                        message):
+    """A function whose constants are the first case's passes that case;
+    the second case (other sizes, layers or weights) catches it."""
+    from helpers.checks.common import shipped_cases
+
+    cell = notebook(**{old: new})
+    function = cell[check]
+    if check != "train_step":
+        cases = shipped_cases(checks.__name__, check)
+        first = next(iter(cases.cases))
+        inputs = checks._tensors(cases.inputs(first))
+        if check == "compute_style_cost":
+            inputs[2] = [tuple(pair) for pair in inputs[2]]
+        assert float(function(*inputs)) == pytest.approx(
+            cases.expected(first), rel=1e-4)
+    arguments = ((cell["compute_style_cost"], cell["compute_layer_style_cost"])
+                 if check == "compute_style_cost" else (function,))
+    with pytest.raises(AssertionError, match=message):
+        getattr(checks, f"check_{check}")(*arguments)
 
 
 @pytest.mark.parametrize("old, new, message", [
@@ -117,7 +150,7 @@ def test_layer_style_cost_mistakes_are_named(old, new, message):
     if message is None:
         replacements["tf.transpose(tf.reshape(a_G, (n_H * n_W, n_C)))"] = \
             "tf.reshape(a_G, (n_C, n_H * n_W))"
-        message = "reshaped .* directly"
+        message = "reshaped .* directly.*mixes channels and positions"
     cell = notebook(**replacements)
     with pytest.raises(AssertionError, match=message):
         checks.check_compute_layer_style_cost(

@@ -25,7 +25,11 @@ from helpers.checks.common import (
     shipped_cases,
     to_numpy,
 )
-from helpers.checks.nb05_style_transfer_models import step_arguments
+from helpers.checks.nb05_style_transfer_models import (
+    OTHER_STEP_WEIGHTS,
+    STEP_WEIGHTS,
+    step_arguments,
+)
 
 __all__ = [
     "check_compute_content_cost", "check_gram_matrix",
@@ -148,11 +152,15 @@ def check_compute_content_cost(compute_content_cost):
     """Check the learner's ``compute_content_cost(a_C, a_G)``."""
     compute_content_cost = assert_own_function(compute_content_cost)
     name = "compute_content_cost"
-    cases, case = _cases(name), "seeds 1, 2"
-    a_C, a_G = cases.inputs(case)
-    value = _scalar(_call(compute_content_cost, a_C, a_G), name)
-    _diagnose(value, cases, case, name,
-              "J_content = sum((a_C - a_G)**2) / (4 n_H n_W n_C).")
+    cases = _cases(name)
+    for case in cases.cases:
+        a_C, a_G = cases.inputs(case)
+        value = _scalar(_call(compute_content_cost, a_C, a_G), name)
+        _diagnose(value, cases, case, name,
+                  f"wrong value for activations shaped {a_G.shape}: see the "
+                  "contract in section 3 (0 for equal activations; a "
+                  "uniform gap d costs d**2 / 4 whatever the layer's "
+                  "sizes).")
     if _scalar(_call(compute_content_cost, a_C, a_C), name) != 0.0:
         raise AssertionError(
             f"{name}(a, a) must be 0 for identical activations.")
@@ -173,14 +181,13 @@ def check_gram_matrix(gram_matrix):
     if result.shape == (7, 7):
         raise AssertionError(
             "gram_matrix of an A shaped (3, 7) returned (7, 7): you computed "
-            "A^T A. The Gram matrix is A A^T, shaped (n_C, n_C): "
-            "tf.matmul(A, A, transpose_b=True) or "
-            "tf.matmul(A, tf.transpose(A))."
+            "A^T A, one entry per pair of POSITIONS. The Gram matrix has one "
+            "entry per pair of channels (rows of A), shaped (n_C, n_C)."
         )
     if result.shape == (3, 7):
         raise AssertionError(
             "gram_matrix returned the shape of A: you multiplied element by "
-            "element. Use a matrix product, tf.matmul(A, tf.transpose(A))."
+            "element. Each entry is a sum over positions: a matrix product."
         )
     if result.shape != (3, 3):
         raise AssertionError(
@@ -202,12 +209,14 @@ def check_compute_layer_style_cost(compute_layer_style_cost):
     """Check the learner's ``compute_layer_style_cost(a_S, a_G)``."""
     compute_layer_style_cost = assert_own_function(compute_layer_style_cost)
     name = "compute_layer_style_cost"
-    cases, case = _cases(name), "seeds 4, 5"
-    a_S, a_G = cases.inputs(case)
-    value = _scalar(_call(compute_layer_style_cost, a_S, a_G), name)
-    _diagnose(value, cases, case, name,
-              "J = sum((G_S - G_G)**2) / (2 n_H n_W n_C)**2 with G = A A^T, "
-              "A the unrolled (n_C, n_H*n_W) activation.")
+    cases = _cases(name)
+    for case in cases.cases:
+        a_S, a_G = cases.inputs(case)
+        value = _scalar(_call(compute_layer_style_cost, a_S, a_G), name)
+        _diagnose(value, cases, case, name,
+                  f"wrong value for activations shaped {a_G.shape}: "
+                  "J = sum((G_S - G_G)**2) / (2 n_H n_W n_C)**2, G the "
+                  "(n_C, n_C) Gram matrix of each activation.")
     if _scalar(_call(compute_layer_style_cost, a_S, a_S), name) != 0.0:
         raise AssertionError(
             f"{name}(a, a) must be 0 for identical activations.")
@@ -241,25 +250,27 @@ def check_compute_style_cost(compute_style_cost, compute_layer_style_cost):
             "its argument style_layers instead. The engine and the tests "
             "call it with other layers and weights (e.g. texture synthesis, "
             "or these tests' layers conv_a, conv_b, conv_c).")
-    cases, case = _cases(name), "seed 20"
-    style, generated, layers = cases.inputs(case)
-    layers = [tuple(pair) for pair in layers]
-    tensors_S, tensors_G = _tensors([style, generated])
-    value = _scalar(_call(compute_style_cost, tensors_S, tensors_G,
-                          layers), name)
-    if cases.mistake(value, case, rtol=1e-4, atol=1e-9) is None \
-            and not same_values(value, cases.expected(case), rtol=1e-4,
-                                atol=1e-9) \
-            and _wrong_layer_costs(compute_layer_style_cost, tensors_S,
-                                   tensors_G, layers,
-                                   cases[case]["layer costs"]):
-        raise AssertionError(
-            "Your compute_layer_style_cost gives wrong values for these "
-            "layers, so compute_style_cost cannot be right: fix "
-            "compute_layer_style_cost first.")
-    _diagnose(value, cases, case, name,
-              "J_style = sum over (layer, lambda) in style_layers of lambda "
-              "* compute_layer_style_cost(a_S[layer], a_G[layer]).")
+    cases = _cases(name)
+    for case in cases.cases:
+        style, generated, layers = cases.inputs(case)
+        layers = [tuple(pair) for pair in layers]
+        tensors_S, tensors_G = _tensors([style, generated])
+        value = _scalar(_call(compute_style_cost, tensors_S, tensors_G,
+                              layers), name)
+        if cases.mistake(value, case, rtol=1e-4, atol=1e-9) is None \
+                and not same_values(value, cases.expected(case), rtol=1e-4,
+                                    atol=1e-9) \
+                and _wrong_layer_costs(compute_layer_style_cost, tensors_S,
+                                       tensors_G, layers,
+                                       cases[case]["layer costs"]):
+            raise AssertionError(
+                "Your compute_layer_style_cost gives wrong values for these "
+                "layers, so compute_style_cost cannot be right: fix "
+                "compute_layer_style_cost first.")
+        _diagnose(value, cases, case, name,
+                  f"wrong value for style_layers={layers}: J_style = sum "
+                  "over (layer, lambda) in style_layers of lambda * "
+                  "compute_layer_style_cost(a_S[layer], a_G[layer]).")
     in_graph = _scalar(_call_in_graph(compute_style_cost, tensors_S,
                                       tensors_G, layers), name)
     assert_close(in_graph, value, f"{name} inside a tf.function", rtol=1e-4)
@@ -308,14 +319,15 @@ def check_total_cost(total_cost):
             "multiply J_content by alpha and J_style by beta.")
     assert_close(value, ALPHA * 3 + BETA * 5, "total_cost(3.0, 5.0)",
                  hint="J = alpha * J_content + beta * J_style.")
-    value = float(to_numpy(total_cost(2.0, 0.5, alpha=1, beta=100)))
+    value = float(to_numpy(total_cost(2.0, 0.5, alpha=0.173, beta=37.9)))
     if np.isclose(value, ALPHA * 2 + BETA * 0.5):
         raise AssertionError(
             "total_cost ignores the alpha and beta it is given.")
-    assert_close(value, 52.0, "total_cost(2.0, 0.5, alpha=1, beta=100)")
-    tensor = total_cost(tf.constant(1.5), tf.constant(0.25), alpha=2.0,
-                        beta=4.0)
-    assert_close(tensor, 4.0, "total_cost on tensors")
+    assert_close(value, 0.173 * 2.0 + 37.9 * 0.5,
+                 "total_cost(2.0, 0.5, alpha=0.173, beta=37.9)")
+    tensor = total_cost(tf.constant(1.5), tf.constant(0.25), alpha=0.61,
+                        beta=7.3)
+    assert_close(tensor, 0.61 * 1.5 + 7.3 * 0.25, "total_cost on tensors")
     passed(name)
 
 
@@ -328,8 +340,9 @@ def check_total_variation_cost(total_variation_cost):
     (images,) = cases.inputs(case)
     value = _scalar(_call(total_variation_cost, images), name)
     _diagnose(value, cases, case, name,
-              "TV = mean of the squared vertical differences + mean of the "
-              "squared horizontal differences, over the whole batch.")
+              "see the contract in section 5: stripes one pixel wide give "
+              "1, a checkerboard 2, whatever the sizes, and a batch costs "
+              "the mean of its images.")
     flat = np.full((1, 4, 5, 3), 0.3, np.float32)
     if _scalar(_call(total_variation_cost, flat), name) != 0.0:
         raise AssertionError(
@@ -372,19 +385,24 @@ def check_train_step(train_step_function):
             raise AssertionError(cases.messages[mistake])
     assert_close(J, expected["J"], "the cost J returned by "
                  "train_step", rtol=1e-4,
-                 hint="Return total_cost(J_content, J_style, alpha, beta) "
-                      "of the image BEFORE the update, computed inside the "
-                      "GradientTape with a_G = extractor(generated_image) "
-                      "and your cost functions (which must pass their own "
-                      "tests first).")
+                 hint="Return J of the image BEFORE the update, with the "
+                      "alpha and beta given and your cost functions (which "
+                      "must pass their own tests first).")
+    start, args, kwargs = step_arguments()
+    kwargs.update(OTHER_STEP_WEIGHTS)
+    other = _scalar(train_step(tf.Variable(start), *args, **kwargs), name)
+    if not same_values(other, expected["J other weights"], rtol=1e-4,
+                       atol=0.0):
+        raise AssertionError(
+            f"train_step returns the right J for {STEP_WEIGHTS} but not for "
+            f"{OTHER_STEP_WEIGHTS}: weights typed in? Pass its own alpha "
+            "and beta on.")
     updated = learner_image.numpy()
     if np.allclose(updated, start):
         raise AssertionError(
-            "generated_image did not change. Update the image variable "
-            "itself: optimizer.apply_gradients([(gradient, "
-            "generated_image)]) with the gradient of J with respect to "
-            "generated_image (we optimise the pixels of G, not the "
-            "network's weights).")
+            "generated_image did not change. The optimiser must update the "
+            "image variable itself, with the gradient of J with respect to "
+            "it (we optimise the pixels of G, not the network's weights).")
     if same_values(updated, mistakes["gradient ascent"]["image"],
                    rtol=0.0, atol=1e-5):
         raise AssertionError(cases.messages["gradient ascent"])
@@ -392,13 +410,12 @@ def check_train_step(train_step_function):
         raise AssertionError(
             f"The image has values in [{updated.min():.3f}, "
             f"{updated.max():.3f}]: after the update, clip it back to "
-            "[0, 1] with generated_image.assign(tf.clip_by_value("
-            "generated_image, 0.0, 1.0)).")
+            "[0, 1], in the variable itself.")
     assert_close(updated, expected_image, "the image after one train_step",
                  rtol=1e-4, atol=1e-5,
                  hint="One step: J and its gradient with respect to the "
-                      "image (tf.GradientTape), optimizer.apply_gradients, "
-                      "then clip.")
+                      "image, the optimiser's update, then back into [0, "
+                      "1].")
 
     start, args, kwargs = step_arguments()   # a fresh optimiser
     graph_image = tf.Variable(start)

@@ -13,7 +13,9 @@ TINY_STYLE_LAYERS = [("conv1", 0.4), ("conv2", 0.3), ("conv3", 0.3)]
 STEP_RATE = 0.5
 #: alpha and beta of the checked step (not the defaults, to catch a step
 #: that ignores them).
-STEP_WEIGHTS = {"alpha": 10, "beta": 40}
+STEP_WEIGHTS = {"alpha": 13.7, "beta": 52.9}
+#: A second pair: J with these catches weights typed into the step.
+OTHER_STEP_WEIGHTS = {"alpha": 3.1, "beta": 71.0}
 
 
 def tiny_extractor(seed=0, channels=(4, 6, 8)):
@@ -76,4 +78,7 @@ def step_result(train_step):
     start, args, kwargs = step_arguments()
     image = tf.Variable(start)
     J = train_step(image, *args, **kwargs)
-    return {"J": J, "image": image.numpy()}
+    start, args, kwargs = step_arguments()
+    kwargs.update(OTHER_STEP_WEIGHTS)
+    other = train_step(tf.Variable(start), *args, **kwargs)
+    return {"J": J, "image": image.numpy(), "J other weights": other}

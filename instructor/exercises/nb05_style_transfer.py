@@ -116,44 +116,51 @@ def _content_said(text):
 
 COMPUTE_CONTENT_COST = Exercise(
     "compute_content_cost", compute_content_cost,
-    cases=(_tensor_case("seeds 1, 2", (_activations(1), _activations(2))),),
+    cases=(_tensor_case("seeds 1, 2", (_activations(1), _activations(2))),
+           _tensor_case("seeds 8, 9, shape (1, 4, 2, 7)", (
+               _activations(8, (1, 4, 2, 7)),
+               _activations(9, (1, 4, 2, 7))))),
     mistakes=(
         Mistake("the lecture's one half", _content(_NORM, "/ 2"),
                 "the constant is absorbed into alpha",
                 message=_content_said(
                     "you computed the lecture's 1/2 * ||a_C - a_G||^2. That "
-                    "cost has the same minimum; this notebook's version "
-                    "divides by 4 * n_H * n_W * n_C instead, so that alpha "
-                    "means the same whatever the layer and the image size "
-                    "(the constant is absorbed into alpha): use that "
-                    "normalisation here.")),
+                    "cost has the same minimum (the constant is absorbed "
+                    "into alpha), but it grows with the layer's size: this "
+                    "notebook's contract asks for a cost that does not.")),
         Mistake("no normalisation", _content(_NORM, ""),
-                "normalisation factor is missing",
+                "normalisation is missing",
                 message=_content_said(
-                    "the normalisation factor is missing: divide the sum of "
-                    "squares by 4 * n_H * n_W * n_C.")),
+                    "the normalisation is missing: you returned the plain "
+                    "sum of squares, which grows with the layer's size.")),
         Mistake("mean of the squares",
                 _content(_SQUARES + " " + _NORM,
                          "tf.reduce_mean(tf.square(a_C - a_G))"),
                 "mean of the squares",
                 message=_content_said(
-                    "you took the mean of the squares; divide by "
-                    "4 * n_H * n_W * n_C (four times the number of "
-                    "entries).")),
+                    "you took the mean of the squares: right in size, but "
+                    "a uniform gap d then costs d**2, and the contract "
+                    "says d**2 / 4.")),
         Mistake("factor 2", _content(_NORM, "/ (2 * n_H * n_W * n_C)"),
-                "not 2 * ...",
+                "twice too large",
                 message=_content_said(
-                    "the factor is 4 * n_H * n_W * n_C, not 2 * ...")),
+                    "your cost is twice too large: a uniform gap d costs "
+                    "d**2 / 2, the contract says d**2 / 4.")),
         Mistake("not squared", _content(_SQUARES,
                                         "tf.reduce_sum(a_C - a_G)"),
                 "square the differences",
                 message=_content_said(
                     "square the differences before summing.")),
         Mistake("without n_C", _content(_NORM, "/ (4 * n_H * n_W)"),
-                "must include n_C",
+                "grows with the number of channels",
                 message=_content_said(
-                    "the normalisation must include n_C: divide by "
-                    "4 * n_H * n_W * n_C.")),
+                    "your cost grows with the number of channels n_C: it "
+                    "must not depend on any of the layer's sizes.")),
+        Mistake("hard-coded sizes", _content(_NORM, "/ (4 * 3 * 5 * 6)"),
+                "sizes typed in",
+                message=_content_said(
+                    "right for activations shaped (1, 3, 5, 6) only: the "
+                    "sizes typed in. Read them from a_G's shape.")),
         Mistake("absolute values",
                 _content(_SQUARES, "tf.reduce_sum(tf.abs(a_C - a_G))"),
                 "not absolute values",
@@ -299,10 +306,12 @@ _WRONG_LAYER_COSTS = (
             "tf.reshape(a_S, (n_C, n_H * n_W))").replace(
          "tf.transpose(tf.reshape(a_G, (n_H * n_W, n_C)))",
          "tf.reshape(a_G, (n_C, n_H * n_W))"),
-     "reshape to (n_H * n_W, n_C) first",
+     "mixes channels and positions",
      "you reshaped (1, n_H, n_W, n_C) directly to (n_C, n_H * n_W). That "
-     "mixes channels and positions: reshape to (n_H * n_W, n_C) first, then "
-     "transpose to (n_C, n_H * n_W)."),
+     "mixes channels and positions: a reshape keeps the memory order, in "
+     "which the channel index changes fastest, so row 0 holds the first "
+     "channels of several positions. Each row must hold ONE channel at "
+     "every position."),
     ("Gram of positions",
      _layer("gram_matrix(A_S) - gram_matrix(A_G)",
             "tf.matmul(A_S, A_S, transpose_a=True)"
@@ -342,11 +351,18 @@ def compute_layer_style_cost(a_S, a_G):
 """, "n_C is the LAST axis",
      "the normalisation uses the wrong dimensions: read "
      "m, n_H, n_W, n_C = a_G.shape (n_C is the LAST axis)."),
+    ("hard-coded sizes", _layer(_LAYER_NORM, "/ (2 * 3 * 5 * 6) ** 2"),
+     "sizes typed in",
+     "right for activations shaped (1, 3, 5, 6) only: the sizes typed in. "
+     "Read them from a_G's shape."),
 )
 
 COMPUTE_LAYER_STYLE_COST = Exercise(
     "compute_layer_style_cost", compute_layer_style_cost,
-    cases=(_tensor_case("seeds 4, 5", (_activations(4), _activations(5))),),
+    cases=(_tensor_case("seeds 4, 5", (_activations(4), _activations(5))),
+           _tensor_case("seeds 6, 7, shape (1, 2, 4, 3)", (
+               _activations(6, (1, 2, 4, 3)),
+               _activations(7, (1, 2, 4, 3))))),
     mistakes=tuple(
         Mistake(name, source, fragment, message=_layer_said(message))
         for name, source, fragment, message in _WRONG_LAYER_COSTS) + (
@@ -400,7 +416,10 @@ def compute_style_cost(style_activations, generated_activations,
 
 #: Layers and weights of the public case; its activations hold one more
 #: layer (the content layer), which the cost must leave out.
-STYLE_CHECK_LAYERS = [("conv_a", 0.5), ("conv_b", 0.3), ("conv_c", 0.2)]
+STYLE_CHECK_LAYERS = [("conv_a", 0.37), ("conv_b", 0.91), ("conv_c", 0.13)]
+#: The second public case: other layers, order and weights, so that pairs
+#: typed in from the first case show.
+STYLE_CHECK_LAYERS_2 = [("conv_c", 0.58), ("conv_a", 0.07)]
 _STYLE_CHECK_SHAPES = {"conv_a": (1, 6, 4, 2), "conv_b": (1, 3, 2, 5),
                        "conv_c": (1, 2, 3, 7), "content": (1, 3, 2, 5)}
 
@@ -450,7 +469,10 @@ FIX_LAYER_COST = (
 COMPUTE_STYLE_COST = Exercise(
     "compute_style_cost", compute_style_cost,
     cases=(_tensor_case("seed 20", (_STYLE_S, _STYLE_G, STYLE_CHECK_LAYERS),
-                        extra=_layer_costs),),
+                        extra=_layer_costs),
+           _tensor_case("seed 20, two layers",
+                        (_STYLE_S, _STYLE_G, STYLE_CHECK_LAYERS_2),
+                        extra=_layer_costs)),
     check_args=("compute_layer_style_cost",),
     mistakes=(
         Mistake("global STYLE_LAYERS",
@@ -507,6 +529,15 @@ def compute_style_cost(style_activations, generated_activations, style_layers):
                     "(layer, weight) pairs of style_layers together.")),
         Mistake("no return", _style("    return J_style\n", ""),
                 "returned None"),
+        Mistake("pairs typed in", _style(
+            "for layer, weight in style_layers:",
+            "for layer, weight in [(\"conv_a\", 0.37), (\"conv_b\", 0.91),"
+            "\n                          (\"conv_c\", 0.13)]:"),
+            "typed in",
+            message=_style_said(
+                "right for the first case's layers and weights only: the "
+                "(layer, weight) pairs typed in. Loop over the style_layers "
+                "argument.")),
     ) + tuple(
         # A right weighted sum of each wrong layer cost above.
         Mistake(f"wrong layer cost ({name})", source + _STYLE,
@@ -637,6 +668,10 @@ def total_cost(J_content, J_style, alpha=1e5, beta=1):
 def total_cost(J_content, J_style, alpha=1e5, beta=1):
     return alpha ** 2 * J_content + beta ** 2 * J_style
 """, "total_cost(3.0, 5.0) is wrong"),
+        Mistake("the check's weights typed in", """
+def total_cost(J_content, J_style, alpha=1e5, beta=1):
+    return 0.173 * J_content + 37.9 * J_style
+""", "total_cost(3.0, 5.0) is wrong"),
     ))
 
 
@@ -689,15 +724,13 @@ TOTAL_VARIATION_COST = Exercise(
                 "only the vertical",
                 message=_tv_said(
                     "only the vertical differences (along the height) "
-                    "count: add the horizontal ones, image[:, :, 1:, :] - "
-                    "image[:, :, :-1, :].")),
+                    "count: the horizontal neighbours count too.")),
         Mistake("the other direction only",
                 _tv(_TV_SUM, "tf.reduce_mean(tf.square(right))"),
                 "only the horizontal",
                 message=_tv_said(
                     "only the horizontal differences (along the width) "
-                    "count: add the vertical ones, image[:, 1:, :, :] - "
-                    "image[:, :-1, :, :].")),
+                    "count: the vertical neighbours count too.")),
         Mistake("absolute differences",
                 _tv(_TV_SUM, "tf.reduce_mean(tf.abs(down)) + "
                              "tf.reduce_mean(tf.abs(right))"),
@@ -721,11 +754,11 @@ TOTAL_VARIATION_COST = Exercise(
         Mistake("sums instead of means",
                 _tv(_TV_SUM, "tf.reduce_sum(tf.square(down)) + "
                              "tf.reduce_sum(tf.square(right))"),
-                "take the MEAN of each direction",
+                "you summed the squared differences",
                 message=_tv_said(
-                    "you summed the squared differences; take the MEAN of "
-                    "each direction's squares (tf.reduce_mean), so the "
-                    "weight does not depend on the image size.")),
+                    "you summed the squared differences, so the cost grows "
+                    "with the image size: each direction's part is a MEAN "
+                    "over its pairs of neighbours.")),
         Mistake("summed over the batch", _tv(
             _TV_SUM,
             "tf.reduce_sum(tf.reduce_mean(tf.square(down), axis=[1, 2, 3])"
@@ -733,8 +766,7 @@ TOTAL_VARIATION_COST = Exercise(
             "summed the images' costs over the batch",
             message=_tv_said(
                 "you summed the images' costs over the batch; the cost of a "
-                "batch is the MEAN over its images (tf.reduce_mean over "
-                "every axis, the batch included).")),
+                "batch is the MEAN over its images.")),
         Mistake("one mean for both directions", _tv(
             _TV_SUM, "(tf.reduce_sum(tf.square(down)) + tf.reduce_sum("
                      "tf.square(right))) / tf.cast(tf.size(image), "
@@ -815,9 +847,9 @@ TRAIN_STEP = Exercise(
                 _step("[(gradient, generated_image)]",
                       "[(-gradient, generated_image)]"),
                 "moved UP the gradient",
-                message="The image moved UP the gradient: pass the gradient "
-                        "of J itself to optimizer.apply_gradients, which "
-                        "subtracts it (we minimise J)."),
+                message="The image moved UP the gradient: a Keras optimiser "
+                        "subtracts (a multiple of) the gradient it is "
+                        "given, and we minimise J."),
         Mistake("no clipping",
                 _step("    generated_image.assign(tf.clip_by_value("
                       "generated_image, 0.0, 1.0))\n", ""), "clip it back"),
@@ -840,6 +872,10 @@ TRAIN_STEP = Exercise(
             "    with tf.GradientTape() as tape:\n"),
             "Your train_step raised"),
         Mistake("no return", _step("    return J\n", ""), "returned None"),
+        Mistake("the check's weights typed in",
+                _step("total_cost(J_content, J_style, alpha, beta)",
+                      "total_cost(J_content, J_style, 13.7, 52.9)"),
+                "typed in"),
     ))
 
 EXERCISES = (COMPUTE_CONTENT_COST, GRAM_MATRIX, COMPUTE_LAYER_STYLE_COST,
