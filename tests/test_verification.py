@@ -63,30 +63,37 @@ def test_identify_nearest_person_or_not_recognized():
         nb01.identify([0.0, 0.0], {}, 1.0)
 
 
-def brute_force_best_accuracy(distances, labels):
-    grid = np.concatenate([distances, distances + 1e-9, [1e9]])
-    return max(np.mean((distances < t) == (labels == 1)) for t in grid)
+def brute_force_database_threshold(distances, labels, people, target):
+    """The largest distance tau whose measured 1:K risk meets the target."""
+    impostors = distances[labels == 0]
+    best = None
+    for tau in np.unique(distances):
+        rate = np.mean(impostors < tau)
+        if 1 - (1 - rate) ** people <= target + 1e-12:
+            best = tau
+    return best
 
 
-def test_choose_threshold_maximises_accuracy():
-    for _ in range(20):
-        labels = RNG.integers(0, 2, size=40)
-        distances = np.round(RNG.normal(1.0 - 0.4 * labels, 0.3), 2)
-        threshold, accuracy = nb02.choose_threshold(distances, labels)
-        assert accuracy == pytest.approx(
-            brute_force_best_accuracy(distances, labels))
-        assert nb02.accuracy_at(distances, labels, threshold) == accuracy
-        assert not np.any(np.isclose(distances, threshold))
+def test_threshold_for_database_is_the_largest_that_meets_the_target():
+    for seed, people, target in [(1, 3, 0.287), (2, 13, 0.173),
+                                 (3, 41, 0.311), (4, 1, 0.0437)]:
+        distances, labels = nb02.database_pairs(400, 100, seed, decimals=2)
+        tau = nb02.threshold_for_database(distances, labels, people, target)
+        assert tau == brute_force_database_threshold(distances, labels,
+                                                     people, target)
+        assert nb02.threshold_for_database(distances, list(labels), people,
+                                           target) == tau
 
 
-def test_choose_threshold_separable_is_midpoint():
-    threshold, accuracy = nb02.choose_threshold([0.2, 0.3, 0.7, 0.9],
-                                               [1, 1, 0, 0])
-    assert (threshold, accuracy) == (pytest.approx(0.5), 1.0)
+def test_threshold_for_database_refuses_what_it_cannot_measure():
+    distances, labels = nb02.database_pairs(60, 40, 7)
+    with pytest.raises(ValueError, match="at least 2103 are needed"):
+        nb02.threshold_for_database(distances, labels, 29, 0.0137)
+    for people, target in [(0, 0.1), (2.5, 0.1), (3, 0.0), (3, 1.0)]:
+        with pytest.raises(ValueError, match="people|target"):
+            nb02.threshold_for_database(distances, labels, people, target)
     with pytest.raises(ValueError, match="one label per distance"):
-        nb02.choose_threshold([0.1, 0.2], [1])
-    with pytest.raises(ValueError, match="1 \\(same person\\)"):
-        nb02.choose_threshold([0.1, 0.2], [1, 2])
+        nb02.threshold_for_database([0.1, 0.2], [0], 3, 0.1)
 
 
 def roc_points(distances, labels):
@@ -113,8 +120,8 @@ def test_error_rates_and_roc():
             pytest.approx(x), pytest.approx(1 - y))
     area = metrics.area_under_curve(false_accept, true_accept)
     assert area == pytest.approx(8 / 9)
-    with pytest.raises(ValueError, match="both"):
-        nb02.error_rates([0.1, 0.2], [1, 1], 0.5)
+    far, frr = nb02.error_rates([0.1, 0.2, 0.7], [1, 1, 1], 0.5)
+    assert np.isnan(far) and frr == pytest.approx(1 / 3)
 
 
 def test_error_compounding():
@@ -277,16 +284,15 @@ def embedding_distance(encoding_a, encoding_b):
     return np.sqrt(np.sum((a - b) ** 2, axis=-1))
 """
 
-CHOOSE = """
-def choose_threshold(distances, labels):
-    distances, same = np.asarray(distances), np.asarray(labels) == 1
-    values = np.unique(distances)
-    candidates = np.concatenate([[values[0] - 1],
-                                 (values[:-1] + values[1:]) / 2,
-                                 [values[-1] + 1]])
-    scores = [np.mean((distances < t) == same) for t in candidates]
-    best = int(np.argmax(scores))
-    return candidates[best], scores[best]
+DATABASE = """
+def threshold_for_database(distances, labels, people, target):
+    distances = np.asarray(distances, dtype=float)
+    impostors = np.sort(distances[np.asarray(labels) == 0])
+    rate = 1 - (1 - target) ** (1 / people)
+    allowed = int(np.floor(rate * len(impostors)))
+    if allowed == 0:
+        raise ValueError(f"need {int(np.ceil(1 / rate))} pairs")
+    return impostors[allowed]
 """
 
 RATES = """
@@ -298,15 +304,25 @@ def error_rates(distances, labels, threshold):
     return np.mean(accepted[~same]), np.mean(~accepted[same])
 """
 
+RATES_NAN = """
+def error_rates(distances, labels, threshold):
+    accepted = np.asarray(distances) < threshold
+    same = np.asarray(labels) == 1
+    far = np.mean(accepted[~same]) if (~same).any() else np.nan
+    frr = np.mean(~accepted[same]) if same.any() else np.nan
+    return far, frr
+"""
+
 
 def test_one_shot_checks_accept_correct_solutions(capsys):
     one_shot.check_embedding_distance(
         learner_function(DISTANCE, "embedding_distance"))
-    one_shot.check_choose_threshold(
-        learner_function(CHOOSE, "choose_threshold"))
+    one_shot.check_threshold_for_database(
+        learner_function(DATABASE, "threshold_for_database"))
     one_shot.check_error_rates(learner_function(RATES, "error_rates"))
+    one_shot.check_error_rates(learner_function(RATES_NAN, "error_rates"))
     out = capsys.readouterr().out
-    assert out.count("all public tests passed") == 3
+    assert out.count("all public tests passed") == 4
 
 
 @pytest.mark.parametrize("old, new, message", [
@@ -332,22 +348,27 @@ def test_check_embedding_distance_names_mistakes(old, new, message):
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ("(distances < t) == same", "(distances > t) == same", "wrong way round"),
-    ("return candidates[best], scores[best]",
-     "return scores[best], candidates[best]", "\\(threshold, accuracy\\)"),
-    ("return candidates[best], scores[best]",
-     "return candidates[best], scores[best] * len(same)", "fraction"),
-    ("return candidates[best], scores[best]",
-     "return values[np.searchsorted(values, candidates[best])], scores[best]",
-     "edge"),
-    ("[[values[0] - 1],", "[[values[0] - 0.5],", "end candidates"),
-    ("np.asarray(labels) == 1", "labels == 1", "Python list"),
+    ("1 - (1 - target) ** (1 / people)", "target / people", "K times"),
+    ("1 - (1 - target) ** (1 / people)", "target", "every one of the"),
+    ("rate * len(impostors)", "rate * len(distances)",
+     "different-person pairs only"),
+    ("return impostors[allowed]", "return impostors[allowed - 1]",
+     "strictly below"),
+    ("return impostors[allowed]",
+     "return (impostors[allowed - 1] + impostors[allowed]) / 2", "midway"),
+    ("(1 - target) ** (1 / people)", "(1 - 0.287) ** (1 / 3)",
+     "arguments you were given"),
+    ("np.asarray(labels) == 0", "labels == 0", "Python list"),
+    ("    if allowed == 0:\n", "    if False:\n", "cannot measure"),
+    ('f"need {int(np.ceil(1 / rate))} pairs"', '"too few pairs"',
+     "how many"),
 ])
-def test_check_choose_threshold_names_mistakes(old, new, message):
-    source = CHOOSE.replace(old, new)
+def test_check_threshold_for_database_names_mistakes(old, new, message):
+    source = DATABASE.replace(old, new)
+    assert source != DATABASE
     with pytest.raises(AssertionError, match=message):
-        one_shot.check_choose_threshold(
-            learner_function(source, "choose_threshold"))
+        one_shot.check_threshold_for_database(
+            learner_function(source, "threshold_for_database"))
 
 
 @pytest.mark.parametrize("old, new, message", [
@@ -358,13 +379,19 @@ def test_check_choose_threshold_names_mistakes(old, new, message):
     ("np.mean(accepted[~same]), np.mean(~accepted[same])",
      "np.mean(accepted[~same]), 1 - np.mean(accepted[~same])", "not 1 -"),
     ("np.asarray(distances) < threshold", "np.asarray(distances) <= threshold",
-     "exactly 0.6"),
+     "exactly 0.613"),
+    ("np.asarray(distances) < threshold", "np.asarray(distances) < 0.537",
+     "threshold you were given"),
     ("np.asarray(labels) == 1", "labels == 1", "Python list"),
     ("    if same.all() or not same.any():\n"
-     "        raise ValueError(\"need both kinds of pair\")\n", "",
-     "only one kind of pair"),
+     "        raise ValueError(\"need both kinds of pair\")\n"
+     "    return np.mean(accepted[~same]), np.mean(~accepted[same])",
+     "    return (np.sum(accepted[~same]) / max(np.sum(~same), 1),\n"
+     "            np.sum(~accepted[same]) / max(np.sum(same), 1))",
+     "no different-person pair"),
 ])
 def test_check_error_rates_names_mistakes(old, new, message):
     source = RATES.replace(old, new)
+    assert source != RATES
     with pytest.raises(AssertionError, match=message):
         one_shot.check_error_rates(learner_function(source, "error_rates"))

@@ -4,6 +4,8 @@ Inputs, expected values and the signatures of recognised mistakes come from
 ``expected/nb02_one_shot.json`` (``python -m instructor.exercises``).
 """
 
+import warnings
+
 import numpy as np
 
 from helpers.checks.common import (
@@ -13,16 +15,6 @@ from helpers.checks.common import (
     same_values,
     shipped_cases,
 )
-
-
-def _between(threshold, case, accuracies):
-    """Return the stored accuracy of the interval holding ``threshold``.
-
-    Accuracy only changes when the threshold passes a distance: entry k of
-    ``accuracies`` holds for thresholds in (edges[k - 1], edges[k]].
-    """
-    return accuracies[int(np.searchsorted(case["edges"], threshold,
-                                          side="left"))]
 
 
 @learner_check("embedding_distance")
@@ -117,71 +109,6 @@ def _unpack(result, first, second, name="function"):
     return float(result[0]), float(result[1])
 
 
-@learner_check("choose_threshold")
-def check_choose_threshold(choose_threshold):
-    """Check the learner's ``choose_threshold`` with named mistakes."""
-    choose_threshold = assert_own_function(choose_threshold)
-    distances = np.array([0.2, 0.9, 0.3, 0.7])
-    labels = np.array([1, 0, 1, 0])
-    threshold, accuracy = _unpack(choose_threshold(distances, labels),
-                                  "threshold", "accuracy", "choose_threshold")
-    if accuracy > 1.0 + 1e-9:
-        raise AssertionError(
-            f"The accuracy {accuracy} is above 1: return a fraction of the "
-            "pairs (a number between 0 and 1), not a count.")
-    if threshold == 1.0 and 0.3 < accuracy < 0.7:
-        raise AssertionError(
-            "You seem to return (accuracy, threshold); return "
-            "(threshold, accuracy).")
-    if not 0.3 < threshold < 0.7:
-        hint = ""
-        if accuracy <= 0.5:
-            hint = (" Your best accuracy is only "
-                    f"{accuracy:.2f}: is the comparison the wrong way "
-                    "round? 'Same person' means distance < threshold.")
-        elif threshold in (0.3, 0.7):
-            hint = (" A threshold equal to a pair's distance sits on the "
-                    "edge; use midpoints between consecutive sorted "
-                    "distances.")
-        raise AssertionError(
-            f"Same-person pairs at 0.2 and 0.3, different-person pairs at "
-            f"0.7 and 0.9: any threshold strictly between 0.3 and 0.7 "
-            f"classifies all four correctly, got {threshold:.4g}.{hint}")
-    if not np.isclose(accuracy, 1.0):
-        raise AssertionError(
-            f"The pairs are perfectly separable, so the accuracy is 1.0; "
-            f"got {accuracy:.4g}.")
-    _check_end_candidates(choose_threshold)
-    cases = shipped_cases(__name__, "choose_threshold")
-    name = "60 pairs"
-    case = cases[name]
-    best_threshold, best_accuracy = cases.expected(name)
-    distances, labels = cases.inputs(name)
-    threshold, accuracy = _unpack(
-        cases.call(choose_threshold, name), "threshold", "accuracy")
-    achieved = _between(threshold, case, case["accuracy_between"])
-    reversed_accuracy = _between(threshold, case, case["wrong_way_between"])
-    if not np.isclose(achieved, best_accuracy):
-        if cases.mistake((threshold, accuracy), name) \
-                or np.isclose(accuracy, 1 - achieved) \
-                or reversed_accuracy > achieved:
-            raise AssertionError(cases.messages["wrong way round"])
-        raise AssertionError(
-            f"On 60 overlapping pairs the best accuracy is "
-            f"{best_accuracy:.4f} (e.g. at threshold {best_threshold:.4f}), "
-            f"but your threshold {threshold:.4f} gives {achieved:.4f}. Try "
-            "every midpoint between consecutive sorted distances.")
-    if not np.isclose(accuracy, achieved):
-        raise AssertionError(
-            f"The accuracy you return ({accuracy:.4f}) is not the accuracy "
-            f"of your threshold ({achieved:.4f}, with distance < threshold "
-            "meaning 'same person').")
-    _check_list_labels(
-        lambda labels: choose_threshold(distances, labels), labels,
-        (threshold, accuracy), "choose_threshold(distances, labels)")
-    passed("choose_threshold")
-
-
 def _check_list_labels(call, labels, expected, text):
     """Fail unless ``call`` gives ``expected`` with labels as a list."""
     text = text.replace("labels", "labels as a Python list", 1)
@@ -193,34 +120,25 @@ def _check_list_labels(call, labels, expected, text):
         raise AssertionError(
             f"{text} raised {type(error).__name__}: {error}\nThe same "
             f"labels as an array worked. {advice}") from error
-    got = _unpack(result, "first", "second")
+    got = np.atleast_1d(np.asarray(result, dtype=float))
     if not np.allclose(got, expected, equal_nan=True):
         raise AssertionError(
-            f"{text} returned ({got[0]:.4g}, {got[1]:.4g}), but "
-            f"({float(expected[0]):.4g}, {float(expected[1]):.4g}) with "
-            "the same labels as an array: on a list, `labels == 1` is a "
-            f"single False, not one comparison per pair. {advice}")
+            f"{text} returned {np.round(got, 4).tolist()}, but "
+            f"{np.round(expected, 4).tolist()} with the same labels as an "
+            "array: on a list, `labels == 1` is a single False, not one "
+            f"comparison per pair. {advice}")
 
 
-def _check_end_candidates(choose_threshold):
-    """Fail unless the candidates below and above every distance are tried."""
-    distances = np.array([0.4, 0.6, 0.8])
-    for labels, best, where in [
-            (np.array([1, 1, 1]), 1.8, "above the largest distance "
-             "(the largest plus 1: 0.8 + 1 = 1.8)"),
-            (np.array([0, 0, 0]), -0.6, "below the smallest distance "
-             "(the smallest minus 1: 0.4 - 1 = -0.6)")]:
-        kind = "same-person" if labels[0] == 1 else "different-person"
-        threshold, accuracy = _unpack(choose_threshold(distances, labels),
-                                      "threshold", "accuracy")
-        if not np.isclose(accuracy, 1.0) or not np.isclose(threshold, best):
-            raise AssertionError(
-                f"Three {kind} pairs at 0.4, 0.6 and 0.8: only the "
-                f"candidate {where} classifies all three correctly, so "
-                f"expected ({best}, 1.0), got ({threshold:.4g}, "
-                f"{accuracy:.4g}). Add the two end candidates to the "
-                "midpoints: the smallest distance minus 1 and the largest "
-                "plus 1.")
+def _rates_of(error_rates, distances, labels, threshold):
+    """Return the learner's two rates, or None when it raised ValueError."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            result = error_rates(distances, labels, threshold)
+        except ValueError:
+            return None
+    return _unpack(result, "false_accept_rate", "false_reject_rate",
+                   "error_rates")
 
 
 @learner_check("error_rates")
@@ -228,65 +146,129 @@ def check_error_rates(error_rates):
     """Check the learner's ``error_rates`` with named mistakes."""
     error_rates = assert_own_function(error_rates)
     cases = shipped_cases(__name__, "error_rates")
-    # 4 same-person pairs (1 rejected at 0.5), 2 different (1 accepted).
-    case = "6 pairs, threshold 0.5"
-    distances, labels, _ = cases.inputs(case)
-    rates = _unpack(cases.call(error_rates, case), "false_accept_rate",
-                    "false_reject_rate", "error_rates")
-    cases.name_mistake(rates, case)
-    false_accept, false_reject = rates
-    expected_accept, expected_reject = cases.expected(case)
-    one_pair = 1 / len(distances)
-    if np.isclose(false_accept, one_pair) or np.isclose(false_reject,
-                                                        one_pair):
-        raise AssertionError(cases.messages["divided by all pairs"])
-    if not np.isclose(false_accept, expected_accept):
-        raise AssertionError(
-            f"1 of the 2 different-person pairs (distance 0.4) is below the "
-            f"threshold 0.5, so the false-accept rate is 0.5; got "
-            f"{false_accept:.4g}.")
-    if np.isclose(false_reject, 1 - false_accept):
-        raise AssertionError(
-            cases.messages["false reject as 1 - false accept"])
-    if not np.isclose(false_reject, expected_reject):
-        raise AssertionError(
-            f"1 of the 4 same-person pairs (distance 0.6) is at or above the "
-            f"threshold 0.5, so the false-reject rate is 0.25; got "
-            f"{false_reject:.4g}.")
-    case = "6 pairs, threshold 0.6"
-    false_accept, false_reject = _unpack(
-        cases.call(error_rates, case), "false_accept_rate",
-        "false_reject_rate")
-    expected_accept, expected_reject = cases.expected(case)
-    if not np.isclose(false_reject, expected_reject):
-        raise AssertionError(
-            "At threshold 0.6 the pair at distance exactly 0.6 is rejected "
-            "(a match needs distance < threshold), so the false-reject rate "
-            f"stays 0.25; got {false_reject:.4g}.")
-    if not np.isclose(false_accept, expected_accept):
-        raise AssertionError(
-            f"At threshold 0.6 the false-accept rate is 0.5; got "
-            f"{false_accept:.4g}.")
-    case = "6 pairs, threshold 10.0"
-    rates = _unpack(cases.call(error_rates, case), "far", "frr")
-    if not np.allclose(rates, cases.expected(case)):
-        raise AssertionError(
-            f"With a huge threshold everything is accepted: rates (1, 0), "
-            f"got {rates}.")
-    _check_list_labels(
-        lambda labels: error_rates(distances, labels, 0.5), labels,
-        cases.expected("6 pairs, threshold 0.5"),
-        "error_rates(distances, labels, 0.5)")
-    for kind, only in [("different-person", [1, 1, 1]),
-                       ("same-person", [0, 0, 0])]:
-        try:
-            result = error_rates(np.array([0.2, 0.5, 0.9]), np.array(only),
-                                 0.6)
-        except ValueError:
+    first = None
+    for case in cases.cases:
+        distances, labels, threshold = cases.inputs(case)
+        rates = _unpack(cases.call(error_rates, case), "false_accept_rate",
+                        "false_reject_rate", "error_rates")
+        cases.name_mistake(rates, case)
+        expected = cases.expected(case)
+        if np.allclose(rates, expected):
+            first = first or case
             continue
+        if max(rates) > 1:
+            raise AssertionError(
+                f"At threshold {threshold} you returned {rates}: return each "
+                "rate as a fraction between 0 and 1, not a percentage.")
+        if np.isclose(threshold, 0.613):
+            raise AssertionError(
+                "At threshold 0.613 one same-person pair lies exactly at "
+                "distance 0.613. Read the contract again: is a pair at "
+                f"exactly 0.613 accepted? Expected {tuple(expected)}, got "
+                f"{rates}.")
         raise AssertionError(
-            f"With labels {only} there is no {kind} pair, so its rate is "
-            f"a fraction of zero pairs and undefined, but error_rates "
-            f"returned {result!r}. Raise a ValueError when labels hold only "
-            "one kind of pair.")
+            f"On the 6 pairs (4 same-person, 2 different-person) at "
+            f"threshold {threshold}, expected rates {tuple(expected)}, got "
+            f"{rates}." + (f" Your rates were right at threshold {first}: "
+                           "does your function use the threshold you were "
+                           "given?" if first else ""))
+    first_case = next(iter(cases.cases))
+    distances, labels, threshold = cases.inputs(first_case)
+    _check_list_labels(
+        lambda labels: error_rates(distances, labels, threshold), labels,
+        cases.expected(first_case),
+        f"error_rates(distances, labels, {threshold})")
+    distances = np.array([0.2, 0.5, 0.9])
+    for kind, labels, defined in [("different-person", [1, 1, 1], 1),
+                                  ("same-person", [0, 0, 0], 0)]:
+        rates = _rates_of(error_rates, distances, np.array(labels), 0.663)
+        if rates is None:
+            continue
+        rate = rates[1 - defined]
+        if not np.isnan(rate):
+            raise AssertionError(
+                f"With labels {labels} there is no {kind} pair, so that "
+                f"rate is a fraction of zero pairs and has no value; your "
+                f"error_rates returned {rates}, a number that looks "
+                "measured. Make the missing rate impossible to miss (NaN, "
+                "or a ValueError).")
+        other = ((distances < 0.663) if defined == 0
+                 else (distances >= 0.663)).mean()
+        if not np.isclose(rates[defined], other):
+            raise AssertionError(
+                f"With labels {labels} the rate of the pairs that exist is "
+                f"still defined: expected {other:.4g}, got "
+                f"{rates[defined]:.4g}.")
     passed("error_rates")
+
+
+def _threshold_of(result):
+    """Return one threshold from a learner's result or fail with a hint."""
+    if result is None:
+        raise AssertionError(
+            "Your threshold_for_database returned None: did you forget the "
+            "return statement at its end?")
+    if np.size(result) != 1:
+        raise AssertionError(
+            f"Return one threshold (a number), got {result!r}.")
+    return float(np.asarray(result, dtype=float).reshape(()))
+
+
+#: Pairs the check cannot measure a small rate on: 12 different-person.
+_FEW_DISTANCES = np.array([0.61, 0.74, 0.66, 0.83, 0.7, 0.59, 0.92, 0.77,
+                           0.68, 0.81, 0.64, 0.73, 0.33, 0.41, 0.29, 0.45])
+_FEW_LABELS = np.array([0] * 12 + [1] * 4)
+
+
+@learner_check("threshold_for_database")
+def check_threshold_for_database(threshold_for_database):
+    """Check the learner's ``threshold_for_database`` with named mistakes."""
+    threshold_for_database = assert_own_function(threshold_for_database)
+    cases = shipped_cases(__name__, "threshold_for_database")
+    for case in cases.cases:
+        distances, labels, people, target = cases.inputs(case)
+        threshold = _threshold_of(cases.call(threshold_for_database, case))
+        cases.name_mistake(threshold, case)
+        expected = cases.expected(case)
+        if np.isclose(threshold, expected, rtol=1e-9, atol=1e-12):
+            continue
+        impostors = distances[labels == 0]
+        accepted = int(np.sum(impostors < threshold))
+        could = int(np.sum(impostors < expected))
+        where = (f"On the case '{case}' (target {target}), your threshold "
+                 f"{threshold:.4f} accepts {accepted} of the "
+                 f"{len(impostors)} different-person pairs")
+        if accepted > could:
+            raise AssertionError(
+                f"{where}: more than the target allows. Return the largest "
+                "threshold whose measured false-accept rate the target "
+                "allows.")
+        raise AssertionError(
+            f"{where}; it meets the target but it is not the largest "
+            "threshold that does: a larger one (not merely one midway "
+            "between two distances) would still meet it.")
+    case = next(iter(cases.cases))
+    distances, labels, people, target = cases.inputs(case)
+    _check_list_labels(
+        lambda labels: threshold_for_database(distances, labels, people,
+                                              target),
+        labels, cases.expected(case),
+        f"threshold_for_database(distances, labels, {people}, {target})")
+    people, target, needed = 29, 0.0137, 2103
+    try:
+        result = threshold_for_database(_FEW_DISTANCES, _FEW_LABELS, people,
+                                        target)
+    except ValueError as error:
+        if str(needed) not in str(error):
+            raise AssertionError(
+                f"Your ValueError for 12 different-person pairs, {people} "
+                f"people and target {target} says {str(error)!r}: say how "
+                "many different-person pairs would be needed.") from None
+    else:
+        raise AssertionError(
+            f"With 12 different-person pairs, {people} people and target "
+            f"{target}, the pairs cannot measure a false-accept rate as "
+            f"small as the target needs, but your function returned "
+            f"{result!r}. Raise a ValueError that says how many "
+            "different-person pairs would be needed.")
+    passed("threshold_for_database")

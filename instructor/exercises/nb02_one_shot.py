@@ -1,9 +1,12 @@
-"""Notebook 02 (one-shot learning): distance, threshold and error rates.
+"""Notebook 02 (one-shot learning): distance, error rates, a threshold.
 
 One section per graded exercise: the reference, the public cases, the
 mistakes learners make and the hidden test.  Everything works on encodings
-(arrays of shape ``(n,)`` or ``(k, n)``); a pair "matches" when its
-distance is strictly below the threshold.
+(arrays of shape ``(n,)`` or ``(k, n)``) or on pair distances with labels
+(1 same person, 0 different); a pair "matches" when its distance is
+strictly below the threshold.  Parameters in the cases (thresholds, people,
+targets) are values nobody types in, so that a function with constants
+fails.
 """
 
 import numpy as np
@@ -128,177 +131,14 @@ def embedding_distance(encoding_a, encoding_b):
     ))
 
 
-# --- choose_threshold --------------------------------------------------------
-
-
-def accuracy_at(distances, labels, threshold):
-    """Return the fraction of pairs classified correctly at ``threshold``."""
-    same = np.asarray(labels).ravel() == 1
-    accepted = np.asarray(distances, dtype=np.float64).ravel() < threshold
-    return float(np.mean(accepted == same))
-
-
-def choose_threshold(distances, labels):
-    """Return ``(threshold, accuracy)`` maximising accuracy on the pairs.
-
-    Candidates are the midpoints between consecutive distinct sorted
-    distances, plus one below the smallest and one above the largest; a
-    pair is "same" when its distance is strictly below the threshold.  On a
-    tie the smallest such threshold wins.
-    """
-    distances = np.asarray(distances, dtype=np.float64).ravel()
-    labels = np.asarray(labels).ravel()
-    if len(distances) != len(labels) or not len(labels):
-        raise ValueError(
-            f"Give one label per distance (got {len(distances)} distances "
-            f"and {len(labels)} labels, at least one of each).")
-    if not np.all(np.isin(labels, (0, 1))):
-        raise ValueError("labels must be 1 (same person) or 0 (different).")
-    values = np.unique(distances)
-    candidates = np.concatenate([
-        [values[0] - 1.0], (values[:-1] + values[1:]) / 2, [values[-1] + 1.0]])
-    accepted = distances[None, :] < candidates[:, None]
-    accuracies = np.mean(accepted == (labels[None, :] == 1), axis=1)
-    best = int(np.argmax(accuracies))
-    return float(candidates[best]), float(accuracies[best])
-
-
-def overlapping_pairs():
-    """Return the check's 60 overlapping pairs: (distances, labels)."""
-    rng = np.random.default_rng(4)
-    labels = rng.integers(0, 2, size=60)
-    distances = np.round(rng.normal(0.8 - 0.3 * labels, 0.15), 3)
-    return distances, labels
-
-
-def _accuracy_the_wrong_way_round(distances, labels, threshold):
-    """Accuracy when 'same person' is taken to mean distance > threshold."""
-    same = np.asarray(labels) == 1
-    return float(np.mean((np.asarray(distances) > threshold) == same))
-
-
-def _accuracy_tables(reference):
-    """Return the accuracies of thresholds between sorted distances.
-
-    Accuracy only changes when the threshold passes a distance: entry k of
-    a table holds for thresholds in (edges[k - 1], edges[k]].  The check
-    reads the accuracy of a learner's threshold from ``accuracy_between``
-    and the accuracy it has with the comparison the wrong way round from
-    ``wrong_way_between``.
-    """
-    distances, labels = overlapping_pairs()
-    edges = np.unique(distances)
-    inside = np.concatenate([[edges[0] - 1.0], (edges[:-1] + edges[1:]) / 2,
-                             [edges[-1] + 1.0]])
-    return {"edges": edges,
-            "accuracy_between": [accuracy_at(distances, labels, threshold)
-                                 for threshold in inside],
-            "wrong_way_between": [
-                _accuracy_the_wrong_way_round(distances, labels, threshold)
-                for threshold in inside]}
-
-
-#: The candidates of a right answer, inside the mistakes' sources.
-_CANDIDATES = """
-    values = np.unique(distances)
-    candidates = np.concatenate([[values[0] - 1],
-                                 (values[:-1] + values[1:]) / 2,
-                                 [values[-1] + 1]])
-"""
-
-CHOOSE_THRESHOLD = Exercise(
-    "choose_threshold", choose_threshold,
-    cases=(Case("60 pairs", overlapping_pairs(), extra=_accuracy_tables),),
-    mistakes=(
-    Mistake('no end candidates', """
-def choose_threshold(distances, labels):
-    distances, same = np.asarray(distances), np.asarray(labels) == 1
-    values = np.unique(distances)
-    candidates = (values[:-1] + values[1:]) / 2
-    scores = [np.mean((distances < t) == same) for t in candidates]
-    best = int(np.argmax(scores))
-    return candidates[best], scores[best]
-""", 'end candidates'),
-    Mistake('end candidates 0.1 away', """
-def choose_threshold(distances, labels):
-    distances, same = np.asarray(distances), np.asarray(labels) == 1
-    values = np.unique(distances)
-    candidates = np.concatenate([[values[0] - 0.1],
-                                 (values[:-1] + values[1:]) / 2,
-                                 [values[-1] + 0.1]])
-    scores = [np.mean((distances < t) == same) for t in candidates]
-    best = int(np.argmax(scores))
-    return candidates[best], scores[best]
-""", 'minus 1'),
-    Mistake('labels as a list compared with 1', """
-def choose_threshold(distances, labels):
-    distances, same = np.asarray(distances), labels == 1
-""" + _CANDIDATES + """
-    scores = [np.mean((distances < t) == same) for t in candidates]
-    best = int(np.argmax(scores))
-    return candidates[best], scores[best]
-""", 'Python list'),
-    Mistake('wrong way round', """
-def choose_threshold(distances, labels):
-    distances, same = np.asarray(distances), np.asarray(labels) == 1
-""" + _CANDIDATES + """
-    scores = [np.mean((distances > t) == same) for t in candidates]
-    best = int(np.argmax(scores))
-    return candidates[best], scores[best]
-""", 'wrong way round',
-            message="Your threshold works the wrong way round: a pair is "
-                    "'same person' when its distance is BELOW the threshold."),
-    Mistake('(accuracy, threshold)', """
-def choose_threshold(distances, labels):
-    distances, same = np.asarray(distances), np.asarray(labels) == 1
-""" + _CANDIDATES + """
-    scores = [np.mean((distances < t) == same) for t in candidates]
-    best = int(np.argmax(scores))
-    return scores[best], candidates[best]
-""", '(threshold, accuracy)'),
-    Mistake('a count instead of a fraction', """
-def choose_threshold(distances, labels):
-    distances, same = np.asarray(distances), np.asarray(labels) == 1
-""" + _CANDIDATES + """
-    scores = [np.sum((distances < t) == same) for t in candidates]
-    best = int(np.argmax(scores))
-    return candidates[best], scores[best]
-""", 'fraction'),
-    Mistake('distances as candidates', """
-def choose_threshold(distances, labels):
-    distances, same = np.asarray(distances), np.asarray(labels) == 1
-    candidates = np.unique(distances)
-    scores = [np.mean((distances <= t) == same) for t in candidates]
-    best = int(np.argmax(scores))
-    return candidates[best], scores[best]
-""", 'edge'),
-    Mistake('accuracy of another threshold', """
-def choose_threshold(distances, labels):
-    distances, same = np.asarray(distances), np.asarray(labels) == 1
-""" + _CANDIDATES + """
-    scores = [np.mean((distances < t) == same) for t in candidates]
-    best = int(np.argmax(scores))
-    return candidates[best], scores[0]
-""", 'the accuracy is 1.0'),
-    Mistake('no return', """
-def choose_threshold(distances, labels):
-    distances, same = np.asarray(distances), np.asarray(labels) == 1
-""" + _CANDIDATES + """
-    scores = [np.mean((distances < t) == same) for t in candidates]
-    best = int(np.argmax(scores))
-""", 'forget the return'),
-    ))
-
-
 # --- error_rates -------------------------------------------------------------
 
 
 def error_rates(distances, labels, threshold):
     """Return ``(false_accept_rate, false_reject_rate)`` at ``threshold``.
 
-    False-accept rate: the fraction of different-person pairs (label 0)
-    whose distance is below the threshold.  False-reject rate: the
-    fraction of same-person pairs (label 1) at or above it.
+    A pair is accepted when its distance is strictly below the threshold.
+    A rate of a kind of pair the labels do not hold is NaN.
     """
     distances = np.asarray(distances, dtype=np.float64).ravel()
     labels = np.asarray(labels).ravel()
@@ -308,30 +148,31 @@ def error_rates(distances, labels, threshold):
             f"and {len(labels)} labels, at least one of each).")
     if not np.all(np.isin(labels, (0, 1))):
         raise ValueError("labels must be 1 (same person) or 0 (different).")
-    if labels.min() == labels.max():
-        raise ValueError("Error rates need both same and different pairs.")
     accepted = distances < threshold
-    false_accept = float(np.mean(accepted[labels == 0]))
-    false_reject = float(np.mean(~accepted[labels == 1]))
-    return false_accept, false_reject
+    rates = []
+    for kind, counted in ((0, accepted), (1, ~accepted)):
+        chosen = counted[labels == kind]
+        rates.append(float(np.mean(chosen)) if len(chosen) else float("nan"))
+    return rates[0], rates[1]
 
 
-#: 4 same-person pairs (1 rejected at 0.5), 2 different (1 accepted).
-_RATE_DISTANCES = np.array([0.1, 0.2, 0.3, 0.6, 0.4, 0.8])
+#: 4 same-person pairs, 2 different; 0.613 is a same-person distance.
+_RATE_DISTANCES = np.array([0.112, 0.247, 0.305, 0.613, 0.419, 0.874])
 _RATE_LABELS = np.array([1, 1, 1, 1, 0, 0])
+#: Thresholds nobody would type in: one between the distances, one equal
+#: to a distance, one low and one above every distance.
+RATE_THRESHOLDS = (0.537, 0.613, 0.271, 7.31)
 
 ERROR_RATES = Exercise(
     "error_rates", error_rates,
     cases=tuple(Case(f"6 pairs, threshold {threshold}",
                      (_RATE_DISTANCES, _RATE_LABELS, threshold))
-                for threshold in (0.5, 0.6, 10.0)),
+                for threshold in RATE_THRESHOLDS),
     mistakes=(
     Mistake('rates swapped', """
 def error_rates(distances, labels, threshold):
     accepted = np.asarray(distances) < threshold
     same = np.asarray(labels) == 1
-    if same.all() or not same.any():
-        raise ValueError("need both kinds of pair")
     return np.mean(~accepted[same]), np.mean(accepted[~same])
 """, 'false-accept rate comes first',
             message="You returned (false_reject_rate, false_accept_rate); "
@@ -340,8 +181,6 @@ def error_rates(distances, labels, threshold):
 def error_rates(distances, labels, threshold):
     accepted = np.asarray(distances) < threshold
     same = np.asarray(labels) == 1
-    if same.all() or not same.any():
-        raise ValueError("need both kinds of pair")
     return np.mean(accepted & ~same), np.mean(~accepted & same)
 """, 'ALL pairs',
             message="You divided by the number of ALL pairs. The "
@@ -352,65 +191,242 @@ def error_rates(distances, labels, threshold):
 def error_rates(distances, labels, threshold):
     accepted = np.asarray(distances) < threshold
     same = np.asarray(labels) == 1
-    if same.all() or not same.any():
-        raise ValueError("need both kinds of pair")
     return np.mean(accepted[~same]), 1 - np.mean(accepted[~same])
 """, 'not 1 - false-accept rate',
-            message="The false-reject rate is not 1 - false-accept rate; it "
-                    "is the fraction of same-person pairs with distance >= "
-                    "threshold."),
-    Mistake('<= threshold', """
+            message="The false-reject rate is not 1 - false-accept rate: "
+                    "the two rates are fractions of different sets of "
+                    "pairs."),
+    Mistake('a pair at the threshold accepted', """
 def error_rates(distances, labels, threshold):
     accepted = np.asarray(distances) <= threshold
     same = np.asarray(labels) == 1
-    if same.all() or not same.any():
-        raise ValueError("need both kinds of pair")
     return np.mean(accepted[~same]), np.mean(~accepted[same])
-""", 'exactly 0.6'),
+""", 'exactly 0.613'),
+    Mistake('hard-coded threshold', """
+def error_rates(distances, labels, threshold):
+    accepted = np.asarray(distances) < 0.537
+    same = np.asarray(labels) == 1
+    return np.mean(accepted[~same]), np.mean(~accepted[same])
+""", 'threshold you were given'),
     Mistake('labels as a list compared with 1', """
 def error_rates(distances, labels, threshold):
     accepted = np.asarray(distances) < threshold
     same = labels == 1
-    if np.all(same) or not np.any(same):
-        raise ValueError("need both kinds of pair")
     return np.mean(accepted[~same]), np.mean(~accepted[same])
 """, 'Python list'),
-    Mistake('list labels with a loop over 0/1 masks', """
-def error_rates(distances, labels, threshold):
-    accepted = np.asarray(distances) < threshold
-    if isinstance(labels, np.ndarray):
-        same = labels == 1
-    else:
-        same = np.array([label == "1" for label in labels])
-    if same.all() or not same.any():
-        raise ValueError("need both kinds of pair")
-    return np.mean(accepted[~same]), np.mean(~accepted[same])
-""", 'Python list'),
-    Mistake('no check for one kind of pair', """
+    Mistake('zero for an undefined rate', """
 def error_rates(distances, labels, threshold):
     accepted = np.asarray(distances) < threshold
     same = np.asarray(labels) == 1
-    return np.mean(accepted[~same]), np.mean(~accepted[same])
-""", 'only one kind of pair'),
+    accepts = np.sum(accepted[~same]) / max(np.sum(~same), 1)
+    rejects = np.sum(~accepted[same]) / max(np.sum(same), 1)
+    return accepts, rejects
+""", 'no different-person pair'),
     Mistake('rates as percentages', """
 def error_rates(distances, labels, threshold):
     accepted = np.asarray(distances) < threshold
     same = np.asarray(labels) == 1
-    if same.all() or not same.any():
-        raise ValueError("need both kinds of pair")
     return 100 * np.mean(accepted[~same]), 100 * np.mean(~accepted[same])
-""", 'false-accept rate is 0.5'),
+""", 'fraction'),
     Mistake('no return', """
 def error_rates(distances, labels, threshold):
     accepted = np.asarray(distances) < threshold
     same = np.asarray(labels) == 1
-    if same.all() or not same.any():
-        raise ValueError("need both kinds of pair")
     rates = np.mean(accepted[~same]), np.mean(~accepted[same])
 """, 'forget the return'),
     ))
 
-EXERCISES = (EMBEDDING_DISTANCE, CHOOSE_THRESHOLD, ERROR_RATES)
+
+# --- threshold_for_database --------------------------------------------------
+
+
+def threshold_for_database(distances, labels, people, target):
+    """Return the largest threshold that keeps impostors out of a database.
+
+    A stranger compared with each of ``people`` enrolled persons must be
+    accepted as one of them with probability at most ``target``, at the
+    false-accept rate measured on the labelled pairs.
+    """
+    distances = np.asarray(distances, dtype=np.float64).ravel()
+    labels = np.asarray(labels).ravel()
+    if len(distances) != len(labels) or not len(labels):
+        raise ValueError(
+            f"Give one label per distance (got {len(distances)} distances "
+            f"and {len(labels)} labels, at least one of each).")
+    if not np.all(np.isin(labels, (0, 1))):
+        raise ValueError("labels must be 1 (same person) or 0 (different).")
+    if isinstance(people, bool) or not float(people).is_integer() \
+            or people < 1:
+        raise ValueError(f"people must be a whole number >= 1, got {people}.")
+    if not 0 < target < 1:
+        raise ValueError(f"target must lie strictly between 0 and 1, got "
+                         f"{target}.")
+    impostors = np.sort(distances[labels == 0])
+    per_comparison = 1.0 - (1.0 - target) ** (1.0 / people)
+    allowed = int(np.floor(per_comparison * len(impostors)))
+    if allowed == 0:
+        needed = int(np.ceil(1.0 / per_comparison))
+        raise ValueError(
+            f"{len(impostors)} different-person pairs cannot measure a "
+            f"false-accept rate of {per_comparison:.3g} per comparison: "
+            f"at least {needed} are needed.")
+    return float(impostors[allowed])
+
+
+def database_pairs(impostors, genuine, seed, decimals=None):
+    """Return shuffled (distances, labels) of a check's database case."""
+    rng = np.random.default_rng(seed)
+    distances = np.concatenate([rng.normal(0.72, 0.09, impostors),
+                                rng.normal(0.41, 0.08, genuine)])
+    labels = np.concatenate([np.zeros(impostors, int), np.ones(genuine, int)])
+    order = rng.permutation(len(labels))
+    distances, labels = distances[order], labels[order]
+    if decimals is not None:
+        distances = np.round(distances, decimals)
+    return distances, labels
+
+
+#: The public cases: 230 different-person pairs, 3 people, target 0.287
+#: (24 may be accepted; 22 with target / people, 66 ignoring people), and
+#: 700 with tied distances, 13 people, target 0.173 (10, 9 and 121).
+DATABASE_CASES = {
+    "230 impostor pairs, 3 people": (*database_pairs(230, 90, 5), 3, 0.287),
+    "700 tied impostor pairs, 13 people": (
+        *database_pairs(700, 150, 6, decimals=2), 13, 0.173),
+}
+#: A case the pairs cannot measure: 60 different-person pairs, 29 people.
+UNMEASURABLE = (*database_pairs(60, 40, 7), 29, 0.0137)
+
+_IMPOSTORS = """
+    distances = np.asarray(distances, dtype=float)
+    impostors = np.sort(distances[np.asarray(labels) == 0])
+"""
+
+THRESHOLD_FOR_DATABASE = Exercise(
+    "threshold_for_database", threshold_for_database,
+    cases=tuple(Case(name, inputs) for name, inputs in DATABASE_CASES.items()),
+    mistakes=(
+    Mistake('target / people', """
+def threshold_for_database(distances, labels, people, target):""" + _IMPOSTORS
+            + """
+    allowed = int(np.floor(target / people * len(impostors)))
+    if allowed == 0:
+        raise ValueError(f"need {int(np.ceil(people / target))} pairs")
+    return impostors[allowed]
+""", 'K times',
+            message="Your threshold keeps strangers out, but it is not the "
+                    "largest that does: you split the target evenly between "
+                    "the people (target / people). The chance that a "
+                    "stranger passes at least one of K independent "
+                    "comparisons is smaller than K times the rate of one "
+                    "comparison; solve for that rate exactly (notebook 01, "
+                    "section on 1:K errors)."),
+    Mistake('people ignored', """
+def threshold_for_database(distances, labels, people, target):""" + _IMPOSTORS
+            + """
+    allowed = int(np.floor(target * len(impostors)))
+    if allowed == 0:
+        raise ValueError(f"need {int(np.ceil(1 / target))} pairs")
+    return impostors[allowed]
+""", 'every one of the',
+            message="Your threshold lets a stranger in with the target "
+                    "probability on ONE comparison, but the stranger is "
+                    "compared with every one of the enrolled people: the "
+                    "per-comparison rate must be much smaller than the "
+                    "target."),
+    Mistake('rate over all pairs', """
+def threshold_for_database(distances, labels, people, target):
+    distances = np.asarray(distances, dtype=float)
+    rate = 1 - (1 - target) ** (1 / people)
+    impostors = np.sort(distances[np.asarray(labels) == 0])
+    allowed = int(np.floor(rate * len(distances)))
+    if allowed == 0:
+        raise ValueError(f"need {int(np.ceil(1 / rate))} pairs")
+    return impostors[allowed]
+""", 'different-person pairs only',
+            message="You measured the false-accept rate as a fraction of "
+                    "ALL pairs: it is a fraction of the different-person "
+                    "pairs only (same-person pairs cannot be falsely "
+                    "accepted)."),
+    Mistake('last accepted distance', """
+def threshold_for_database(distances, labels, people, target):""" + _IMPOSTORS
+            + """
+    rate = 1 - (1 - target) ** (1 / people)
+    allowed = int(np.floor(rate * len(impostors)))
+    if allowed == 0:
+        raise ValueError(f"need {int(np.ceil(1 / rate))} pairs")
+    return impostors[allowed - 1]
+""", 'strictly below',
+            message="Your threshold is the distance of the last "
+                    "different-person pair that may be accepted; but a pair "
+                    "is accepted only when its distance is strictly below "
+                    "the threshold, so that pair is rejected and a larger "
+                    "threshold would still meet the target."),
+    Mistake('midpoint', """
+def threshold_for_database(distances, labels, people, target):""" + _IMPOSTORS
+            + """
+    rate = 1 - (1 - target) ** (1 / people)
+    allowed = int(np.floor(rate * len(impostors)))
+    if allowed == 0:
+        raise ValueError(f"need {int(np.ceil(1 / rate))} pairs")
+    return (impostors[allowed - 1] + impostors[allowed]) / 2
+""", 'midway'),
+    Mistake('np.quantile', """
+def threshold_for_database(distances, labels, people, target):""" + _IMPOSTORS
+            + """
+    rate = 1 - (1 - target) ** (1 / people)
+    if rate * len(impostors) < 1:
+        raise ValueError(f"need {int(np.ceil(1 / rate))} pairs")
+    return np.quantile(impostors, rate)
+""", 'largest'),
+    Mistake('hard-coded people and target', """
+def threshold_for_database(distances, labels, people, target):""" + _IMPOSTORS
+            + """
+    rate = 1 - (1 - 0.287) ** (1 / 3)
+    allowed = int(np.floor(rate * len(impostors)))
+    if allowed == 0:
+        raise ValueError(f"need {int(np.ceil(1 / rate))} pairs")
+    return impostors[allowed]
+""", 'arguments you were given',
+            message="Your function gives the right threshold for 3 people "
+                    "and target 0.287 but not for 13 people and target "
+                    "0.173: it must use the arguments you were given, not "
+                    "constants."),
+    Mistake('labels as a list compared with 0', """
+def threshold_for_database(distances, labels, people, target):
+    distances = np.asarray(distances, dtype=float)
+    impostors = np.sort(distances[labels == 0])
+    rate = 1 - (1 - target) ** (1 / people)
+    allowed = int(np.floor(rate * len(impostors)))
+    if allowed == 0:
+        raise ValueError(f"need {int(np.ceil(1 / rate))} pairs")
+    return impostors[allowed]
+""", 'Python list'),
+    Mistake('no error when the pairs cannot measure the rate', """
+def threshold_for_database(distances, labels, people, target):""" + _IMPOSTORS
+            + """
+    rate = 1 - (1 - target) ** (1 / people)
+    allowed = int(np.floor(rate * len(impostors)))
+    return impostors[allowed]
+""", 'cannot measure'),
+    Mistake('error without the number of pairs needed', """
+def threshold_for_database(distances, labels, people, target):""" + _IMPOSTORS
+            + """
+    rate = 1 - (1 - target) ** (1 / people)
+    allowed = int(np.floor(rate * len(impostors)))
+    if allowed == 0:
+        raise ValueError("too few pairs")
+    return impostors[allowed]
+""", 'how many'),
+    Mistake('no return', """
+def threshold_for_database(distances, labels, people, target):""" + _IMPOSTORS
+            + """
+    rate = 1 - (1 - target) ** (1 / people)
+    threshold = impostors[int(np.floor(rate * len(impostors)))]
+""", 'forget the return'),
+    ))
+
+EXERCISES = (EMBEDDING_DISTANCE, ERROR_RATES, THRESHOLD_FOR_DATABASE)
 
 
 # --- hidden tests ------------------------------------------------------------
@@ -444,60 +460,23 @@ def test_embedding_distance(student):
         "(2, 64) against (2, 1) encodings should raise ValueError"
 
 
-def _check_choice(student, distances, labels, what):
-    threshold, accuracy = expect.pair(
-        student.choose_threshold(distances, labels), "choose_threshold")
-    threshold = expect.scalar(threshold, f"{what}: the threshold")
-    accuracy = expect.scalar(accuracy, f"{what}: the accuracy")
-    best = choose_threshold(distances, labels)[1]
-    achieved = accuracy_at(distances, labels, threshold)
-    if not np.isclose(achieved, best):
-        raise AssertionError(f"{what}: the threshold does not reach the "
-                             "best accuracy possible on these pairs")
-    if abs(accuracy - achieved) > 1e-9:
-        raise AssertionError(f"{what}: the returned accuracy is not the "
-                             "accuracy of the returned threshold")
-
-
-@hidden_test("test_choose_threshold")
-def test_choose_threshold(student):
-    _check_choice(student, np.array([0.2, 0.9, 0.3, 0.7]),
-                  np.array([1, 0, 1, 0]), "four separable pairs")
-    rng = np.random.default_rng(8)
-    for trial in range(5):
-        labels = rng.integers(0, 2, size=41)
-        distances = rng.normal(0.9 - 0.4 * labels, 0.2)
-        _check_choice(student, distances, labels, "41 overlapping pairs")
-    labels = rng.integers(0, 2, size=64)
-    distances = np.round(rng.normal(0.8 - 0.3 * labels, 0.15), 2)
-    _check_choice(student, distances, list(labels),
-                  "64 pairs with tied distances, labels as a list")
-    for labels in ([1, 1, 1], [0, 0, 0]):
-        threshold, _ = expect.pair(
-            student.choose_threshold(np.array([0.3, 0.5, 0.9]), labels),
-            "choose_threshold")
-        want = choose_threshold(np.array([0.3, 0.5, 0.9]), labels)
-        expect.close(expect.scalar(threshold, "the threshold"), want[0],
-                     "the end candidate when every pair has the same label")
-    _check_choice(student, np.array([0.4, 0.6, 0.8]), np.array([1, 1, 1]),
-                  "pairs of one person only")
-    _check_choice(student, np.array([0.4, 0.6, 0.8]), np.array([0, 0, 0]),
-                  "pairs of different people only")
+def _close_or_nan(got, want, what):
+    """Fail unless ``got`` is ``want`` (both NaN counts as equal)."""
+    got = expect.scalar(got, what)
+    if np.isnan(want) and np.isnan(got):
+        return
+    expect.close(got, want, what)
 
 
 @hidden_test("test_error_rates")
 def test_error_rates(student):
     rng = np.random.default_rng(13)
     labels = rng.integers(0, 2, size=50)
-    distances = rng.normal(0.9 - 0.4 * labels, 0.2)
+    distances = np.round(rng.normal(0.9 - 0.4 * labels, 0.2), 3)
     cases = [(distances, labels, tau) for tau in
-             (0.3, 0.55, 0.8, float(distances[3]), 10.0)]
-    cases.append((np.array([0.1, 0.2, 0.3, 0.6, 0.4, 0.8]),
-                  [1, 1, 1, 1, 0, 0], 0.6))
-    for labels in ([1, 1, 1, 1], np.zeros(4, dtype=int)):
-        assert student.raises("ValueError", "error_rates",
-                              np.array([0.2, 0.4, 0.6, 0.8]), labels, 0.5), \
-            "labels of one kind only should raise ValueError"
+             (0.318, 0.571, 0.846, float(distances[3]), 13.7)]
+    cases.append((distances, [int(label) for label in labels],
+                  float(distances[7])))
     for distances, labels, tau in cases:
         got = expect.pair(student.error_rates(distances, labels, tau),
                           "error_rates")
@@ -506,3 +485,39 @@ def test_error_rates(student):
                                                      "false-reject rate")):
             expect.close(expect.scalar(value, what), expected,
                          f"the {what} at one of the thresholds")
+    distances = np.array([0.27, 0.44, 0.61, 0.83])
+    for labels in ([1, 1, 1, 1], np.zeros(4, dtype=int)):
+        if student.raises("ValueError", "error_rates", distances, labels,
+                          0.529):
+            continue
+        got = expect.pair(student.error_rates(distances, labels, 0.529),
+                          "error_rates")
+        for value, expected, what in zip(
+                got, error_rates(distances, labels, 0.529),
+                ("false-accept rate", "false-reject rate")):
+            _close_or_nan(value, expected,
+                          f"the {what} when the labels hold one kind of pair")
+
+
+@hidden_test("test_threshold_for_database")
+def test_threshold_for_database(student):
+    for impostors, genuine, seed, decimals, people, target in [
+            (900, 200, 31, None, 17, 0.211), (300, 120, 32, None, 2, 0.0913),
+            (640, 90, 33, 2, 9, 0.137)]:
+        distances, labels = database_pairs(impostors, genuine, seed,
+                                           decimals)
+        want = threshold_for_database(distances, labels, people, target)
+        got = expect.scalar(student.threshold_for_database(
+            distances, labels, people, target), "threshold_for_database")
+        expect.close(got, want, f"the threshold for {people} people",
+                     rtol=1e-9, atol=1e-12)
+    got = student.threshold_for_database(distances, list(labels), people,
+                                         target)
+    expect.close(expect.scalar(got, "threshold_for_database"), want,
+                 "the threshold with labels as a list", rtol=1e-9,
+                 atol=1e-12)
+    distances, labels = database_pairs(80, 30, 34)
+    assert student.raises("ValueError", "threshold_for_database", distances,
+                          labels, 41, 0.0271), \
+        "too few different-person pairs to measure the rate should raise " \
+        "ValueError"
