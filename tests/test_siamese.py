@@ -322,9 +322,12 @@ def as_learner(source, name, **names):
 
 
 GOOD_LOSS = """
-def triplet_loss(anchor, positive, negative, alpha=0.2):
+def triplet_loss(anchor, positive, negative, alpha=0.2, squared=True):
     d_ap = tf.reduce_sum(tf.square(anchor - positive), axis=-1)
     d_an = tf.reduce_sum(tf.square(anchor - negative), axis=-1)
+    if not squared:
+        d_ap = tf.sqrt(d_ap + 1e-12)
+        d_an = tf.sqrt(d_an + 1e-12)
     return tf.reduce_mean(tf.maximum(d_ap - d_an + alpha, 0.0))
 """
 
@@ -335,14 +338,17 @@ def test_check_triplet_loss_accepts_a_correct_loss(capsys):
 
 
 @pytest.mark.parametrize("old, new, words", [
-    ("axis=-1", "axis=0", "LAST axis"),
+    ("axis=-1", "axis=0", "axis 0"),
     ("tf.reduce_sum(tf.square(anchor - positive), axis=-1)",
      "tf.norm(anchor - positive, axis=-1)", "SQUARED"),
-    ("tf.square", "tf.abs", "Square the differences"),
+    ("tf.square", "tf.abs", "absolute differences"),
+    ("if not squared:", "if False:", "squared=False"),
+    ("tf.sqrt(d_ap + 1e-12)", "tf.sqrt(d_ap)", "not finite"),
+    ("+ alpha, 0.0", "+ 0.173, 0.0", "the alpha it is given"),
     ("tf.maximum(d_ap - d_an + alpha, 0.0)", "d_ap - d_an + alpha",
      "hinge"),
     ("+ alpha", "- alpha", "wrong sign"),
-    ("tf.reduce_mean", "tf.reduce_sum", "MEAN"),
+    ("tf.reduce_mean", "tf.reduce_sum", "grows with the batch"),
     ("d_ap - d_an", "d_an - d_ap", "swapped"),
 ])
 def test_check_triplet_loss_names_the_mistake(old, new, words):
@@ -362,10 +368,12 @@ def test_check_triplet_loss_wants_a_scalar_and_gradients():
         checks.check_triplet_loss(as_learner(per_triplet, "triplet_loss"))
 
     numpy_loss = """
-def triplet_loss(anchor, positive, negative, alpha=0.2):
+def triplet_loss(anchor, positive, negative, alpha=0.2, squared=True):
     a, p, n = (np.asarray(x) for x in (anchor, positive, negative))
     d_ap = np.sum((a - p) ** 2, axis=-1)
     d_an = np.sum((a - n) ** 2, axis=-1)
+    if not squared:
+        d_ap, d_an = np.sqrt(d_ap), np.sqrt(d_an)
     return np.mean(np.maximum(d_ap - d_an + alpha, 0.0))
 """
     with pytest.raises(AssertionError, match="No gradient"):
@@ -420,10 +428,11 @@ def test_check_hardest_triplets_names_mistakes(old, new, words):
 
 
 STEP = """
-def train_step(model, optimizer, anchors, positives, negatives, alpha=0.2):
+def train_step(model, optimizer, anchors, positives, negatives, alpha=0.2,
+               squared=True):
     with tf.GradientTape() as tape:
         loss = triplet_loss(model(anchors), model(positives),
-                            model(negatives), alpha)
+                            model(negatives), alpha, squared)
     gradients = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(gradients, model.trainable_variables))
     return loss
@@ -444,21 +453,27 @@ def test_check_train_step_accepts_a_correct_step(capsys):
 @pytest.mark.parametrize("old, new, words", [
     ("    with tf.GradientTape() as tape:\n"
      "        loss = triplet_loss(model(anchors), model(positives),\n"
-     "                            model(negatives), alpha)\n",
+     "                            model(negatives), alpha, squared)\n",
      "    embeddings = [model(x) for x in (anchors, positives, negatives)]\n"
      "    with tf.GradientTape() as tape:\n"
-     "        loss = triplet_loss(*embeddings, alpha)\n"
+     "        loss = triplet_loss(*embeddings, alpha, squared)\n"
      "    if all(g is None for g in tape.gradient(\n"
      "            loss, model.trainable_variables)):\n"
      "        return loss\n"
      "    with tf.GradientTape() as tape:\n"
-     "        loss = triplet_loss(*embeddings, alpha)\n",
+     "        loss = triplet_loss(*embeddings, alpha, squared)\n",
      "did not change"),
     ("zip(gradients,", "zip([-g for g in gradients],", "gradient ascent"),
     ("    return loss",
      "    return triplet_loss(model(anchors), model(positives),\n"
-     "                        model(negatives), alpha)", "AFTER the update"),
-    ("model(negatives), alpha)", "model(negatives))", "pass alpha"),
+     "                        model(negatives), alpha, squared)",
+     "AFTER the update"),
+    ("model(negatives), alpha, squared)", "model(negatives), squared=squared)",
+     "pass alpha"),
+    ("model(negatives), alpha, squared)", "model(negatives), alpha)",
+     "pass squared on"),
+    ("model(negatives), alpha, squared)", "model(negatives), 0.37, squared)",
+     "pass alpha and squared on"),
     ("    return loss", "    return loss * 2", "before the update is"),
 ])
 def test_check_train_step_names_classic_mistakes(old, new, words):

@@ -32,6 +32,7 @@ from helpers.checks.nb03_siamese_triplet_indices import (
     per_anchor,
 )
 from helpers.checks.nb03_siamese_triplet_models import (
+    plain_step_result,
     step_result,
     tiny_model,
 )
@@ -51,7 +52,8 @@ def check_triplet_loss(triplet_loss):
 
     triplet_loss = assert_own_function(triplet_loss)
     cases = shipped_cases(__name__, "triplet_loss")
-    *arrays, alpha = cases.inputs("alpha=0.3")
+    case = "alpha=0.173"
+    *arrays, alpha = cases.inputs(case)
     anchor = arrays[0]
     tensors = _tensors(arrays)
     result = triplet_loss(*tensors, alpha=alpha)
@@ -60,32 +62,42 @@ def check_triplet_loss(triplet_loss):
     if result.shape != ():
         hint = ""
         if result.shape == (5,):
-            hint = (" It has one value per triplet: take the mean over the "
-                    "batch (tf.reduce_mean).")
+            hint = (" It has one value per triplet: reduce the batch to "
+                    "one number.")
         elif result.shape == (3,):
-            hint = (" It has one value per embedding coordinate: sum the "
-                    "squared differences over axis=-1, not axis 0.")
+            hint = (" It has one value per embedding coordinate: a "
+                    "distance belongs to one triplet, not to one "
+                    "coordinate.")
         raise AssertionError(
             f"For 5 triplets of 3-D embeddings triplet_loss returned shape "
             f"{result.shape}; it must return one number (shape ()).{hint}"
         )
-    expected = cases.expected("alpha=0.3")
-    cases.check(result, "alpha=0.3",
-                "triplet_loss(anchor, positive, negative, alpha=0.3) "
+    expected = cases.expected(case)
+    cases.check(result, case,
+                f"triplet_loss(anchor, positive, negative, alpha={alpha}) "
                 f"returned {float(result):.5f}, expected {expected:.5f}.",
                 rtol=1e-4, atol=1e-5)
 
+    plain = "alpha=0.173, plain"
+    value = to_numpy(triplet_loss(*tensors, alpha=alpha, squared=False))
+    expected = cases.expected(plain)
+    cases.check(value, plain,
+                f"triplet_loss(anchor, positive, negative, alpha={alpha}, "
+                f"squared=False) returned {float(value):.5f}, expected "
+                f"{expected:.5f}.", rtol=1e-4, atol=1e-5)
+
     default = to_numpy(triplet_loss(*tensors))
-    assert_close(default, cases.expected("alpha=0.2"),
+    assert_close(default, cases.expected("default alpha"),
                  what="triplet_loss without alpha", rtol=1e-4, atol=1e-5,
-                 hint="The default margin should be alpha=0.2.")
+                 hint="The default margin is alpha=0.2 (and squared=True): "
+                      "does your function use the alpha it is given?")
 
     far = anchor + 5.0
     easy = to_numpy(triplet_loss(tensors[0], tensors[0], tf.constant(far)))
     if not np.isclose(easy, 0.0, atol=1e-6):
         raise AssertionError(
             "When every negative is far beyond the margin the loss must be "
-            f"exactly 0, got {float(easy):.4f}: use max(..., 0)."
+            f"exactly 0, got {float(easy):.4f}."
         )
 
     variable = tf.Variable(anchor)
@@ -95,8 +107,22 @@ def check_triplet_loss(triplet_loss):
     if gradient is None:
         raise AssertionError(
             "No gradient flows through triplet_loss. Use TensorFlow "
-            "operations (tf.reduce_sum, tf.square, tf.maximum, "
-            "tf.reduce_mean), not NumPy, so the network can be trained."
+            "operations, not NumPy, so the network can be trained."
+        )
+    # Two faces that an encoder maps to the same point: the plain distance
+    # is 0 there, and training must not turn the weights into NaN.
+    near = tf.constant(anchor + 0.01 * (arrays[2] - anchor))
+    with tf.GradientTape() as tape:
+        loss = triplet_loss(variable, tf.constant(anchor), near,
+                            alpha=alpha, squared=False)
+    gradient = tape.gradient(loss, variable)
+    if gradient is None or not np.all(np.isfinite(to_numpy(gradient))):
+        raise AssertionError(
+            "With squared=False and an anchor equal to its positive (plain "
+            "distance 0) the gradient of your loss is not finite (NaN or "
+            "inf), so one such triplet would turn every weight into NaN. "
+            "The slope of the square root is infinite at 0: make your plain "
+            "distance differentiable there."
         )
     passed("triplet_loss")
 
@@ -230,13 +256,16 @@ def _learner_loss_is_right(train_step):
     if learner_loss is None:
         return True
     cases = shipped_cases(__name__, "triplet_loss")
-    try:
-        value = to_numpy(assert_own_function(learner_loss)(
-            *cases.inputs("alpha=0.3")))
-    except Exception:  # noqa: BLE001 - any failure means it is not ready
-        return False
-    return value.shape == () and same_values(
-        value, cases.expected("alpha=0.3"), rtol=1e-4, atol=1e-5)
+    for case in ("alpha=0.173", "alpha=0.173, plain"):
+        try:
+            value = to_numpy(assert_own_function(learner_loss)(
+                *cases.inputs(case)))
+        except Exception:  # noqa: BLE001 - any failure means not ready
+            return False
+        if value.shape != () or not same_values(
+                value, cases.expected(case), rtol=1e-4, atol=1e-5):
+            return False
+    return True
 
 
 def _same_weights(weights, expected, atol):
@@ -246,39 +275,26 @@ def _same_weights(weights, expected, atol):
         for w, e in zip(weights, expected))
 
 
-def _stepped(train_step, model):
+def _stepped(run, train_step, model):
     """One step of the learner's ``train_step``; name a missing tape."""
     try:
-        return step_result(train_step, model)
+        return run(train_step, model)
     except ValueError as error:
         if "No gradients provided" not in str(error):
             raise
         raise AssertionError(
             f"Your train_step raised ValueError: {error}\n"
             "The optimizer got no gradient for any weight: the tape did not "
-            "record how the loss depends on the model's weights. Call the "
-            "model on the three batches INSIDE 'with tf.GradientTape() as "
-            "tape:' (embeddings computed before the tape are constants to "
-            "it), compute the loss there with TensorFlow operations, then "
-            "call tape.gradient(loss, model.trainable_variables)."
+            "record how the loss depends on the model's weights (embeddings "
+            "computed where the tape does not watch are constants to it)."
         ) from error
 
 
-@learner_check("train_step")
-def check_train_step(train_step):
-    """Check the learner's ``train_step`` against one reference SGD step."""
-    learner_function = getattr(train_step, "function", train_step)
-    train_step = assert_own_function(train_step)
-    if not _learner_loss_is_right(learner_function):
-        raise AssertionError(
-            "train_step uses your triplet_loss, which does not pass its "
-            "tests yet: fix exercise 1 first."
-        )
-    cases = shipped_cases(__name__, "train_step")
-    case = "SGD(0.1), alpha=0.5"
+def _check_one_step(train_step, run, case, cases):
+    """Run one step from the check's start; compare it with ``case``."""
     model = tiny_model()
     start = [weight.copy() for weight in model.get_weights()]
-    stepped = _stepped(train_step, model)
+    stepped = _stepped(run, train_step, model)
     loss = to_numpy(assert_returned(stepped["loss"], "train_step"))
     if loss.shape != ():
         raise AssertionError(
@@ -289,40 +305,58 @@ def check_train_step(train_step):
     mistakes, messages = cases[case].get("mistakes", {}), cases.messages
     expected = cases.expected(case)
     before = expected["loss"]
+    for mistake in ("squared not passed on", "gradient ascent"):
+        wrong = mistakes.get(mistake, {}).get("weights")
+        if wrong is not None and _same_weights(learned, wrong, atol=1e-6) \
+                and not _same_weights(expected["weights"], wrong, atol=1e-6):
+            raise AssertionError(messages[mistake])
     if _same_weights(learned, start, atol=1e-8) and not np.isclose(
             loss, before, rtol=1e-4, atol=1e-6):
         raise AssertionError(
             f"The weights did not change and train_step returned the loss "
-            f"{float(loss):.5f}, but triplet_loss(model(anchors), "
-            f"model(positives), model(negatives), alpha) is {before:.5f} "
-            "before the update: check which batch goes into which argument "
-            "of triplet_loss and that alpha is passed on."
+            f"{float(loss):.5f}, but the triplet loss of the embeddings "
+            f"before the update is {before:.5f} ({case}): check which batch "
+            "goes into which argument of triplet_loss and pass alpha and "
+            "squared on."
         )
     if _same_weights(learned, start, atol=1e-8):
         raise AssertionError(
-            "The weights did not change. Compute the three embeddings and "
-            "the loss INSIDE 'with tf.GradientTape() as tape:', then call "
-            "tape.gradient(loss, model.trainable_variables) and "
-            "optimizer.apply_gradients(zip(gradients, "
-            "model.trainable_variables))."
+            "The weights did not change: one step must move the model's "
+            "trainable weights against the gradient of the loss."
         )
-    if _same_weights(learned, mistakes["gradient ascent"]["weights"],
-                     atol=1e-6):
-        raise AssertionError(messages["gradient ascent"])
     if not _same_weights(learned, expected["weights"], atol=1e-5):
         raise AssertionError(
-            "The weights after one step differ from one optimizer step on "
-            "triplet_loss(model(anchors), model(positives), "
-            "model(negatives), alpha). Use the same model (shared weights) "
-            "for all three inputs and pass alpha on to triplet_loss."
+            f"The weights after one step ({case}) differ from one optimizer "
+            "step on the triplet loss of model(anchors), model(positives), "
+            "model(negatives). Use the same model (shared weights) for all "
+            "three inputs, and pass alpha and squared on to triplet_loss."
         )
     if not np.isclose(loss, before, rtol=1e-4, atol=1e-6):
         for mistake in ("loss after the update", "alpha not passed on"):
-            if np.isclose(loss, mistakes[mistake]["loss"], rtol=1e-4,
-                          atol=1e-6):
+            wrong = mistakes.get(mistake, {}).get("loss")
+            if wrong is not None and np.isclose(loss, wrong, rtol=1e-4,
+                                                atol=1e-6):
                 raise AssertionError(messages[mistake])
         raise AssertionError(
             f"train_step returned {float(loss):.5f}; the triplet loss of the "
-            f"batch before the update is {before:.5f}."
+            f"batch before the update is {before:.5f} ({case}): use the "
+            "alpha it was given (pass alpha and squared on to "
+            "triplet_loss) and return the loss before the update."
         )
+
+
+@learner_check("train_step")
+def check_train_step(train_step):
+    """Check the learner's ``train_step`` against reference SGD steps."""
+    learner_function = getattr(train_step, "function", train_step)
+    train_step = assert_own_function(train_step)
+    if not _learner_loss_is_right(learner_function):
+        raise AssertionError(
+            "train_step uses your triplet_loss, which does not pass its "
+            "tests yet: fix exercise 1 first."
+        )
+    cases = shipped_cases(__name__, "train_step")
+    _check_one_step(train_step, step_result, "SGD(0.1), alpha=0.37", cases)
+    _check_one_step(train_step, plain_step_result,
+                    "SGD(0.1), alpha=0.29, plain", cases)
     passed("train_step")

@@ -7,10 +7,12 @@ and the instructor's data generator run the same code.
 
 import numpy as np
 
-#: The checked step: plain SGD, and a margin that is not the default (to
-#: catch a step that does not pass alpha on).
+#: The checked steps: plain SGD, and margins nobody types in by habit (to
+#: catch a step that does not pass alpha on, or hard-codes it).
 STEP_RATE = 0.1
-STEP_ALPHA = 0.5
+STEP_ALPHA = 0.37
+#: The second checked step is on the plain distance, with this margin.
+PLAIN_ALPHA = 0.29
 
 
 def tiny_model(seed=1):
@@ -46,4 +48,14 @@ def step_result(train_step, model=None):
     model = tiny_model() if model is None else model
     loss = train_step(model, keras.optimizers.SGD(STEP_RATE), *step_data(),
                       STEP_ALPHA)
+    return {"loss": loss, "weights": model.get_weights()}
+
+
+def plain_step_result(train_step, model=None):
+    """The same with ``squared=False`` and the margin :data:`PLAIN_ALPHA`."""
+    import keras
+
+    model = tiny_model() if model is None else model
+    loss = train_step(model, keras.optimizers.SGD(STEP_RATE), *step_data(),
+                      PLAIN_ALPHA, squared=False)
     return {"loss": loss, "weights": model.get_weights()}

@@ -54,13 +54,12 @@ def squared_distance_matrix(embeddings):
 
 # --- triplet_loss ------------------------------------------------------------
 
+#: The public check's margin: a value nobody types in by habit.
+CHECK_ALPHA = 0.173
 
-def triplet_loss(anchor, positive, negative, alpha=0.2):
-    """Mean over the batch of max(|A-P|² - |A-N|² + alpha, 0).
 
-    Squared Euclidean distances are summed over the embedding axis (-1);
-    the result is a scalar tensor.
-    """
+def triplet_loss(anchor, positive, negative, alpha=0.2, squared=True):
+    """Mean over the batch of the triplet hinge, on d² or on d."""
     import tensorflow as tf
 
     anchor = tf.convert_to_tensor(anchor, dtype=tf.float32)
@@ -68,6 +67,10 @@ def triplet_loss(anchor, positive, negative, alpha=0.2):
     negative = tf.convert_to_tensor(negative, dtype=tf.float32)
     positive_distance = tf.reduce_sum(tf.square(anchor - positive), axis=-1)
     negative_distance = tf.reduce_sum(tf.square(anchor - negative), axis=-1)
+    if not squared:
+        # The square root's slope is infinite at 0: floor what it sees.
+        positive_distance = tf.sqrt(tf.maximum(positive_distance, 1e-12))
+        negative_distance = tf.sqrt(tf.maximum(negative_distance, 1e-12))
     losses = tf.maximum(positive_distance - negative_distance + alpha, 0.0)
     return tf.reduce_mean(losses)
 
@@ -88,98 +91,129 @@ def _loss_data():
                  for value in (anchor, positive, negative))
 
 
-def _loss_case(name, alpha=None):
-    """The loss of the fixed triplets, given as tensors (alpha by name)."""
+def _loss_case(name, alpha=None, squared=None):
+    """The loss of the fixed triplets, given as tensors (keywords by name)."""
     arrays = _loss_data()
-    inputs = arrays if alpha is None else (*arrays, alpha)
+    keywords = {key: value for key, value in
+                (("alpha", alpha), ("squared", squared)) if value is not None}
+    inputs = (*arrays, *keywords.values())
 
     def run(function):
-        if alpha is None:
-            return function(*_tensors(arrays))
-        return function(*_tensors(arrays), alpha=alpha)
+        return function(*_tensors(arrays), **keywords)
     return Case(name, inputs, run=run)
 
 
 _LOSS = """
-def triplet_loss(anchor, positive, negative, alpha=0.2):
+def triplet_loss(anchor, positive, negative, alpha=0.2, squared=True):
     positive_distance = {positive}
     negative_distance = {negative}
+    if not squared:
+        positive_distance = {root}(positive_distance)
+        negative_distance = {root}(negative_distance)
     return {reduce}(tf.maximum(positive_distance - negative_distance
                                {margin}, 0.0))
 """
 _D_AP = "tf.reduce_sum(tf.square(anchor - positive), axis=-1)"
 _D_AN = "tf.reduce_sum(tf.square(anchor - negative), axis=-1)"
+_SAFE_ROOT = "(lambda squares: tf.sqrt(tf.maximum(squares, 1e-12)))"
 
 
 def _loss(positive=_D_AP, negative=_D_AN, reduce="tf.reduce_mean",
-          margin="+ alpha"):
+          margin="+ alpha", root=_SAFE_ROOT):
     return _LOSS.format(positive=positive, negative=negative, reduce=reduce,
-                        margin=margin)
+                        margin=margin, root=root)
 
+
+_PLAIN_ALWAYS = """
+def triplet_loss(anchor, positive, negative, alpha=0.2, squared=True):
+    d_ap = tf.sqrt(tf.reduce_sum(tf.square(anchor - positive), axis=-1)
+                   + 1e-12)
+    d_an = tf.sqrt(tf.reduce_sum(tf.square(anchor - negative), axis=-1)
+                   + 1e-12)
+    return tf.reduce_mean(tf.maximum(d_ap - d_an + alpha, 0.0))
+"""
 
 TRIPLET_LOSS = Exercise(
     "triplet_loss", triplet_loss,
-    cases=(_loss_case("alpha=0.3", 0.3), _loss_case("alpha=0.2")),
+    cases=(_loss_case("alpha=0.173", CHECK_ALPHA),
+           _loss_case("alpha=0.173, plain", CHECK_ALPHA, False),
+           _loss_case("default alpha")),
     mistakes=(
         Mistake("sum over axis 0", _loss(
             "tf.reduce_sum(tf.square(anchor - positive), axis=0)",
             "tf.reduce_sum(tf.square(anchor - negative), axis=0)"),
             "axis 0",
             message="You summed the squared differences over axis 0, the "
-                    "batch. Sum over the LAST axis (axis=-1), the embedding "
-                    "coordinates, so that each triplet gets its own "
-                    "distance."),
-        Mistake("plain distance", _loss(
-            "tf.norm(anchor - positive, axis=-1)",
-            "tf.norm(anchor - negative, axis=-1)"), "SQUARED distance",
-            message="You used the plain distance ||a - p||. The triplet "
-                    "loss uses the SQUARED distance: sum of (a - p)**2 "
-                    "without a square root."),
+                    "batch. A distance belongs to one triplet: reduce over "
+                    "the embedding coordinates instead."),
+        Mistake("plain distance when squared=True", _PLAIN_ALWAYS,
+                "squared=True",
+                message="With squared=True (the default) the loss compares "
+                        "SQUARED distances; your function compared plain "
+                        "distances |a - p| (a square root too many)."),
+        Mistake("squared ignored", _loss(root="(lambda squares: squares)"),
+                "squared=False",
+                message="With squared=False the loss must compare the plain "
+                        "Euclidean distances |a - p|, |a - n|; your "
+                        "function compared squared distances, as if "
+                        "squared were True."),
         Mistake("absolute differences", _loss(
             "tf.reduce_sum(tf.abs(anchor - positive), axis=-1)",
             "tf.reduce_sum(tf.abs(anchor - negative), axis=-1)"),
             "absolute differences",
-            message="You summed absolute differences |a - p|. Square the "
-                    "differences: the loss uses squared L2 distances."),
+            message="You summed absolute differences |a - p| (the L1 "
+                    "distance). The loss uses Euclidean (L2) distances."),
         Mistake("margin subtracted", _loss(margin="- alpha"), "wrong sign",
-                message="The margin has the wrong sign: the loss is "
-                        "max(d(A, P) - d(A, N) + alpha, 0), i.e. we want "
-                        "d(A, P) + alpha <= d(A, N)."),
+                message="The margin has the wrong sign: a triplet is fine "
+                        "when d(A, P) + alpha <= d(A, N), and its loss is "
+                        "how much that is violated."),
         Mistake("sum over the batch", _loss(reduce="tf.reduce_sum"),
-                "MEAN over the triplets",
-                message="You summed over the batch. Take the MEAN over the "
-                        "triplets (tf.reduce_mean) so the loss does not "
-                        "grow with the batch size."),
+                "grows with the batch",
+                message="You summed over the batch, so the loss (and the "
+                        "good learning rate) grows with the batch size. "
+                        "Reduce the triplets' losses to one number that "
+                        "does not."),
         Mistake("positive and negative swapped", _loss(_D_AN, _D_AP),
                 "swapped",
                 message="Positive and negative distances are swapped: the "
                         "loss should be large when the anchor is FAR from "
                         "the positive and CLOSE to the negative."),
         Mistake("no hinge", """
-def triplet_loss(anchor, positive, negative, alpha=0.2):
+def triplet_loss(anchor, positive, negative, alpha=0.2, squared=True):
     d_ap = tf.reduce_sum(tf.square(anchor - positive), axis=-1)
     d_an = tf.reduce_sum(tf.square(anchor - negative), axis=-1)
+    if not squared:
+        d_ap, d_an = tf.sqrt(d_ap + 1e-12), tf.sqrt(d_an + 1e-12)
     return tf.reduce_mean(d_ap - d_an + alpha)
 """, "forgot the hinge",
-                message="You forgot the hinge: take the maximum with 0 of "
-                        "d(A, P) - d(A, N) + alpha for each triplet "
-                        "(tf.maximum(..., 0.0)) before averaging, so "
-                        "triplets that already satisfy the margin count as "
-                        "0, not as a negative loss."),
+                message="You forgot the hinge: a triplet that already "
+                        "satisfies the margin must count as 0, not as a "
+                        "negative loss (otherwise easy triplets are pushed "
+                        "apart without end)."),
         Mistake("one loss per triplet", """
-def triplet_loss(anchor, positive, negative, alpha=0.2):
+def triplet_loss(anchor, positive, negative, alpha=0.2, squared=True):
     d_ap = tf.reduce_sum(tf.square(anchor - positive), axis=-1)
     d_an = tf.reduce_sum(tf.square(anchor - negative), axis=-1)
     return tf.maximum(d_ap - d_an + alpha, 0.0)
 """, "one value per triplet"),
         Mistake("NumPy instead of TensorFlow", """
-def triplet_loss(anchor, positive, negative, alpha=0.2):
+def triplet_loss(anchor, positive, negative, alpha=0.2, squared=True):
     d_ap = np.sum((np.asarray(anchor) - np.asarray(positive)) ** 2, axis=-1)
     d_an = np.sum((np.asarray(anchor) - np.asarray(negative)) ** 2, axis=-1)
+    if not squared:
+        d_ap, d_an = np.sqrt(d_ap), np.sqrt(d_an)
     return np.mean(np.maximum(d_ap - d_an + alpha, 0.0))
 """, "No gradient flows"),
+        Mistake("plain distance with tf.norm", _loss(
+            root="(lambda squares: squares)",
+            positive="tf.norm(anchor - positive, axis=-1) ** (1 if not "
+                     "squared else 2)",
+            negative="tf.norm(anchor - negative, axis=-1) ** (1 if not "
+                     "squared else 2)"), "not finite"),
+        Mistake("alpha hard-coded", _loss(margin="+ 0.173"),
+                "use the alpha it is given"),
         Mistake("forgotten return", """
-def triplet_loss(anchor, positive, negative, alpha=0.2):
+def triplet_loss(anchor, positive, negative, alpha=0.2, squared=True):
     d_ap = tf.reduce_sum(tf.square(anchor - positive), axis=-1)
     d_an = tf.reduce_sum(tf.square(anchor - negative), axis=-1)
     loss = tf.reduce_mean(tf.maximum(d_ap - d_an + alpha, 0.0))
@@ -488,14 +522,15 @@ SEMI_HARD_TRIPLETS = Exercise(
 # --- train_step --------------------------------------------------------------
 
 
-def train_step(model, optimizer, anchors, positives, negatives, alpha=0.2):
+def train_step(model, optimizer, anchors, positives, negatives, alpha=0.2,
+               squared=True):
     """One gradient step on the triplet loss; returns the loss (scalar)."""
     import tensorflow as tf
 
     with tf.GradientTape() as tape:
         loss = triplet_loss(
             model(anchors, training=True), model(positives, training=True),
-            model(negatives, training=True), alpha,
+            model(negatives, training=True), alpha, squared,
         )
     variables = model.trainable_variables
     gradients = tape.gradient(loss, variables)
@@ -510,11 +545,19 @@ def _one_step(step):
     return step_result(step)
 
 
+def _one_plain_step(step):
+    """The same, on the plain distance with the check's other margin."""
+    from helpers.checks.nb03_siamese_triplet_models import plain_step_result
+
+    return plain_step_result(step)
+
+
 _STEP = """
-def train_step(model, optimizer, anchors, positives, negatives, alpha=0.2):
+def train_step(model, optimizer, anchors, positives, negatives, alpha=0.2,
+               squared=True):
     with tf.GradientTape() as tape:
         loss = triplet_loss(model(anchors), model(positives),
-                            model(negatives), alpha)
+                            model(negatives), alpha, squared)
     gradients = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(gradients, model.trainable_variables))
     return loss
@@ -533,39 +576,49 @@ _APPLY = ("    optimizer.apply_gradients(zip(gradients, "
 
 TRAIN_STEP = Exercise(
     "train_step", train_step,
-    cases=(Case("SGD(0.1), alpha=0.5", run=_one_step),),
+    cases=(Case("SGD(0.1), alpha=0.37", run=_one_step),
+           Case("SGD(0.1), alpha=0.29, plain", run=_one_plain_step)),
     mistakes=(
         Mistake("model run outside the tape", _step(
             "    with tf.GradientTape() as tape:\n"
             "        loss = triplet_loss(model(anchors), model(positives),\n"
-            "                            model(negatives), alpha)\n",
+            "                            model(negatives), alpha, squared)\n",
             "    a, p, n = model(anchors), model(positives), "
             "model(negatives)\n"
             "    with tf.GradientTape() as tape:\n"
-            "        loss = triplet_loss(a, p, n, alpha)\n"),
-            "INSIDE 'with tf.GradientTape() as tape:'"),
+            "        loss = triplet_loss(a, p, n, alpha, squared)\n"),
+            "tape did not record"),
         Mistake("gradient ascent", _step(
             "zip(gradients, model.trainable_variables)",
             "zip([-g for g in gradients],\n"
             "                                  model.trainable_variables)"),
             "gradient ascent",
             message="The weights moved the wrong way (gradient ascent): "
-                    "give the optimizer the gradients themselves, not "
-                    "their negatives."),
+                    "the step must lower the loss, not raise it."),
         Mistake("loss after the update", _step(
             "    return loss\n",
             "    return triplet_loss(model(anchors), model(positives), "
-            "model(negatives),\n                        alpha)\n"),
+            "model(negatives),\n                        alpha, squared)\n"),
             "AFTER the update",
             message="train_step returned the loss AFTER the update; return "
-                    "the loss computed inside the tape, before "
-                    "apply_gradients."),
+                    "the loss of the batch the gradient was computed on, "
+                    "before the weights changed."),
         Mistake("alpha not passed on", _step(
-            "model(negatives), alpha)", "model(negatives))"),
+            "model(negatives), alpha, squared)",
+            "model(negatives), squared=squared)"),
             "pass alpha on",
             message="train_step returned the loss for the default margin "
                     "alpha=0.2, not for the alpha it was given: pass alpha "
                     "on to triplet_loss."),
+        Mistake("squared not passed on", _step(
+            "model(negatives), alpha, squared)", "model(negatives), alpha)"),
+            "pass squared on",
+            message="With squared=False train_step still trained on "
+                    "squared distances: pass squared on to triplet_loss."),
+        Mistake("alpha hard-coded", _step(
+            "model(negatives), alpha, squared)",
+            "model(negatives), 0.37, squared)"),
+            "pass alpha and squared on"),
         Mistake("gradients never applied", _step(_APPLY, ""),
                 "weights did not change"),
         Mistake("forgotten return", _step("    return loss\n", ""),
@@ -588,61 +641,91 @@ EXERCISES = (TRIPLET_LOSS, HARDEST_TRIPLETS, SEMI_HARD_TRIPLETS, TRAIN_STEP)
 # --- hidden tests ------------------------------------------------------------
 
 
-def _np_loss(anchor, positive, negative, alpha):
+def _np_loss(anchor, positive, negative, alpha, squared=True):
     """The triplet loss in NumPy (float64)."""
     d_ap = np.sum((anchor - positive) ** 2, axis=-1)
     d_an = np.sum((anchor - negative) ** 2, axis=-1)
+    if not squared:
+        d_ap, d_an = np.sqrt(d_ap), np.sqrt(d_an)
     return np.mean(np.maximum(d_ap - d_an + alpha, 0.0))
 
 
-def _np_gradient(anchor, positive, negative, alpha):
+def _np_gradient(anchor, positive, negative, alpha, squared=True):
     """d loss / d anchor of :func:`_np_loss`."""
-    d_ap = np.sum((anchor - positive) ** 2, axis=-1)
-    d_an = np.sum((anchor - negative) ** 2, axis=-1)
-    active = (d_ap - d_an + alpha > 0)[:, None]
-    return active * 2 * (negative - positive) / len(anchor)
+    to_positive, to_negative = anchor - positive, anchor - negative
+    d_ap = np.sum(to_positive ** 2, axis=-1, keepdims=True)
+    d_an = np.sum(to_negative ** 2, axis=-1, keepdims=True)
+    if squared:
+        active = d_ap - d_an + alpha > 0
+        return active * 2 * (to_positive - to_negative) / len(anchor)
+    d_ap, d_an = np.sqrt(d_ap), np.sqrt(d_an)
+    active = d_ap - d_an + alpha > 0
+    return active * (to_positive / d_ap - to_negative / d_an) / len(anchor)
 
 
 GRADIENT = """
 watched = tf.Variable(anchor)
 with tf.GradientTape() as recorder:
-    loss = triplet_loss(watched, positive, negative, alpha)
+    loss = triplet_loss(watched, positive, negative, alpha, squared)
 gradient = recorder.gradient(loss, watched)
 result = None if gradient is None else gradient.numpy()
 """
 
 
+def _gradient(student, a, p, n, alpha, squared):
+    """The learner's gradient of the loss with respect to the anchors."""
+    gradient = student.run(GRADIENT, anchor=a, positive=Tensor(p),
+                           negative=Tensor(n), alpha=alpha, squared=squared)
+    if gradient is None:
+        raise AssertionError("no gradient flows through triplet_loss: use "
+                             "TensorFlow operations")
+    return np.asarray(gradient)
+
+
 @hidden_test("test_triplet_loss")
 def test_triplet_loss(student):
     rng = np.random.default_rng(2024)
-    for m, d, alpha in [(5, 3, 0.3), (7, 16, 0.2), (1, 2, 0.5),
-                        (32, 128, 1.0)]:
+    for m, d, alpha, squared in [(5, 3, 0.283, True), (7, 16, 0.2, False),
+                                 (1, 2, 0.619, True), (32, 128, 1.137, True),
+                                 (9, 6, 0.241, False), (3, 4, 0.0, False)]:
         a, p, n = (rng.normal(size=(m, d)).astype(np.float32)
                    for _ in range(3))
-        got = student.triplet_loss(Tensor(a), Tensor(p), Tensor(n), alpha)
+        got = student.triplet_loss(Tensor(a), Tensor(p), Tensor(n), alpha,
+                                   squared)
+        what = "squared" if squared else "plain"
         expect.close(expect.scalar(got, f"the loss of {m} triplets"),
-                     _np_loss(a, p, n, alpha), f"the loss of a batch of {m} "
-                     "triplets", rtol=1e-4, atol=1e-5)
+                     _np_loss(a, p, n, alpha, squared), f"the loss of a batch "
+                     f"of {m} triplets on {what} distances, alpha={alpha}",
+                     rtol=1e-4, atol=1e-5)
         if np.asarray(got).shape != ():
             raise AssertionError("triplet_loss must return a scalar")
     a, p, n = (rng.normal(size=(6, 4)).astype(np.float32) for _ in range(3))
     got = student.triplet_loss(Tensor(a), Tensor(p), Tensor(n))
     expect.close(expect.scalar(got, "the loss"), _np_loss(a, p, n, 0.2),
-                 "the loss with the default alpha (0.2)", rtol=1e-4)
+                 "the loss with the defaults (alpha 0.2, squared)",
+                 rtol=1e-4)
     far = student.triplet_loss(Tensor(a), Tensor(a), Tensor(a + 5.0), 0.2)
     expect.close(expect.scalar(far, "the loss"), 0.0,
                  "the loss when every negative is far away")
-    same = student.triplet_loss(Tensor(a), Tensor(a), Tensor(a), 0.7)
-    expect.close(expect.scalar(same, "the loss"), 0.7,
-                 "the loss when anchor, positive and negative are the same "
-                 "(it must equal alpha)")
-    gradient = student.run(GRADIENT, anchor=a, positive=Tensor(p),
-                           negative=Tensor(n), alpha=0.5)
-    if gradient is None:
-        raise AssertionError("no gradient flows through triplet_loss: use "
-                             "TensorFlow operations")
-    expect.close(gradient, _np_gradient(a, p, n, 0.5),
-                 "the gradient of the loss", rtol=1e-3, atol=1e-5)
+    for squared in (True, False):
+        same = student.triplet_loss(Tensor(a), Tensor(a), Tensor(a), 0.437,
+                                    squared)
+        expect.close(expect.scalar(same, "the loss"), 0.437,
+                     "the loss when anchor, positive and negative are the "
+                     "same (it must equal alpha)", atol=1e-4)
+    for alpha, squared in [(0.517, True), (0.389, False)]:
+        expect.close(_gradient(student, a, p, n, alpha, squared),
+                     _np_gradient(a, p, n, alpha, squared),
+                     "the gradient of the loss", rtol=1e-3, atol=1e-5)
+    # Rows where the positive is the anchor and the hinge is active.
+    coincident, near = p.copy(), n.copy()
+    coincident[::2] = a[::2]
+    near[::2] = a[::2] + 0.01 * (n[::2] - a[::2])
+    gradient = _gradient(student, a, coincident, near, 0.389, False)
+    if not np.all(np.isfinite(gradient)):
+        raise AssertionError(
+            "with squared=False the gradient is not finite when an anchor "
+            "equals its positive")
 
 
 TYPES = """
@@ -744,9 +827,9 @@ model = keras.Sequential([
         seed), bias_initializer="zeros"),
 ])
 losses = []
-for alpha, rate in [(0.5, 0.1), (1.5, 0.05)]:
+for alpha, rate, squared in [(0.437, 0.1, True), (1.373, 0.05, False)]:
     loss = train_step(model, keras.optimizers.SGD(rate), anchors, positives,
-                      negatives, alpha)
+                      negatives, alpha, squared)
     losses.append(loss)
 weights = model.get_weights()
 zero = train_step(model, keras.optimizers.SGD(0.5), anchors, anchors,
