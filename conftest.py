@@ -29,6 +29,7 @@ SLOW_FIRST = (
     "tests/test_dask_grading.py",
     "tests/test_postgres_gradebook.py",
     "tests/test_grading_robustness.py",
+    "tests/test_quiz_grading.py",
     "tests/test_sanitised_html.py",
     "tests/test_browser.py",
 )

@@ -1,9 +1,7 @@
-"""Convolutions in one, two and three dimensions: shapes and synthetic data.
+"""Synthetic data for convolutions in one and three dimensions.
 
-``keras_conv_output_shape`` measures the output shape of a convolution with
-Keras layers on a real tensor (computing it from the formula is notebook
-06's exercise).  ``synthetic_ekg`` and ``synthetic_volumes`` make small
-labelled datasets to train a Conv1D and a Conv3D network on.
+``synthetic_ekg`` and ``synthetic_volumes`` make small labelled datasets to
+train a Conv1D and a Conv3D network on (notebook 06).
 """
 
 import numpy as np
@@ -31,69 +29,6 @@ ECTOPIC_BEAT = (
 def _is_integer(value):
     """Return True for Python or NumPy integers (not booleans)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _per_axis(value, axes, name, minimum):
-    """Return ``value`` as a tuple of ``axes`` integers >= ``minimum``."""
-    if _is_integer(value):
-        values = (int(value),) * axes
-    else:
-        try:
-            values = tuple(value)
-        except TypeError:
-            raise ValueError(
-                f"{name} must be an integer or a tuple of {axes} integers, "
-                f"got {value!r}"
-            ) from None
-        if len(values) != axes or not all(_is_integer(v) for v in values):
-            raise ValueError(
-                f"{name} must be an integer or a tuple of {axes} integers "
-                f"(one per spatial axis), got {value!r}"
-            )
-        values = tuple(int(v) for v in values)
-    if min(values) < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
-    return values
-
-
-def _spatial_axes(input_shape):
-    """Validate a channels-last shape without batch axis; return it."""
-    try:
-        shape = tuple(input_shape)
-    except TypeError:
-        raise ValueError(
-            f"input_shape must be a tuple, got {input_shape!r}"
-        ) from None
-    if len(shape) not in (2, 3, 4) or not all(_is_integer(n) for n in shape):
-        raise ValueError(
-            "input_shape is (length, channels), (height, width, channels) "
-            "or (depth, height, width, channels) - integers, no batch "
-            f"axis - got {input_shape!r}"
-        )
-    if min(shape) < 1:
-        raise ValueError(f"input_shape has an empty axis: {input_shape!r}")
-    return tuple(int(n) for n in shape)
-
-
-def keras_conv_output_shape(input_shape, kernel_size, filters, strides=1,
-                            padding="valid"):
-    """Return what Keras' ConvND gives on a zero tensor of ``input_shape``."""
-    import keras
-
-    shape = _spatial_axes(input_shape)
-    axes = len(shape) - 1
-    conv = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D,
-            3: keras.layers.Conv3D}[axes]
-    zero_padding = {1: keras.layers.ZeroPadding1D,
-                    2: keras.layers.ZeroPadding2D,
-                    3: keras.layers.ZeroPadding3D}[axes]
-    tensor = np.zeros((1, *shape), dtype=np.float32)
-    if not isinstance(padding, str):
-        pads = _per_axis(padding, axes, "padding", 0)
-        tensor = zero_padding(pads[0] if axes == 1 else pads)(tensor)
-        padding = "valid"
-    layer = conv(filters, kernel_size, strides=strides, padding=padding)
-    return tuple(int(n) for n in layer(tensor).shape[1:])
 
 
 def _gaussian_waves(times, peak, waves, scale):

@@ -173,10 +173,10 @@ def test_running_course_source_with_exec_is_a_copy_of_course_code():
     space = {"__name__": "__main__"}
     exec(HELPERS_DIR.joinpath("convolutions.py").read_text(), space)
     wrapper = notebook("def conv(*args):\n"
-                       "    return keras_conv_output_shape(*args)\n",
+                       "    return synthetic_volumes(*args)\n",
                        "conv", **space)
     with pytest.raises(AssertionError, match="copy of course code "
-                       "helpers/convolutions.py: keras_conv_output_shape"):
+                       "helpers/convolutions.py: synthetic_volumes"):
         assert_own_function(wrapper)
     with pytest.raises(AssertionError, match="is a copy of course code"):
         assert_own_function(space["synthetic_ekg"])

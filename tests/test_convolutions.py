@@ -9,7 +9,6 @@ from helpers.checks.common import shipped_cases
 from helpers.checks.nb06_quiz_and_convolutions import check_conv_output_shape
 from helpers.convolutions import (
     VOLUME_CLASSES,
-    keras_conv_output_shape,
     synthetic_ekg,
     synthetic_volumes,
 )
@@ -17,6 +16,30 @@ from instructor.exercises.nb06_quiz_and_convolutions import (
     CASES,
     conv_output_shape,
 )
+
+
+def keras_conv_output_shape(input_shape, kernel_size, filters, strides=1,
+                            padding="valid"):
+    """Return what Keras' ConvND gives on a zero tensor of ``input_shape``.
+
+    Kept here, not in the learner's package: it would compute notebook
+    06's exercise.
+    """
+    import keras
+
+    axes = len(input_shape) - 1
+    conv = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D,
+            3: keras.layers.Conv3D}[axes]
+    zero_padding = {1: keras.layers.ZeroPadding1D,
+                    2: keras.layers.ZeroPadding2D,
+                    3: keras.layers.ZeroPadding3D}[axes]
+    tensor = np.zeros((1, *input_shape), dtype=np.float32)
+    if not isinstance(padding, str):
+        pads = (padding,) * axes if isinstance(padding, int) else padding
+        tensor = zero_padding(pads[0] if axes == 1 else pads)(tensor)
+        padding = "valid"
+    layer = conv(filters, kernel_size, strides=strides, padding=padding)
+    return tuple(int(n) for n in layer(tensor).shape[1:])
 
 CONFIGURATIONS = [
     ((100, 1), 7, 8, 1, "valid"),
@@ -101,6 +124,8 @@ def test_check_accepts_a_correct_learner_function(capsys):
     ("(n + 2 * p - f) // s + 1", "(n + 2 * p - f) // s"),
     ("(n + 2 * p - f) // s + 1", "(n + 2 * p - f) / s + 1"),
     ("math.ceil(n / s)", "n"),
+    ("math.ceil(n / s)", "n // s"),
+    ("tuple(sizes) + (filters,)", "tuple(sizes) + (11,)"),
     ("n + 2 * p - f) // s", "n + p - f) // s"),
     ("        if n + 2 * p < f:\n            raise", "        if False:\n"
      "            raise"),
@@ -109,8 +134,10 @@ def test_check_names_the_classic_mistakes(mistake, message):
     expected = {
         "returns the input channels": "counts the filters",
         "(n + 2 * p - f) // s": "one short",
-        "(n + 2 * p - f) / s + 1": "floor division",
-        "n": "ceil\\(n / s\\)",
+        "(n + 2 * p - f) / s + 1": "whole numbers",
+        "n": "stride still skips",
+        "n // s": "rounded the wrong way",
+        "tuple(sizes) + (11,)": "filters argument",
         "n + p - f) // s": "BOTH ends",
         "        if False:\n            raise": "raise a ValueError",
     }[message]
@@ -127,13 +154,24 @@ def test_check_rejects_the_reference():
         check_conv_output_shape(conv_output_shape)
 
 
-def test_check_rejects_a_wrapper_of_the_keras_measurement():
+def test_check_rejects_a_wrapper_of_course_code():
     wrapper = _learner(
         "def conv_output_shape(*args):\n"
-        "    return keras_conv_output_shape(*args)\n")
-    wrapper.__globals__["keras_conv_output_shape"] = keras_conv_output_shape
+        "    synthetic_ekg(1)\n"
+        "    return (1, args[2])\n")
+    wrapper.__globals__["synthetic_ekg"] = synthetic_ekg
     with pytest.raises(AssertionError, match="course package 'helpers'"):
         check_conv_output_shape(wrapper)
+
+
+def test_no_learner_function_measures_the_shape():
+    # The learner's package once had keras_conv_output_shape, which
+    # computed the exercise's result: nothing there may compute it now.
+    import helpers.convolutions
+
+    public = [name for name in dir(helpers.convolutions)
+              if not name.startswith("_")]
+    assert not [name for name in public if "shape" in name], public
 
 
 def test_synthetic_ekg_shapes_and_labels():

@@ -4,12 +4,13 @@ Both read ``expected/nb06_quiz_and_convolutions.json``
 (``python -m instructor.exercises``).  For ``conv_output_shape``: the
 public cases, the shapes the reference gives (tests/test_convolutions.py
 checks them against Keras' Conv1D, Conv2D and Conv3D) and the signatures
-and messages of recognised mistakes.  For the quiz, which a self-learner
-should get feedback on at once without a readable answer key: per question
-its kind, options and hint, a salt, the salted hash of the right answer and
-the explanation sealed under a key derived from that answer.  A right
-answer recreates the hash and unlocks its explanation; a wrong one gets
-the hint toward the concept.  The hidden tests grade both on submission.
+and messages of recognised mistakes.  For the quiz's ungraded practice
+questions, which give feedback at once without a readable answer key: per
+question its kind, options and hint, a salt, the salted hash of the right
+answer and the explanation sealed under a key derived from that answer (a
+right answer recreates the hash and unlocks its explanation, a wrong one
+gets the hint).  For the graded questions only their kind and options: the
+format check; the hidden tests alone grade them, on submission.
 """
 
 import textwrap
@@ -21,8 +22,12 @@ from helpers.checks.common import (
     passed,
     shipped_cases,
 )
-from helpers.quiz import answer_digest, describe_answer, normalise_answer
-from helpers.quiz import unseal
+from helpers.quiz import (
+    answer_digest,
+    describe_answer,
+    normalise_answer,
+    unseal,
+)
 
 # --- conv_output_shape -------------------------------------------------------
 
@@ -37,8 +42,7 @@ def _as_shape(result, call):
     if isinstance(result, list):
         raise AssertionError(
             f"{call} returned the list {result!r}; the exercise asks for a "
-            "tuple, as Keras' shapes are: return tuple(sizes) + (filters,) "
-            "or (*sizes, filters)."
+            "tuple, as Keras' shapes are."
         )
     if not isinstance(result, tuple):
         raise AssertionError(
@@ -48,8 +52,8 @@ def _as_shape(result, call):
         if isinstance(size, float) or type(size).__name__.startswith("float"):
             raise AssertionError(
                 f"{call} returned {tuple(result)!r}, which holds a float: "
-                "sizes are whole numbers, so round down with // (floor "
-                "division) instead of dividing with /."
+                "sizes count positions, so they are whole numbers (int), "
+                "and so is what you compute them from."
             )
     return tuple(int(size) for size in result)
 
@@ -70,7 +74,7 @@ def _tuples(value):
 
 def _mistake_hint(args, got, expected, mistake):
     """Name the classic mistake that turns ``expected`` into ``got``."""
-    input_shape = args[0]
+    input_shape, filters = args[0], args[2]
     strides = args[3] if len(args) > 3 else 1
     padding = args[4] if len(args) > 4 else "valid"
     if len(got) != len(expected):
@@ -83,22 +87,25 @@ def _mistake_hint(args, got, expected, mistake):
                 f"{input_shape[-1]} input channels and makes one output "
                 "channel.")
     if got[:-1] == expected[:-1]:
-        return "The last axis is the number of filters."
+        return ("The last entry must be the filters argument of the call "
+                f"({filters} here), not a fixed number.")
     if all(g == e - 1 for g, e in zip(got[:-1], expected[:-1])):
-        return ("Every size is one short: there are (n - f) // s + 1 "
-                "positions, the + 1 counts the first one.")
+        return ("Every size is one short: count the kernel's first "
+                "position, at the start of the axis, too.")
     if padding == "same" and got[:-1] == tuple(input_shape[:-1]):
-        return ("With 'same' padding and stride s the size is ceil(n / s); "
-                "it equals n only when the stride is 1.")
+        return ("With 'same' padding the stride still skips positions: "
+                "with a stride above 1 the output is shorter than the "
+                "input.")
     if padding == "same":
-        return ("'same' pads the input so that the output size is "
-                "ceil(n / s), whatever the kernel size.")
+        return ("With 'same' padding the output size does not depend on "
+                "the kernel size, only on the input size and the stride.")
     if not isinstance(padding, str):
         return "Integer padding p makes an axis of size n into n + 2p."
     if strides != 1:
         return ("With stride s the kernel jumps s positions at a time: "
-                "(n + 2p - f) // s + 1, rounded down.")
-    return "Use n + 2p - f, divided by s (rounded down), plus 1, per axis."
+                "count only the positions where all of it still fits.")
+    return ("Count, per spatial axis, the positions at which the whole "
+            "kernel fits in the padded axis.")
 
 
 @learner_check("conv_output_shape")
@@ -118,7 +125,7 @@ def check_conv_output_shape(conv_output_shape):
                     f"{call} raised ValueError: {error}\nWith 'same' "
                     "padding Keras adds as many zeros as the kernel needs, "
                     "even when the kernel is larger than the input, so "
-                    "'same' never raises: the output size is ceil(n / s)."
+                    "'same' never raises."
                 ) from error
             raise
         got = _as_shape(result, call)
@@ -145,41 +152,53 @@ def check_conv_output_shape(conv_output_shape):
 # --- the quiz ----------------------------------------------------------------
 
 
-def _questions():
-    """Return {question: kind, options, hint, salt, digest, explanation}."""
-    return expected_values(__name__.rsplit(".", 1)[-1])["quiz"]["questions"]
+def _quiz():
+    """Return the shipped quiz data: practice feedback and graded formats."""
+    return expected_values(__name__.rsplit(".", 1)[-1])["quiz"]
 
 
-def feedback(question, answer):
-    """Return (right, text): the explanation if right, else a hint."""
-    entry = _questions()[question]
-    if answer_digest(question, answer, entry["salt"]) != entry["digest"]:
-        return False, entry["hint"]
-    return True, unseal(entry["explanation"], question, answer,
-                        entry["salt"])
-
-
-def check_quiz_answer(question, answer):
-    """Check the format of one answer, print feedback, return the answer."""
-    questions = _questions()
-    if question not in questions:
-        raise ValueError(
-            f"unknown question {question!r}; the quiz has "
-            f"{', '.join(questions)}"
-        )
-    entry = questions[question]
+def _normalised(question, answer, entry):
+    """Return the canonical answer, or fail with the expected format."""
     try:
-        value = normalise_answer(question, answer, entry["kind"],
-                                 entry["options"])
+        return normalise_answer(question, answer, entry["kind"],
+                                entry["options"])
     except ValueError as error:
         raise AssertionError(str(error)) from None
-    right, text = feedback(question, value)
-    recorded = f"{question}: answer recorded as {describe_answer(value)}."
-    if right:
+
+
+def _entry(part, question):
+    """Return the shipped entry of ``question`` in ``part`` of the quiz."""
+    questions = _quiz()[part]
+    if question not in questions:
+        raise ValueError(
+            f"unknown question {question!r}; the {part} questions are "
+            f"{', '.join(questions)}"
+        )
+    return questions[question]
+
+
+def check_practice_answer(question, answer):
+    """Give feedback on one practice answer at once; return it."""
+    entry = _entry("practice", question)
+    if answer is None or answer is Ellipsis:
+        print(f"{question}: no answer yet. Replace the ... with your "
+              "answer and run the cell again.")
+        return None
+    value = _normalised(question, answer, entry)
+    recorded = f"{question}: {describe_answer(value)}."
+    if answer_digest(question, value, entry["salt"]) == entry["digest"]:
+        text = unseal(entry["explanation"], question, value, entry["salt"])
         print(f"{recorded} Right. Why:\n{text}")
     else:
-        hint = textwrap.fill(f"Hint: {text}", width=79)
-        print(f"{recorded} Not the expected answer yet.\n{hint}\n"
-              "Change your answer and run both cells again; the grader "
-              "scores the answer you submit.")
+        hint = textwrap.fill(f"Hint: {entry['hint']}", width=79)
+        print(f"{recorded} Not yet.\n{hint}\nChange your answer and run "
+              "the cell again.")
+    return value
+
+
+def record_quiz_answer(question, answer):
+    """Check the format of one graded answer; return it, canonical."""
+    value = _normalised(question, answer, _entry("graded", question))
+    print(f"{question}: answer recorded as {describe_answer(value)}; it is "
+          "graded when you submit.")
     return value

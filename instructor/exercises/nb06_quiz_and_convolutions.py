@@ -1,11 +1,12 @@
 """Notebook 06 (quiz and convolutions): conv_output_shape and the quiz.
 
 ``conv_output_shape`` is the one graded function: its reference, public
-cases, mistakes and hidden test.  The quiz defines no function: its
-questions, hints and answer key are declared here, its hidden tests grade
-the ``ANSWER_Qn`` values, and ``SHIPPED_DATA`` writes the feedback the
-public quiz check gives without a readable key (salted answer hashes and
-explanations sealed under keys derived from the answers).
+cases, mistakes and hidden test.  The quiz defines no function.  Its
+graded questions Q1-Q10 (hints and key here, never shipped) are graded by
+the hidden tests alone, from the ``ANSWER_Qn`` values; the learner gets no
+verdict before submitting.  Its practice questions P1-P3 are ungraded and
+give feedback at once: ``SHIPPED_DATA`` writes their salted answer hashes
+and explanations sealed under keys derived from the answers.
 """
 
 import hashlib
@@ -97,22 +98,23 @@ def conv_output_shape(input_shape, kernel_size, filters, strides=1,
 
 
 #: The public cases, (input_shape, kernel_size, filters, strides, padding),
-#: simplest first; tests/test_convolutions.py checks each against Keras.
+#: simplest first, with sizes nobody hard-codes (not the notebook's 14, 16
+#: or 5); tests/test_convolutions.py checks each against Keras.
 CASES = (
-    ((100, 1), 7, 8),
-    ((100, 1), 7, 8, 1, 0),
-    ((32, 32, 32, 16), 3, 32),
-    ((28, 28, 3), 5, 6, 2),
-    ((28, 28, 3), 5, 6, 1, 2),
-    ((20, 12, 3), (5, 3), 4),
-    ((21, 13, 2), 3, 5, (2, 1)),
-    ((100, 1), 7, 8, 2, "same"),
+    ((37, 2), 6, 11),
+    ((37, 2), 6, 11, 1, 0),
+    ((19, 23, 21, 5), 4, 13),
+    ((29, 31, 3), 5, 7, 3),
+    ((29, 31, 3), 5, 7, 1, 3),
+    ((22, 14, 3), (5, 3), 9),
+    ((23, 17, 2), 3, 6, (3, 2)),
+    ((41, 1), 6, 5, 3, "same"),
     ((15, 17, 4), 4, 5, 1, "same"),
-    ((27, 27, 3), 3, 4, 2, "same"),
+    ((27, 26, 3), 3, 4, 4, "same"),
     ((5, 6, 2), 7, 3, 1, "same"),
-    ((4, 1), 9, 2, 2, "same"),
+    ((4, 1), 9, 2, 3, "same"),
     ((9, 10, 11, 2), (3, 2, 1), 4, (2, 1, 3), (1, 0, 2)),
-    ((20, 24, 1), (5, 3), 2, (3, 2), 1),
+    ((20, 24, 1), (5, 2), 2, (3, 1), 1),
 )
 
 
@@ -191,10 +193,28 @@ CONV_OUTPUT_SHAPE = Exercise(
     Mistake("true division", _variant(
         _SAME + _LOOP.replace("(n + 2 * p - f) // s + 1",
                               "(n + 2 * p - f) / s + 1")),
-            "floor division"),
+            "whole numbers"),
+    Mistake("'same' rounds down", _variant(
+        _SAME.replace("math.ceil(n / s)", "n // s") + _LOOP),
+            "rounded the wrong way",
+            message="With 'same' padding your sizes are one short where "
+                    "the stride does not divide the input size: you "
+                    "rounded the wrong way (a last, partial group of s "
+                    "inputs still holds a position)."),
     Mistake("'same' ignores the stride", _variant(
         _SAME.replace("math.ceil(n / s)", "n") + _LOOP),
-            "ceil(n / s)"),
+            "stride still skips"),
+    Mistake("hard-coded number of filters", _variant(
+        _SAME.replace("(*sizes, filters)", "(*sizes, 11)")
+        + _LOOP.replace("(*sizes, filters)", "(*sizes, 11)")),
+            "filters argument"),
+    Mistake("hard-coded kernel size", _variant(
+        _SAME + _LOOP.replace("per_axis(kernel_size)", "per_axis(6)")),
+            "kernel_size argument",
+            message="Your sizes are those of a kernel of 6 on every axis, "
+                    "whatever the call's kernel_size argument: use the "
+                    "argument (a number, or one size per axis), not a "
+                    "value from a case."),
     Mistake("'same' raises for a large kernel", _variant(
         '''    for n, f in zip(input_shape[:-1], per_axis(kernel_size)):
         if n < f:
@@ -235,7 +255,7 @@ EXERCISES = (CONV_OUTPUT_SHAPE,)
 
 # --- the quiz ----------------------------------------------------------------
 
-#: question -> (kind, option letters), shipped with the feedback.
+#: Graded question -> (kind, option letters), shipped: the format check.
 QUESTIONS = {
     "Q1": ("true_false", ""),
     "Q2": ("select_all", "abcd"),
@@ -249,8 +269,8 @@ QUESTIONS = {
     "Q10": ("one_letter", "abcd"),
 }
 
-#: Shown after a wrong answer, by the public check and the hidden test:
-#: a pointer to the concept, not the answer (shipped).
+#: Shown by the hidden test after a wrong answer, on submission: a pointer
+#: to the concept, not the answer (never shipped).
 HINTS = {
     "Q1": ("Ask what each system is given besides the photo (a claimed "
            "name, or nothing) and how many stored people it must compare "
@@ -277,12 +297,14 @@ HINTS = {
            "positions of the image. When is that sum large?"),
     "Q9": ("Which variable is the gradient of J(G) taken with respect to? "
            "Which quantities stay fixed while the optimisation runs?"),
-    "Q10": ("Apply n' = floor((n + 2p - f) / s) + 1 to each spatial axis, "
-            "and remember how many input channels each filter spans and "
-            "how many output channels the layer makes."),
+    "Q10": ("Use your conv_output_shape, or count on one axis the "
+            "positions where the kernel fits; then ask how many input "
+            "channels each filter spans and how many output channels the "
+            "layer makes."),
 }
 
-#: question -> (right answer, explanation): never shipped as text.
+#: Graded question -> (right answer, explanation): never shipped in any
+#: form (no hash either: a one-letter answer's hash is found by trying).
 KEY = {
     "Q1": (True, """\
 True. Verification answers "is this person who they claim to be?" with one
@@ -348,6 +370,48 @@ give."""),
 }
 
 
+#: Practice questions: ungraded, with feedback at once in the notebook.
+#: question -> (kind, option letters).
+PRACTICE = {
+    "P1": ("one_letter", "abcd"),
+    "P2": ("true_false", ""),
+    "P3": ("select_all", "abcd"),
+}
+
+#: Shown after a wrong practice answer (shipped).
+PRACTICE_HINTS = {
+    "P1": ("Count the numbers in ONE filter first: it covers a window of "
+           "the photo and every one of its channels. Then ask how many "
+           "filters there are and what each one adds besides its weights."),
+    "P2": ("Where in the network is the position of a pattern in time "
+           "thrown away? Look at what the layer after the last convolution "
+           "keeps of each detector's responses."),
+    "P3": ("For each option, list the axes of one example and ask which of "
+           "them are positions (a kernel can slide along them) and which "
+           "are channels (a kernel always covers all of them)."),
+}
+
+#: question -> (right answer, explanation) of the practice questions; the
+#: learner's package holds their salted hashes and sealed explanations.
+PRACTICE_KEY = {
+    "P1": ("c", """\
+c. One filter holds 5 x 5 x 3 = 75 weights (it spans all three colour
+channels) and one bias; 16 filters give 16 x 76 = 1216. (a) forgets the
+channels, (b) the biases, (d) counts every weight three times."""),
+    "P2": (True, """\
+True. The convolutions respond to a shifted pattern with shifted responses,
+and global max-pooling keeps each detector's strongest response wherever it
+is: the position is gone before the logistic unit sees anything. Only near
+the ends of the trace, where a 'valid' window no longer fits, can a shift
+change the answer."""),
+    "P3": ({"a", "b"}, """\
+{'a', 'b'}. A CT scan has three axes of positions (depth, height, width) and
+a video clip too (time, height, width): a 3D kernel slides along all three.
+The colours of a photo (c) and the leads of an EKG (d) are channels, which a
+kernel always covers whole: they need a 2D and a 1D convolution."""),
+}
+
+
 def _salt(question):
     """Return the (fixed, per-question) salt of ``question`` as hex."""
     return hashlib.sha256(
@@ -355,26 +419,29 @@ def _salt(question):
 
 
 def quiz_feedback():
-    """Return the public quiz check's data, without a readable key.
+    """Return the quiz's shipped data: practice feedback, graded formats.
 
-    Per question: its kind, options and hint, a salt, the salted hash of
-    the right answer and the explanation sealed under a key derived from
-    that answer (``helpers.quiz``).
+    A practice question ships its kind, options and hint, a salt, the
+    salted hash of the right answer and the explanation sealed under a key
+    derived from that answer (``helpers.quiz``).  A graded question ships
+    its kind and options only: nothing from which its answer follows.
     """
-    questions = {}
-    for question, (answer, explanation) in KEY.items():
-        kind, options = QUESTIONS[question]
+    practice = {}
+    for question, (answer, explanation) in PRACTICE_KEY.items():
+        kind, options = PRACTICE[question]
         answer = normalise_answer(question, answer, kind, options)
         salt = _salt(question)
-        questions[question] = {
+        practice[question] = {
             "kind": kind,
             "options": options,
-            "hint": HINTS[question],
+            "hint": PRACTICE_HINTS[question],
             "salt": salt,
             "digest": answer_digest(question, answer, salt),
             "explanation": seal(explanation, question, answer, salt),
         }
-    return {"iterations": ITERATIONS, "questions": questions}
+    graded = {question: {"kind": kind, "options": options}
+              for question, (kind, options) in QUESTIONS.items()}
+    return {"iterations": ITERATIONS, "practice": practice, "graded": graded}
 
 
 #: Shipped data that belongs to no exercise: {key in the data file: builder}.
@@ -470,8 +537,8 @@ FORMATS = {
 def _quiz_test(question):
     """Return the hidden test of one quiz question.
 
-    A wrong answer gets the public check's hint, never the explanation
-    (it starts with the right answer); a right one gets the explanation.
+    A wrong answer gets the question's hint, never the explanation (it
+    starts with the right answer); a right one gets the explanation.
     """
     def test(student):
         kind, options = QUESTIONS[question]
