@@ -29,8 +29,7 @@ from helpers.faces.alignment import align_faces
 from helpers.faces.detection import choose_faces, detect_faces
 from helpers.faces.encoder import load_encoder
 from helpers.faces.images import load_image
-from helpers.faces.metrics import (best_threshold, pair_distances,
-                                   verification_accuracy)
+from helpers.faces.metrics import verification_accuracy
 
 BATCH = 32
 # Detect on the full 250x250 images: keypoints found on a 160 px copy cost
@@ -43,6 +42,33 @@ MIN_FACE_SIZE = 40
 # Part of the chip cache's name: change it when detection or alignment
 # changes, so that stale chips are never reused.
 CHIP_SETTINGS = f"side{DETECT_MAX_SIDE}_minface{MIN_FACE_SIZE}_v3"
+
+
+def pair_distances(first, second):
+    """Return the Euclidean distance of each pair of encodings (rows)."""
+    return np.linalg.norm(np.asarray(first, np.float64)
+                          - np.asarray(second, np.float64), axis=-1)
+
+
+def best_threshold(distances, labels):
+    """Return the most accurate tau of "same iff d < tau" (the smallest).
+
+    The benchmark's own protocol (not shipped to learners, whose notebook
+    02 asks for a threshold): candidates one below the smallest distance,
+    halfway between consecutive distinct distances and one above the
+    largest.
+    """
+    distances = np.asarray(distances, np.float64).ravel()
+    labels = np.asarray(labels).ravel().astype(bool)
+    values = np.unique(distances)
+    middle = (values[1:] + values[:-1]) / 2
+    candidates = np.hstack([values[:1] - 1.0, middle, values[-1:] + 1.0])
+    same = np.sort(distances[labels])
+    different = np.sort(distances[~labels])
+    right = (np.searchsorted(same, candidates, side="left")
+             + len(different)
+             - np.searchsorted(different, candidates, side="left"))
+    return float(candidates[int(np.argmax(right))])
 
 
 def detect_and_align(paths):

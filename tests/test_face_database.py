@@ -11,6 +11,10 @@ from helpers.faces.database import (
     RAW_THRESHOLD,
 )
 from helpers.faces.encoder import load_encoder
+from instructor.exercises.nb01_verification_recognition import (
+    identify,
+    verify,
+)
 
 PEOPLE = ("Colin_Powell", "Serena_Williams", "Vladimir_Putin")
 STRANGER = "Hugo_Chavez"
@@ -52,44 +56,55 @@ def test_enrolment_stores_one_encoding_per_photo(database):
 def test_verify_a_new_photo_of_each_person(database):
     for name in PEOPLE:
         photo = person_images(name)[2]
-        distance, match = database.verify(photo, name)
+        distance, match = database.verify(photo, name, using=verify)
         assert match is True and 0 <= distance < DEFAULT_THRESHOLD
         impostor = PEOPLE[(PEOPLE.index(name) + 1) % 3]
-        distance, match = database.verify(photo, impostor)
+        distance, match = database.verify(photo, impostor, using=verify)
         assert match is False and distance >= DEFAULT_THRESHOLD
 
 
 def test_identify_finds_the_right_person_or_nobody(database, queries):
     for name in PEOPLE:
-        found, distance = database.identify(person_images(name)[2])
+        found, distance = database.identify(person_images(name)[2], using=identify)
         assert found == name
         assert distance == pytest.approx(
-            database.verify(queries[name], name)[0], abs=1e-5)
-    found, distance = database.identify(person_images(STRANGER)[2])
+            database.verify(queries[name], name, using=verify)[0], abs=1e-5)
+    found, distance = database.identify(person_images(STRANGER)[2], using=identify)
     assert found == NOT_RECOGNIZED and distance >= DEFAULT_THRESHOLD
 
 
-def test_distance_is_the_smallest_over_stored_encodings(database, queries):
+def test_the_decision_is_the_function_passed(database, queries):
     query = queries["Serena_Williams"]
-    stored = database.encodings_of("Serena_Williams")
-    expected = np.linalg.norm(stored - query, axis=1).min()
-    distance, _ = database.verify(query, "Serena_Williams")
-    assert distance == pytest.approx(expected, abs=1e-6)
-    distances = database.distances(query)
-    assert list(distances) == list(PEOPLE)
-    assert distances["Serena_Williams"] == pytest.approx(expected, abs=1e-6)
+    seen = []
+
+    def decide(encoding, people, name, threshold):
+        seen.append((encoding, set(people), name, threshold))
+        return "decided"
+
+    assert database.verify(query, "Serena_Williams", using=decide,
+                           threshold=0.377) == "decided"
+    encoding, people, name, threshold = seen[0]
+    assert np.array_equal(encoding, query) and people == set(PEOPLE)
+    assert (name, threshold) == ("Serena_Williams", 0.377)
+    with pytest.raises(ValueError, match="using=verify"):
+        database.verify(query, "Serena_Williams", using=None)
+    with pytest.raises(ValueError, match="using=identify"):
+        database.identify(query, using="identify")
+    with pytest.raises(TypeError):
+        database.identify(query)  # no rule of its own
+    assert not hasattr(database, "distances")
 
 
 def test_threshold_per_call_and_per_database(database, queries):
     query = queries["Colin_Powell"]
-    distance, _ = database.verify(query, "Colin_Powell")
+    distance, _ = database.verify(query, "Colin_Powell", using=verify)
     assert database.verify(query, "Colin_Powell",
-                           threshold=distance)[1] is False  # strict "<"
-    assert database.identify(query, threshold=distance / 2)[0] == (
+                           threshold=distance, using=verify)[1] is False  # strict "<"
+    assert database.identify(query, threshold=distance / 2, using=identify)[0] == (
         NOT_RECOGNIZED)
-    assert database.identify(queries[STRANGER], threshold=2.0)[0] in PEOPLE
+    assert database.identify(queries[STRANGER], threshold=2.0, using=identify)[0] in PEOPLE
     with pytest.raises(ValueError, match="positive"):
-        database.verify(query, "Colin_Powell", threshold=-0.1)
+        database.verify(query, "Colin_Powell", threshold=-0.1, using=verify)
     with pytest.raises(ValueError, match="number"):
         FaceDatabase(threshold="high")
     raw = FaceDatabase(load_encoder(normalize=False))
@@ -108,7 +123,7 @@ def test_the_encoder_is_loaded_when_first_needed():
 
 def test_unknown_name_is_a_key_error_listing_the_known(database, queries):
     with pytest.raises(KeyError, match="Serena_Williams"):
-        database.verify(queries[STRANGER], STRANGER)
+        database.verify(queries[STRANGER], STRANGER, using=verify)
     with pytest.raises(KeyError, match="nobody yet"):
         FaceDatabase().encodings_of("anyone")
 
@@ -118,12 +133,12 @@ def test_precomputed_encodings(queries):
     database.add_encodings("powell", queries["Colin_Powell"])
     database.add_encodings("chavez", np.stack([queries[STRANGER]] * 2))
     assert database.encodings_of("chavez").shape == (2, 128)
-    assert database.verify(queries["Colin_Powell"], "powell") == (0.0, True)
-    name, distance = database.identify(queries[STRANGER][None])
+    assert database.verify(queries["Colin_Powell"], "powell", using=verify) == (0.0, True)
+    name, distance = database.identify(queries[STRANGER][None], using=identify)
     assert name == "chavez" and distance == 0.0
-    assert database.identify(list(queries[STRANGER]))[0] == "chavez"
+    assert database.identify(list(queries[STRANGER]), using=identify)[0] == "chavez"
     with pytest.raises(ValueError, match="128"):
-        database.verify(np.zeros(64), "powell")
+        database.verify(np.zeros(64), "powell", using=verify)
     with pytest.raises(ValueError, match="128"):
         database.add_encodings("x", np.zeros((2, 64)))
     with pytest.raises(ValueError, match="NaN"):
@@ -142,7 +157,7 @@ def test_names_and_photos_are_validated(database):
         database.add_person("nobody", [])
     assert "blank" not in database and "nobody" not in database
     with pytest.raises(ValueError, match="empty"):
-        FaceDatabase().identify(np.zeros(128))
+        FaceDatabase().identify(np.zeros(128), using=identify)
 
 
 def test_adding_more_photos_and_removing(queries):
@@ -170,9 +185,9 @@ def test_save_and_load_round_trip(database, queries, tmp_path, encoder):
         assert np.array_equal(loaded.encodings_of(name),
                               database.encodings_of(name))
     for query in queries.values():
-        assert loaded.identify(query) == database.identify(query)
-        assert loaded.verify(query, "Vladimir_Putin") == database.verify(
-            query, "Vladimir_Putin")
+        assert loaded.identify(query, using=identify) == database.identify(query, using=identify)
+        assert loaded.verify(query, "Vladimir_Putin", using=verify) == database.verify(
+            query, "Vladimir_Putin", using=verify)
     custom = FaceDatabase(threshold=0.3)
     custom.save(tmp_path / "empty.npz")
     empty = FaceDatabase.load(tmp_path / "empty.npz")

@@ -1,5 +1,5 @@
 """Tests of notebook 04's engine (helpers.faces.pair_classifier,
-helpers.faces.pair_training, the metrics of helpers.faces.metrics), its
+helpers.faces.pair_training, helpers.faces.equal_error), its
 references (instructor.exercises.nb04_binary_verification, which also holds
 the mistake catalogue) and its public checks."""
 
@@ -10,7 +10,7 @@ from helpers.checks import nb04_binary_verification as checks
 from helpers.faces import pair_classifier as pc
 from helpers.faces import pair_training as pt
 from helpers.faces import metrics
-from helpers.faces.metrics import best_threshold
+from helpers.faces.equal_error import equal_error_threshold
 from instructor.exercises import nb04_binary_verification as ref
 
 RNG = np.random.default_rng(0)
@@ -21,7 +21,7 @@ B = RNG.normal(scale=0.1, size=(6, 128))
 def test_engine_features_compare_per_dimension():
     assert np.allclose(pc.absolute_difference_features(A, B), np.abs(A - B))
     squared = pc.squared_difference_features(A, B)
-    assert np.allclose(squared.sum(axis=1), metrics.pair_distances(A, B) ** 2,
+    assert np.allclose(squared.sum(axis=1), np.sum((A - B) ** 2, axis=1),
                        rtol=1e-5)
     joined = pc.concatenation_features(A, B)
     assert joined.shape == (6, 256)
@@ -62,7 +62,7 @@ def test_threshold_unit_decides_like_the_threshold():
     f2 = f1 + RNG.normal(scale=RNG.uniform(0.01, 0.07, size=(200, 1)),
                          size=f1.shape)
     f2 /= np.linalg.norm(f2, axis=1, keepdims=True)
-    distances = metrics.pair_distances(f1, f2)
+    distances = np.linalg.norm(f1 - f2, axis=1)
     assert 0.2 < np.mean(distances < tau) < 0.8
     probability = unit.predict(pc.squared_difference_features(f1, f2),
                                verbose=0).ravel()
@@ -88,30 +88,33 @@ def test_logistic_unit_learns_a_separable_problem():
                                  progress=False)
 
 
-def test_distance_threshold_and_roc():
-    assert best_threshold([0.9, 0.3, 0.7, 0.5],
-                          [0, 1, 0, 1]) == pytest.approx(0.6)
-    assert best_threshold([1.0, 2.0], [1, 1]) == 3.0
-    assert best_threshold([1.0, 2.0], [0, 0]) == 0.0
-    # A tie between 0.3 and 0.7: the smallest.
-    assert best_threshold([0.2, 0.4, 0.6, 0.8],
-                          [1, 0, 1, 0]) == pytest.approx(0.3)
-    distances = RNG.random(300)
-    labels = RNG.random(300) < 1 - distances
-    tau = best_threshold(distances, labels)
-    best = max(np.mean((distances < t) == labels)
-               for t in np.append(distances, [2.0]))
-    assert np.mean((distances < tau) == labels) == pytest.approx(best)
+def test_equal_error_threshold_and_roc():
+    # 0.3 and 0.7 accept one of two same pairs and one of two others.
+    assert equal_error_threshold([0.2, 0.4, 0.6, 0.8],
+                                 [1, 0, 1, 0]) == pytest.approx(0.5)
+    assert equal_error_threshold([0.9, 0.3, 0.7, 0.5],
+                                 [0, 1, 0, 1]) == pytest.approx(0.6)
+    distances = RNG.random(400)
+    labels = RNG.random(400) < 1 - distances
+    tau = equal_error_threshold(distances, labels)
+    false_accepts = np.mean(distances[~labels] < tau)
+    false_rejects = np.mean(distances[labels] >= tau)
+    gaps = [abs(np.mean(distances[~labels] < t)
+                - np.mean(distances[labels] >= t))
+            for t in np.append(distances, [2.0])]
+    assert abs(false_accepts - false_rejects) == pytest.approx(min(gaps))
     false_positive, true_positive, area = metrics.roc([0.1, 0.2, 0.8, 0.9],
-                                                 [0, 0, 1, 1])
+                                                      [0, 0, 1, 1])
     assert area == 1.0
     assert false_positive[0] == 0 and true_positive[-1] == 1
     with pytest.raises(ValueError, match="both"):
         metrics.roc([0.1, 0.2], [1, 1])
+    with pytest.raises(ValueError, match="different-person"):
+        equal_error_threshold([1.0, 2.0], [1, 1])
     with pytest.raises(ValueError, match="labels"):
-        best_threshold([0.1], [1, 0])
+        equal_error_threshold([0.1], [1, 0])
     with pytest.raises(ValueError, match="NaN"):
-        best_threshold([0.1, np.nan], [1, 0])
+        equal_error_threshold([0.1, np.nan], [1, 0])
 
 
 def test_batch_pairs_are_balanced_and_valid():
@@ -265,7 +268,7 @@ def test_encode_pairs_drops_pairs_without_a_face(encoder, tmp_path):
                                            data_home=tmp_path)
     assert f1.shape == f2.shape == (2, 128)
     assert list(labels) == [1, 0] and len(kept) == 2
-    distances = metrics.pair_distances(f1, f2)
+    distances = np.linalg.norm(f1 - f2, axis=1)
     assert distances[0] < 0.418 < distances[1]
     cached = list((tmp_path / "encodings").glob("unit_test_flip1_norm1_*"))
     assert len(cached) == 1

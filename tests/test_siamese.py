@@ -1,5 +1,5 @@
-"""Unit tests for helpers.faces.siamese (and the distance and accuracy of
-helpers.faces.metrics it uses), the references of notebook 03
+"""Unit tests for helpers.faces.siamese (and the threshold and accuracy
+it uses), the references of notebook 03
 (instructor.exercises.nb03_siamese_triplet) and the public checks of
 notebook 03."""
 
@@ -11,7 +11,7 @@ import tensorflow as tf
 from helpers.checks import nb03_siamese_triplet as checks
 from helpers.faces import siamese
 from helpers.faces import metrics
-from helpers.faces.metrics import best_threshold
+from helpers.faces.equal_error import equal_error_threshold
 from instructor.exercises import nb03_siamese_triplet as reference
 
 SHAPE = (9, 7, 1)
@@ -271,18 +271,12 @@ def test_train_triplets_says_which_function_is_missing(labels, mining,
 def test_verification_helpers():
     distances = np.array([0.1, 0.5, 0.9, 1.5])
     same = np.array([True, True, False, False])
-    threshold = best_threshold(distances, same)
+    threshold = equal_error_threshold(distances, same)
     assert 0.5 < threshold <= 0.9  # same person iff d < threshold
     assert metrics.verification_accuracy(distances, same, threshold) == 1.0
     assert metrics.verification_accuracy(distances, same, 10.0) == 0.5
     with pytest.raises(ValueError, match="differ"):
         metrics.verification_accuracy(distances, same[:2], 0.5)
-
-
-def test_pair_distances_are_plain_euclidean():
-    embeddings = np.array([[0.0, 0.0], [3.0, 4.0]])
-    assert np.allclose(metrics.pair_distances(embeddings[[0]], embeddings[[1]]),
-                       [5.0])
 
 
 def test_verification_pairs_are_balanced(labels):

@@ -60,7 +60,7 @@ def check_chi_square_features(chi_square_features):
             "from f1 + f2 where the entries have opposite signs. Choose a "
             "denominator that is at least |f1 - f2| for every sign."
         )
-    case = "non-negative, epsilon=1e-3"
+    case = "non-negative, epsilon=0.0137"
     positive = to_numpy(cases.call(chi_square_features, case))
     assert_shape(positive, (2, 4), "the features of two pairs")
     cases.name_mistake(positive, case)
@@ -68,10 +68,11 @@ def check_chi_square_features(chi_square_features):
                  "the features of non-negative entries", rtol=1e-4,
                  hint="For entries >= 0 they must equal the classic "
                  "(f1 - f2)**2 / (f1 + f2 + epsilon).")
-    case = "non-negative, epsilon=1e-9"
+    case = "non-negative, epsilon=3.1e-07"
     small = to_numpy(cases.call(chi_square_features, case))
+    cases.name_mistake(small, case)
     assert_close(small, cases.expected(case),
-                 "the features of non-negative entries with epsilon=1e-9",
+                 "the features of non-negative entries with epsilon=3.1e-07",
                  rtol=1e-4, hint="Use the epsilon argument instead of a "
                  "fixed number.")
     swapped = to_numpy(chi_square_features(F2, F1, epsilon))
@@ -92,12 +93,8 @@ def _logits(kernel, bias, squared_differences):
     return squared_differences @ kernel + bias
 
 
-@learner_check("threshold_unit_weights")
-def check_threshold_unit_weights(threshold_unit_weights):
-    """Check the learner's ``threshold_unit_weights``."""
-    threshold_unit_weights = assert_own_function(threshold_unit_weights)
-    cases = shipped_cases(__name__, "threshold_unit_weights")
-    case = "tau=0.4, dimension=3, sharpness=5"
+def _check_unit_case(threshold_unit_weights, cases, case):
+    """Check the unit's weights on one shipped case."""
     tau, dimension, sharpness = cases.inputs(case)
     result = cases.call(threshold_unit_weights, case)
     if not isinstance(result, (tuple, list)) or len(result) != 2:
@@ -117,26 +114,39 @@ def check_threshold_unit_weights(threshold_unit_weights):
     for mistake, wrong in cases[case].get("mistakes", {}).items():
         if same_values(kernel, wrong[0]) and same_values(bias, wrong[1]):
             raise AssertionError(cases.messages[mistake])
-    # Pairs at distances just below, at and just above tau.
-    distances = np.array([0.0, 0.2, tau - 0.01, tau, tau + 0.01, 0.9])
+    # Pairs at distances below, at and above tau.
+    distances = tau * np.array([0.0, 0.3, 0.98, 1.0, 1.02, 1.7])
     squared = np.zeros((len(distances), dimension))
     squared[:, 0] = distances ** 2 / 2
-    squared[:, -1] = distances ** 2 / 2
+    squared[:, -1] += distances ** 2 / 2
     logits = _logits(kernel, bias, squared).ravel()
     off_tau = distances != tau
     calls = logits[off_tau] > 0
     if not np.array_equal(calls, distances[off_tau] < tau):
         raise AssertionError(
             f"With tau = {tau} the unit calls the pairs at distances "
-            f"{distances[off_tau].tolist()} 'same' = {calls.tolist()}; it "
-            "must say 'same' (logit > 0) exactly when d < tau."
+            f"{np.round(distances[off_tau], 4).tolist()} 'same' = "
+            f"{calls.tolist()}; it must say 'same' (logit > 0) exactly "
+            "when d < tau."
         )
     assert_close(logits[3], 0.0, "the logit of a pair at distance tau",
                  atol=1e-5, hint="At d = tau the probability is exactly 0.5.")
     expected_kernel, expected_bias = cases.expected(case)
-    assert_close(kernel, expected_kernel, "the kernel", rtol=1e-5,
+    assert_close(kernel, expected_kernel, f"the kernel ({case})", rtol=1e-5,
                  hint="z must fall by `sharpness` when d² grows by 1.")
-    assert_close(bias, expected_bias, "the bias", rtol=1e-5)
+    assert_close(bias, expected_bias, f"the bias ({case})", rtol=1e-5)
+
+
+@learner_check("threshold_unit_weights")
+def check_threshold_unit_weights(threshold_unit_weights):
+    """Check the learner's ``threshold_unit_weights``."""
+    threshold_unit_weights = assert_own_function(threshold_unit_weights)
+    cases = shipped_cases(__name__, "threshold_unit_weights")
+    for case in ("tau=0.537, dimension=7, sharpness=3.7",
+                 "tau=1.21, dimension=2, sharpness=0.83"):
+        _check_unit_case(threshold_unit_weights, cases, case)
+    tau, dimension, sharpness = cases.inputs(
+        "tau=0.537, dimension=7, sharpness=3.7")
     for bad in (0.0, -0.5):
         try:
             threshold_unit_weights(bad, dimension, sharpness)
@@ -177,22 +187,38 @@ def tiny_head(seed):
     return model
 
 
-def step_data():
-    """Return six fixed pairs of 6-d inputs and their labels (pairs,)."""
-    rng = np.random.default_rng(6)
-    first = rng.normal(size=(6, 6)).astype(np.float32)
-    second = (first + rng.normal(scale=0.8, size=(6, 6))).astype(np.float32)
-    same = np.array([1, 0, 1, 0, 0, 1], np.float32)
+#: Per case: encoder and head seeds, optimizer, learning rate, data seed,
+#: number of pairs.
+STEP_CASES = {
+    "SGD(0.37), 6 pairs": (1, 2, "SGD", 0.37, 6, 6),
+    "Adam(0.023), 5 pairs": (3, 4, "Adam", 0.023, 11, 5),
+}
+
+
+def step_data(seed=6, count=6):
+    """Return ``count`` fixed pairs of 6-d inputs and labels (pairs,)."""
+    rng = np.random.default_rng(seed)
+    first = rng.normal(size=(count, 6)).astype(np.float32)
+    second = (first + rng.normal(scale=0.8, size=(count, 6))).astype(
+        np.float32)
+    same = np.resize(np.array([1, 0, 1, 0, 0, 1], np.float32), count)
     return first, second, same
 
 
-def step_result(siamese_bce_step):
-    """Return the loss and weights after one step on the check's pairs."""
+def _step_setup(case):
+    """Return (encoder, head, optimizer, data) of a shipped case."""
     import keras
 
-    encoder, head = tiny_encoder(1), tiny_head(2)
-    loss = siamese_bce_step(encoder, head, keras.optimizers.SGD(0.5),
-                            *step_data())
+    encoder_seed, head_seed, kind, rate, data_seed, count = STEP_CASES[case]
+    optimizer = getattr(keras.optimizers, kind)(rate)
+    return (tiny_encoder(encoder_seed), tiny_head(head_seed), optimizer,
+            step_data(data_seed, count))
+
+
+def step_result(siamese_bce_step, case="SGD(0.37), 6 pairs"):
+    """Return the loss and weights after one step of a shipped case."""
+    encoder, head, optimizer, data = _step_setup(case)
+    loss = siamese_bce_step(encoder, head, optimizer, *data)
     return {"loss": loss, "encoder": encoder.get_weights(),
             "head": head.get_weights()}
 
@@ -202,20 +228,15 @@ def _same_weights(mine, theirs, atol=1e-5):
         np.allclose(a, np.asarray(b), atol=atol) for a, b in zip(mine, theirs))
 
 
-@learner_check("siamese_bce_step")
-def check_siamese_bce_step(siamese_bce_step):
-    """Check the learner's ``siamese_bce_step`` against one SGD step."""
-    import keras
-
-    siamese_bce_step = assert_own_function(siamese_bce_step)
-    cases = shipped_cases(__name__, "siamese_bce_step")
-    case, messages = cases["SGD(0.5)"], cases.messages
-    encoder, head = tiny_encoder(1), tiny_head(2)
+def _check_step_case(siamese_bce_step, cases, name):
+    """Check one optimizer step of a shipped case."""
+    case, messages = cases[name], cases.messages
+    encoder, head, optimizer, data = _step_setup(name)
     encoder_start = [w.copy() for w in encoder.get_weights()]
     head_start = [w.copy() for w in head.get_weights()]
     loss = assert_returned(
-        siamese_bce_step(encoder, head, keras.optimizers.SGD(0.5),
-                         *step_data()), "siamese_bce_step")
+        siamese_bce_step(encoder, head, optimizer, *data),
+        "siamese_bce_step")
     loss = to_numpy(loss)
     if loss.shape != ():
         raise AssertionError(
@@ -228,9 +249,9 @@ def check_siamese_bce_step(siamese_bce_step):
              "head": not _same_weights(learned["head"], head_start, 1e-8)}
     if not moved["encoder"] and not moved["head"]:
         raise AssertionError(
-            "No weight changed. Compute the encodings, the logits and the "
-            "loss INSIDE 'with tf.GradientTape() as tape:', take the "
-            "gradients and apply them with the optimizer."
+            "No weight changed: the step must compute the loss where its "
+            "gradient can be taken and update the weights with the "
+            "optimizer it was given."
         )
     if not moved["encoder"]:
         raise AssertionError(messages["head only"])
@@ -238,24 +259,23 @@ def check_siamese_bce_step(siamese_bce_step):
         raise AssertionError(messages["encoder only"])
     mistakes = case.get("mistakes", {})
     expected = case["expected"]
-    for name, wrong in mistakes.items():
-        if name not in messages or (
+    for mistake, wrong in mistakes.items():
+        if mistake not in messages or (
                 _same_weights(wrong["encoder"], expected["encoder"], 1e-7)
                 and _same_weights(wrong["head"], expected["head"], 1e-7)):
             continue  # this mistake is told apart by its loss below
         if _same_weights(learned["encoder"], wrong["encoder"]) and \
                 _same_weights(learned["head"], wrong["head"]):
-            raise AssertionError(messages[name])
-    if not (_same_weights(learned["encoder"], case["expected"]["encoder"])
-            and _same_weights(learned["head"], case["expected"]["head"])):
+            raise AssertionError(messages[mistake])
+    if not (_same_weights(learned["encoder"], expected["encoder"])
+            and _same_weights(learned["head"], expected["head"])):
         raise AssertionError(
-            "The weights after one step differ from one optimizer step on "
-            "the mean binary cross-entropy of head([encoder(first_images), "
-            "encoder(second_images)]) with the labels. Use the one encoder "
-            "for both images of a pair, the head's output as a logit, and "
-            "update encoder and head together."
+            f"With {name}, the weights after one step differ from one step "
+            "of the given optimizer on the mean binary cross-entropy of "
+            "the pairs, computed from the head's logits, with encoder and "
+            "head updated together."
         )
-    before = case["expected"]["loss"]
+    before = expected["loss"]
     if not np.isclose(loss, before, rtol=1e-4, atol=1e-6):
         after = mistakes.get("loss after the update", {}).get("loss")
         if after is not None and np.isclose(loss, after, rtol=1e-4,
@@ -265,4 +285,13 @@ def check_siamese_bce_step(siamese_bce_step):
             f"siamese_bce_step returned {float(loss):.5f}; the mean binary "
             f"cross-entropy of the batch before the update is {before:.5f}."
         )
+
+
+@learner_check("siamese_bce_step")
+def check_siamese_bce_step(siamese_bce_step):
+    """Check the learner's ``siamese_bce_step``: one step per case."""
+    siamese_bce_step = assert_own_function(siamese_bce_step)
+    cases = shipped_cases(__name__, "siamese_bce_step")
+    for name in STEP_CASES:
+        _check_step_case(siamese_bce_step, cases, name)
     passed("siamese_bce_step")

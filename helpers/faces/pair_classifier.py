@@ -2,10 +2,10 @@
 
 The engine of notebook 04: encoding LFW pairs (cached on disk), the pair
 features other than chi-square, the logistic unit and its training and a
-query timer; the pair distances, accuracy and ROC are in
-:mod:`helpers.faces.metrics`.  The chi-square feature, the weights that turn
-the unit into a threshold and the end-to-end training step are the
-notebook's exercises (references in ``instructor.exercises``).
+query timer; accuracy and ROC are in :mod:`helpers.faces.metrics`.  The
+chi-square feature, the weights that turn the unit into a threshold and
+the end-to-end training step are the notebook's exercises: nothing here
+computes them.
 """
 
 import hashlib
@@ -16,8 +16,8 @@ import numpy as np
 
 from helpers.assets import replaced_atomically
 from helpers.faces.metrics import as_encoding_pair
-# Notebook 04 imports these from here until it imports helpers.faces.metrics.
-from helpers.faces.metrics import accuracy, pair_distances, roc  # noqa: F401
+# Notebook 04 imports these from here.
+from helpers.faces.metrics import accuracy, roc  # noqa: F401
 
 
 def absolute_difference_features(f1, f2):

@@ -14,8 +14,8 @@ every valid triplet (for the triplet model), so both see the same images.
 import numpy as np
 
 from helpers.faces import siamese
-from helpers.faces.metrics import (best_threshold, pair_distances,
-                                   verification_accuracy)
+from helpers.faces.equal_error import equal_error_threshold
+from helpers.faces.metrics import verification_accuracy
 
 
 def batch_pairs(labels, rng=None):
@@ -166,8 +166,8 @@ def held_out_verification(encoder, split, head=None, pair_count=1000,
                           seed=1):
     """Verification accuracy on held-out people, with plain distances.
 
-    tau ("same iff d < tau") is fitted on pairs of training people and
-    applied to pairs of the held-out people; with ``head``, its own
+    tau ("same iff d < tau") is fitted on pairs of training people, at
+    their equal error rate, and applied to pairs of the held-out people; with ``head``, its own
     decision P(same) > 0.5 on the held-out pairs is reported too.
     """
     rng = np.random.default_rng(seed)
@@ -178,9 +178,9 @@ def held_out_verification(encoder, split, head=None, pair_count=1000,
             labels, pair_count, rng)
         encodings = siamese.embed(encoder, getattr(split, f"{part}_images"))
         parts[part] = (encodings[first], encodings[second], same)
-    distance = {part: pair_distances(a, b)
+    distance = {part: np.linalg.norm(a - b, axis=-1)
                 for part, (a, b, _) in parts.items()}
-    tau = best_threshold(distance["train"], parts["train"][2])
+    tau = equal_error_threshold(distance["train"], parts["train"][2])
     result = {"threshold": tau}
     for part in ("train", "test"):
         result[f"{part}_accuracy"] = verification_accuracy(

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers.faces.metrics import (best_threshold, pair_distances,
-                                   verification_accuracy)
+from helpers.faces.equal_error import equal_error_threshold
+from helpers.faces.metrics import verification_accuracy
 
 SPLIT_SEED = 0
 
@@ -372,7 +372,7 @@ def verification_pairs(labels, count=1000, rng=None):
 
 
 def evaluate_verification(encoder, split, pair_count=1000, seed=1):
-    """Pick the threshold on training people, report accuracy on new ones."""
+    """Fit tau on training people (equal error rate), score new people."""
     rng = np.random.default_rng(seed)
     results = {}
     for part in ("train", "test"):
@@ -380,9 +380,10 @@ def evaluate_verification(encoder, split, pair_count=1000, seed=1):
         labels = getattr(split, f"{part}_labels")
         first, second, same = verification_pairs(labels, pair_count, rng)
         embeddings = embed(encoder, images)
-        distances = pair_distances(embeddings[first], embeddings[second])
+        distances = np.linalg.norm(embeddings[first] - embeddings[second],
+                                   axis=-1)
         results[part] = (distances, same)
-    threshold = best_threshold(*results["train"])
+    threshold = equal_error_threshold(*results["train"])
     return {
         "threshold": threshold,
         "train_accuracy": verification_accuracy(*results["train"], threshold),

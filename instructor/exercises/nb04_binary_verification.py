@@ -24,7 +24,7 @@ CALL_TIMEOUT = 120.0
 
 
 def chi_square_features(f1, f2, epsilon=1e-6):
-    """Return (f1 - f2)^2 / (|f1| + |f2| + epsilon) per dimension."""
+    """Return one sign-proof chi-square feature per dimension."""
     f1 = np.asarray(f1, dtype=np.float64)
     f2 = np.asarray(f2, dtype=np.float64)
     if f1.shape != f2.shape:
@@ -46,11 +46,16 @@ _F2 = np.array([[0.1, 0.1, 0.0, -0.3], [0.05, 0.1, -0.3, 0.2]])
 _P1 = np.array([[0.2, 0.0, 0.7, 0.05], [0.3, 0.1, 0.0, 0.6]])
 _P2 = np.array([[0.1, 0.4, 0.7, 0.0], [0.0, 0.2, 0.0, 0.9]])
 
+_IGNORED_EPSILON = (
+    "Your features do not follow the epsilon argument (a fixed number in "
+    "its place?): the caller chooses epsilon, and for entries >= 0 the "
+    "denominator must hold the epsilon argument, added once.")
+
 CHI_SQUARE_FEATURES = Exercise(
     "chi_square_features", chi_square_features,
-    cases=(Case("signed", (_F1, _F2, 1e-3)),
-           Case("non-negative, epsilon=1e-3", (_P1, _P2, 1e-3)),
-           Case("non-negative, epsilon=1e-9", (_P1, _P2, 1e-9))),
+    cases=(Case("signed", (_F1, _F2, 0.0137)),
+           Case("non-negative, epsilon=0.0137", (_P1, _P2, 0.0137)),
+           Case("non-negative, epsilon=3.1e-07", (_P1, _P2, 3.1e-7))),
     mistakes=(
     Mistake("literal f1 + f2 denominator", """
 def chi_square_features(f1, f2, epsilon=1e-6):
@@ -73,11 +78,16 @@ def chi_square_features(f1, f2, epsilon=1e-6):
     with np.errstate(invalid="ignore", divide="ignore"):
         return (f1 - f2) ** 2 / (np.abs(f1) + np.abs(f2))
 """, "NaN"),
-    Mistake("fixed epsilon", """
+    Mistake("epsilon hard-coded to the check's value", """
 def chi_square_features(f1, f2, epsilon=1e-6):
     f1, f2 = np.asarray(f1), np.asarray(f2)
-    return (f1 - f2) ** 2 / (np.abs(f1) + np.abs(f2) + 1e-3)
-""", "epsilon argument"),
+    return (f1 - f2) ** 2 / (np.abs(f1) + np.abs(f2) + 0.0137)
+""", "epsilon argument", message=_IGNORED_EPSILON),
+    Mistake("default epsilon hard-coded", """
+def chi_square_features(f1, f2, epsilon=1e-6):
+    f1, f2 = np.asarray(f1), np.asarray(f2)
+    return (f1 - f2) ** 2 / (np.abs(f1) + np.abs(f2) + 1e-6)
+""", "epsilon argument", message=_IGNORED_EPSILON),
     Mistake("absolute numerator", """
 def chi_square_features(f1, f2, epsilon=1e-6):
     f1, f2 = np.asarray(f1), np.asarray(f2)
@@ -118,7 +128,7 @@ def chi_square_features(f1, f2, epsilon=1e-6):
 
 
 def threshold_unit_weights(tau, dimension, sharpness=10.0):
-    """Return (kernel, bias) of a unit on squared differences: d < tau."""
+    """Return (kernel, bias) of the unit on squared differences."""
     if not tau > 0:
         raise ValueError(f"tau must be positive, got {tau}")
     kernel = np.full((int(dimension), 1), -float(sharpness), np.float32)
@@ -140,33 +150,31 @@ def _unit(returned):
 
 THRESHOLD_UNIT_WEIGHTS = Exercise(
     "threshold_unit_weights", threshold_unit_weights,
-    cases=(Case("tau=0.4, dimension=3, sharpness=5", (0.4, 3, 5.0)),),
+    cases=(Case("tau=0.537, dimension=7, sharpness=3.7", (0.537, 7, 3.7)),
+           Case("tau=1.21, dimension=2, sharpness=0.83", (1.21, 2, 0.83))),
     mistakes=(
     Mistake("tau not squared", _unit(
         "(np.full((dimension, 1), -sharpness),\n"
-        "            np.array([sharpness * tau]))"), "tau squared",
+        "            np.array([sharpness * tau]))"), "sqrt(tau)",
             message="The unit switches at d = sqrt(tau), not at d = tau: "
-                    "its features are SQUARED differences, so it compares "
-                    "d² with tau² - the bias needs tau squared."),
+                    "remember that its features are SQUARED differences."),
     Mistake("signs inverted", _unit(
         "(np.full((dimension, 1), sharpness),\n"
         "            np.array([-sharpness * tau ** 2]))"), "FARTHER than tau",
             message="The unit says 'same' for pairs FARTHER than tau: a "
-                    "larger distance must lower the logit, so the weights "
-                    "are negative and the bias positive."),
+                    "larger distance must lower the logit."),
     Mistake("sharpness ignored", _unit(
         "np.full((dimension, 1), -1.0), np.array([tau ** 2])"),
             "sharpness is ignored",
             message="The decisions are right but the sharpness is ignored: "
-                    "z must fall by `sharpness` when d² grows by 1 (scale "
-                    "weights and bias by it)."),
+                    "z must change by `sharpness` when d² changes by 1."),
     Mistake("weights averaged over dimensions", _unit(
         "(np.full((dimension, 1), -sharpness / dimension),\n"
         "            np.array([sharpness * tau ** 2]))"),
             "SUM of the squared differences",
-            message="Your weights are -sharpness / dimension: d² is the SUM "
-                    "of the squared differences, so each weight is "
-                    "-sharpness and the unit then switches at d = tau."),
+            message="Your unit switches at d = tau * sqrt(dimension), not "
+                    "at tau: d² is the SUM of the squared differences, not "
+                    "their mean."),
     Mistake("kernel of shape (dimension,)", _unit(
         "np.full(dimension, -sharpness), np.array([sharpness * tau ** 2])"),
             "(inputs, units)"),
@@ -182,7 +190,30 @@ def threshold_unit_weights(tau, dimension, sharpness=10.0):
     Mistake("kernel and bias swapped", _unit(
         "np.array([sharpness * tau ** 2]), np.full((dimension, 1),\n"
         "                                                 -sharpness)"),
-            "has shape (1,), expected (3, 1)"),
+            "has shape (1,), expected (7, 1)"),
+    Mistake("tau hard-coded to the check's value", _unit(
+        "(np.full((dimension, 1), -sharpness),\n"
+        "            np.array([sharpness * 0.537 ** 2]))"), "tau argument",
+            message="The unit ignores the tau argument (a fixed threshold "
+                    "in its place?): with another tau it still switches "
+                    "at the same distance. Build the bias from the tau you "
+                    "are given."),
+    Mistake("sharpness hard-coded to the check's value", _unit(
+        "(np.full((dimension, 1), -3.7),\n"
+        "            np.array([3.7 * tau ** 2]))"), "sharpness argument",
+            message="The decisions are right but the sharpness argument is "
+                    "ignored (a fixed number in its place?): z must fall by "
+                    "the given sharpness when d² grows by 1."),
+    Mistake("default sharpness hard-coded", _unit(
+        "(np.full((dimension, 1), -10.0),\n"
+        "            np.array([10.0 * tau ** 2]))"), "sharpness argument",
+            message="The decisions are right but the sharpness argument is "
+                    "ignored (the default 10 in its place?): z must fall by "
+                    "the given sharpness when d² grows by 1."),
+    Mistake("dimension hard-coded to the check's value", _unit(
+        "(np.full((7, 1), -sharpness),\n"
+        "            np.array([sharpness * tau ** 2]))"),
+            "has shape (7, 1), expected (2, 1)"),
     ))
 
 
@@ -206,11 +237,16 @@ def siamese_bce_step(encoder, head, optimizer, first_images, second_images,
     return loss
 
 
-def _one_step(siamese_bce_step):
-    """The loss and weights after one step on the public check's pairs."""
-    from helpers.checks.nb04_binary_verification import step_result
+def _one_step(case):
+    """Return a case's ``run``: loss and weights after one step."""
+    def run(siamese_bce_step):
+        from helpers.checks.nb04_binary_verification import step_result
 
-    return step_result(siamese_bce_step)
+        return step_result(siamese_bce_step, case)
+    return run
+
+
+_SGD, _ADAM = "SGD(0.37), 6 pairs", "Adam(0.023), 5 pairs"
 
 
 _STEP = """
@@ -242,7 +278,8 @@ def _step(before="", inside=None, variables=_BOTH, returned="loss"):
 
 SIAMESE_BCE_STEP = Exercise(
     "siamese_bce_step", siamese_bce_step,
-    cases=(Case("SGD(0.5)", run=_one_step),),
+    cases=(Case(_SGD, run=_one_step(_SGD)),
+           Case(_ADAM, run=_one_step(_ADAM))),
     mistakes=(
     Mistake("head only", _step(variables="head.trainable_variables"),
             "Only the head",
@@ -261,8 +298,7 @@ SIAMESE_BCE_STEP = Exercise(
         "            labels, logits))")), "LOGIT",
             message="The loss treats the head's output as a probability, "
                     "but the head outputs a LOGIT z (no sigmoid): P(same) = "
-                    "sigmoid(z). Use a cross-entropy computed from logits "
-                    "(e.g. tf.nn.sigmoid_cross_entropy_with_logits)."),
+                    "sigmoid(z)."),
     Mistake("labels inverted", _step(before="labels = 1.0 - labels"),
             "label 1 means same",
             message="The step moved towards calling the different pairs "
@@ -357,6 +393,16 @@ def siamese_bce_step(encoder, head, optimizer, first_images, second_images,
                 "        loss = tf.reduce_mean(losses)"),
         returned="losses"), "return one number"),
     Mistake("forgot the return", _step(returned="None"), "returned None"),
+    Mistake("own optimizer with the check's learning rate", _step(
+        variables=f"{_BOTH}\n    optimizer = tf.keras.optimizers.SGD(0.37)"),
+            "optimizer argument",
+            message="The step does not use the optimizer it was given (an "
+                    "optimizer of your own, with a fixed learning rate?): "
+                    "the caller chooses the optimizer and its learning "
+                    "rate; apply the gradients with the optimizer "
+                    "argument."),
+    Mistake("labels reshaped to the check's 6 pairs", _step(
+        before="labels = tf.reshape(labels, (6, 1))"), "5 values"),
     ))
 
 EXERCISES = (CHI_SQUARE_FEATURES, THRESHOLD_UNIT_WEIGHTS, SIAMESE_BCE_STEP)
@@ -376,7 +422,7 @@ def _signed_pairs(rng):
 def test_chi_square_features(student):
     rng = np.random.default_rng(12)
     a, b = _signed_pairs(rng)
-    for epsilon in (1e-6, 1e-3, 0.05):
+    for epsilon in (2.3e-6, 0.0041, 0.057):
         got = expect.array(student.chi_square_features(a, b, epsilon),
                            "the features")
         assert got.shape == a.shape, (
@@ -414,8 +460,8 @@ def test_chi_square_features(student):
 @hidden_test("test_threshold_unit_weights")
 def test_threshold_unit_weights(student):
     rng = np.random.default_rng(13)
-    for tau, dimension, sharpness in [(0.418, 128, 10.0), (1.3, 7, 2.5),
-                                      (0.05, 1, 40.0)]:
+    for tau, dimension, sharpness in [(0.447, 128, 6.3), (1.3, 11, 2.45),
+                                      (0.061, 1, 37.0)]:
         got = student.threshold_unit_weights(tau, dimension, sharpness)
         kernel, bias = expect.pair(got, "(kernel, bias)")
         kernel = expect.array(kernel, "the kernel")
@@ -437,10 +483,11 @@ def test_threshold_unit_weights(student):
         clear = np.abs(distances - tau) > 1e-6
         assert np.array_equal(logits[clear] > 0, distances[clear] < tau), \
             "the unit does not decide like d < tau"
-    default = student.threshold_unit_weights(0.5, 4)
+    default = student.threshold_unit_weights(0.613, 4)
     expect.close(expect.array(expect.pair(default, "(kernel, bias)")[1],
                               "the bias"),
-                 np.array([2.5]), "the bias with the default sharpness")
+                 np.array([10.0 * 0.613 ** 2]),
+                 "the bias with the default sharpness")
     for bad in (0.0, -1.0):
         assert student.raises("ValueError", "threshold_unit_weights", bad,
                               3, 1.0), \
@@ -461,11 +508,11 @@ head = keras.Model([left, right], keras.layers.Dense(
     bias_initializer=keras.initializers.Constant(0.5))(
         keras.layers.Multiply()([gap, gap])))
 losses = []
-for rate, (a, b, same) in [(0.2, (first_a, first_b, first_same)),
-                           (0.05, (second_a, second_b, second_same))]:
-    loss = siamese_bce_step(encoder, head, keras.optimizers.SGD(rate), a, b,
-                            same)
-    losses.append(loss)
+for optimizer, (a, b, same) in [
+        (keras.optimizers.SGD(0.173), (first_a, first_b, first_same)),
+        (keras.optimizers.RMSprop(0.0061), (second_a, second_b,
+                                             second_same))]:
+    losses.append(siamese_bce_step(encoder, head, optimizer, a, b, same))
 result = {"losses": losses, "encoder": encoder.get_weights(),
           "head": head.get_weights()}
 """
@@ -474,7 +521,7 @@ result = {"losses": losses, "encoder": encoder.get_weights(),
 def _step_inputs():
     rng = np.random.default_rng(78)
     inputs = {"seed": 4}
-    for name, count in (("first", 8), ("second", 5)):
+    for name, count in (("first", 9), ("second", 7)):
         a = rng.normal(size=(count, 5)).astype(np.float32)
         inputs[f"{name}_a"] = a
         inputs[f"{name}_b"] = (a + rng.normal(scale=0.7, size=a.shape)
