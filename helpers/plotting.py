@@ -1,5 +1,9 @@
 """Figures shared by the notebooks: image grids, detections, ROC, histograms.
 
+An image that would show blank or saturated raises ValueError naming the
+likely cause (``helpers.figure_checks``): these helpers show the course's
+photos and chips, where such an image is always a mistake upstream.
+
 Every function draws with Matplotlib and returns the figure (or the axis it
 drew on), so a notebook can adjust it before ``plt.show()``.  Nothing here
 imports TensorFlow or the face models: detections are any objects with
@@ -8,6 +12,8 @@ with those keys (MTCNN's raw output).
 """
 
 import numpy as np
+
+from helpers.figure_checks import check_image
 
 KEYPOINT_COLOURS = ("tab:red", "tab:orange", "tab:green", "tab:cyan",
                     "tab:purple")
@@ -20,8 +26,13 @@ def _pyplot():
     return plt
 
 
-def _as_displayable(image):
-    """Return an image array that ``imshow`` shows with the right colours."""
+def _as_displayable(image, name="image"):
+    """Return an image array ``imshow`` shows as it is, or raise ValueError.
+
+    Floats are shown on [0, 1] and uint8 on 0-255, as given: a blank or
+    saturated image (see ``helpers.figure_checks``) is refused rather than
+    rescaled, because a silent fix would hide the mistake that made it.
+    """
     if hasattr(image, "numpy"):
         image = image.numpy()
     image = np.asarray(image)
@@ -32,8 +43,7 @@ def _as_displayable(image):
         raise ValueError(
             f"An image must have shape (height, width) or (height, width, 3 "
             f"or 4), got {image.shape}.")
-    if np.issubdtype(image.dtype, np.floating) and image.max() > 1.0:
-        image = np.clip(image / 255.0, 0.0, 1.0)
+    check_image(image, name)
     return image
 
 
@@ -72,8 +82,9 @@ def show_images(images, titles=None, columns=None, size=2.2, suptitle=None,
         or images.ndim == 4 else [images]
     titles = _check_titles(titles, len(images))
     figure, axes = _grid(len(images), columns, size)
-    for axis, image, title in zip(axes, images, titles):
-        image = _as_displayable(image)
+    for index, (axis, image, title) in enumerate(zip(axes, images, titles)):
+        image = _as_displayable(
+            image, f"image {index}" + (f" ({title!r})" if title else ""))
         axis.imshow(image, cmap="gray" if image.ndim == 2 else None)
         axis.set_title(title, fontsize=title_size)
         axis.axis("off")

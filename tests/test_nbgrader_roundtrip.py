@@ -15,7 +15,14 @@ course):
   to fail and an infinite loop at the top of the last answer cell - the
   original test is used (full marks there), the loop is stopped by the
   per-cell timeout, the test cells after it score 0, all others full marks.
+
+Beside the grading, the solution notebook runs once as a learner runs it
+(quick configuration, demos and the cells after the last test included:
+grading skips those, and they hold most figures); no figure of that run or
+of the graded solution may be blank or saturated.
 """
+
+import base64
 
 import os
 import shutil
@@ -30,6 +37,8 @@ from nbgrader.api import Gradebook
 from instructor.course.caches import prepare
 from instructor.course.course_dir import assignments
 from instructor.course.scratch import fill_in_answers, write_course_config
+from helpers.figure_checks import panel_problems
+from helpers.notebook import REPRODUCIBLE_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = 30
@@ -51,6 +60,34 @@ def finish(process):
     output, _ = process.communicate(timeout=1500)
     assert process.returncode == 0, output
     return output
+
+
+def run_as_learner(notebook_path, output_dir):
+    """Start executing a notebook as a learner does (quick configuration)."""
+    env = dict(os.environ, FACES_STYLES_QUICK="1", **REPRODUCIBLE_ENV)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook",
+         "--execute", "--ExecutePreprocessor.timeout=600",
+         "--output-dir", str(output_dir), str(notebook_path)],
+        cwd=notebook_path.parent, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+
+
+def figure_problems(notebook):
+    """Return 'cell N (...): problem' for every blank or saturated figure."""
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        pictures = [output["data"]["image/png"]
+                    for output in cell.get("outputs", [])
+                    if "image/png" in output.get("data", {})]
+        for number, picture in enumerate(pictures):
+            for box, problem in panel_problems(base64.b64decode(picture)):
+                found.append(
+                    f"cell {index} ({cell.source.strip()[:50]!r}), figure "
+                    f"{number}, pixels (top, left, bottom, right) {box}: "
+                    f"{problem}")
+    return found
 
 
 def nbgrader_cells(notebook, kind):
@@ -125,7 +162,13 @@ def round_trip(request, tmp_path_factory):
             submit(root, student, assignment, name, notebook)
         processes[student] = run_nbgrader(
             root, "autograde", assignment, "--create")
+    learner_runs = {
+        name: run_as_learner(course / "solutions" / assignment / name,
+                             base / "learner_run")
+        for name in released}
     logs = {student: finish(p) for student, p in processes.items()}
+    for name, process in learner_runs.items():
+        logs[f"learner run of {name}"] = finish(process)
     return {
         "assignment": assignment,
         "base": base,
@@ -154,6 +197,19 @@ def test_solution_gets_full_marks(round_trip):
     missing = {k: v for k, v in scores.items() if v[0] != v[1]}
     assert not missing, (
         f"solution lost points: {missing}\n{round_trip['logs']['solution']}")
+
+
+def test_no_figure_is_blank_or_saturated(round_trip):
+    base, assignment = round_trip["base"], round_trip["assignment"]
+    problems = []
+    for name in round_trip["released"]:
+        graded = base / "solution" / "autograded" / "solution" / assignment
+        for kind, path in [("learner run", base / "learner_run" / name),
+                           ("graded solution", graded / name)]:
+            notebook = nbformat.read(path, as_version=4)
+            problems += [f"{kind} of {name}: {problem}"
+                         for problem in figure_problems(notebook)]
+    assert not problems, "\n".join(problems)
 
 
 def test_untouched_release_scores_zero(round_trip):

@@ -10,8 +10,36 @@ from helpers.checks.common import (
     assert_own_function,
     learner_check,
     passed,
+    same_values,
     shipped_cases,
 )
+
+
+def _value_error(function, *args):
+    """Return the ValueError text of ``function(*args)``, or None."""
+    try:
+        function(*args)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def _unit_result(to_unit_range, cases, case, shape):
+    """Return the learner's result on ``case`` after dtype and shape checks."""
+    result = np.asarray(cases.call(to_unit_range, case))
+    if result.dtype != np.float32:
+        raise AssertionError(
+            f"On the {case} image the result has dtype {result.dtype}; the "
+            "contract is float32 whatever the input's dtype.")
+    if result.shape == (3,) + shape[:2]:
+        raise AssertionError(
+            f"A gray {shape[:2]} image became {result.shape}: the three "
+            "copies of the gray channel go along the LAST axis.")
+    if result.shape != shape:
+        raise AssertionError(
+            f"The {case} image gave shape {result.shape}, expected {shape} "
+            "(a gray image becomes RGB, an RGB image keeps its shape).")
+    return result
 
 
 @learner_check("to_unit_range")
@@ -19,66 +47,54 @@ def check_to_unit_range(to_unit_range):
     """Check the learner's ``to_unit_range`` with named mistakes."""
     to_unit_range = assert_own_function(to_unit_range)
     cases = shipped_cases(__name__, "to_unit_range")
-    (rgb,), (gray,) = cases.inputs("rgb"), cases.inputs("gray")
-    result = np.asarray(cases.call(to_unit_range, "rgb"))
-    if result.dtype != np.float32:
+    for case in ["rgb", "float photo", "dark uint8", "gray", "float64 gray"]:
+        result = _unit_result(to_unit_range, cases, case, (4, 5, 3))
+        cases.name_mistake(result, case)
+        if result.max() > 1.0 + 1e-6:
+            raise AssertionError(
+                f"On the {case} image values go up to {result.max():.1f}; "
+                "the result must lie in [0, 1].")
+        cases.check(result, case, f"Wrong values on the {case} image.")
+    (batch,) = cases.inputs("uint8 batch")
+    try:
+        result = np.asarray(cases.call(to_unit_range, "uint8 batch"))
+    except ValueError as error:
         raise AssertionError(
-            f"The result has dtype {result.dtype}; convert it with "
-            ".astype(np.float32)."
-        )
-    if result.shape != (4, 5, 3):
+            f"A batch of shape {batch.shape} (two RGB images, as np.stack or "
+            f"fetch_lfw_people give) raised ValueError({str(error)!r}); a "
+            "batch of RGB images is part of the contract.") from None
+    if result.shape != batch.shape or result.dtype != np.float32:
         raise AssertionError(
-            f"An RGB input of shape (4, 5, 3) gave shape {result.shape}; "
-            "the shape should not change."
-        )
-    cases.name_mistake(result, "rgb")
-    if result.max() > 1.0 + 1e-6:
+            f"A uint8 batch of shape {batch.shape} gave {result.dtype} "
+            f"{result.shape}; expected float32 {batch.shape}.")
+    cases.check(result, "uint8 batch", "Wrong values on the uint8 batch.")
+    (photo,) = cases.inputs("float photo")
+    if np.shares_memory(np.asarray(to_unit_range(photo)), photo):
         raise AssertionError(
-            f"Values go up to {result.max():.1f}; divide by 255 to get [0, 1]."
-        )
-    cases.check(result, "rgb", "Values differ from pixel / 255.")
+            "For a float32 image the result shares memory with the image "
+            "you were given: changing one would change the other. Return "
+            "a new array.")
 
-    result = np.asarray(to_unit_range(gray))
-    if result.shape == (3, 4, 5):
-        raise AssertionError(
-            "A grayscale (4, 5) image became (3, 4, 5): stack the channel "
-            "copies along the LAST axis (axis=-1), not the first."
-        )
-    if result.shape != (4, 5, 3):
-        raise AssertionError(
-            f"A grayscale (4, 5) image gave shape {result.shape}; expected "
-            "(4, 5, 3), the gray channel repeated three times."
-        )
-    cases.check(result, "gray",
-                "Each RGB channel should equal the gray image.")
-
+    (rgb,) = cases.inputs("rgb")
     for bad, reason, named in [
-        (rgb.astype(np.float64), "float64 pixels", ["float64", "uint8"]),
+        (rgb.astype(np.float32), "float pixels from 0 to 255",
+         ["float", "[0, 1]", "255"]),
+        (rgb.astype(np.int64), "int64 pixels", ["int64"]),
         (np.zeros((4, 5, 4), np.uint8), "4 channels (RGBA)",
          ["(4, 5, 4)", "4 channels", "channel"]),
     ]:
-        try:
-            to_unit_range(bad)
-        except ValueError as error:
-            if not any(word in str(error) for word in named):
-                raise AssertionError(
-                    f"An input with {reason} raised ValueError({str(error)!r}"
-                    "), which does not say what was wrong: name the dtype "
-                    "or the shape you received."
-                ) from None
-            continue
-        raise AssertionError(f"An input with {reason} should raise "
-                             "ValueError.")
+        text = _value_error(to_unit_range, bad)
+        if text is None:
+            raise AssertionError(
+                f"An input with {reason} should raise ValueError: its scale "
+                "or layout is not one the contract can interpret, and a "
+                "guess would hand a wrong image to the next step.")
+        if not any(word in text for word in named):
+            raise AssertionError(
+                f"An input with {reason} raised ValueError({text!r}), which "
+                "does not say what was wrong: name the dtype, the values or "
+                "the shape you received.")
     passed("to_unit_range")
-
-
-def _crop_error(center_crop, image, size):
-    """Return the ValueError text of center_crop(image, size), or None."""
-    try:
-        center_crop(image, size)
-    except ValueError as error:
-        return str(error)
-    return None
 
 
 @learner_check("center_crop")
@@ -86,54 +102,52 @@ def check_center_crop(center_crop):
     """Check the learner's ``center_crop`` with named mistakes."""
     center_crop = assert_own_function(center_crop)
     cases = shipped_cases(__name__, "center_crop")
-    case = "6x8 image, size 4"
-    image, _ = cases.inputs(case)
-    result = cases.call(center_crop, case)
-    if not isinstance(result, np.ndarray):
+    for case in cases.cases:
+        image, size = cases.inputs(case)
+        result = cases.call(center_crop, case)
+        if not isinstance(result, np.ndarray):
+            raise AssertionError(
+                f"center_crop returned a {type(result).__name__}; return the "
+                "NumPy array you cut out of the image.")
+        shape = (size, size) + image.shape[2:]
+        if result.shape != shape:
+            raise AssertionError(
+                f"Cropping {size}x{size} from a {image.shape} image gave "
+                f"shape {result.shape}, expected {shape}: the crop's side is "
+                "the size argument, rows first, channels kept.")
+        if any(same_values(result, crop) for crop in cases[case]["centred"]):
+            continue
+        cases.name_mistake(result, case)
         raise AssertionError(
-            f"center_crop returned a {type(result).__name__}; return the "
-            "NumPy array you sliced out of the image."
-        )
-    if result.shape != (4, 4, 3):
-        raise AssertionError(
-            f"Cropping 4x4 from a (6, 8, 3) image gave shape {result.shape}; "
-            "expected (4, 4, 3) - rows first, then columns, channels kept."
-        )
-    cases.check(result, case, "The crop is off centre: for a 6x8 image and "
-                "size 4 it should be rows 1..4 and columns 2..5 (did you "
-                "swap height and width?).")
-    case = "5x5 image, size 2"
-    cases.check(np.asarray(cases.call(center_crop, case)), case,
-                "With an odd margin the extra row/column must be dropped at "
-                "the bottom/right: from 5x5, size 2 keeps rows 1..2 and "
-                "columns 1..2.")
-    whole_error = _crop_error(center_crop, image, 6)
+            f"The {size}x{size} crop of the {image.shape} image is off "
+            "centre: the rows removed above and below may differ by one at "
+            "most, and so may the columns on the left and the right.")
+
+    image, _ = cases.inputs("25x34 RGB, size 11")
+    height, width = image.shape[:2]
+    whole_error = _value_error(center_crop, image, height)
     if whole_error is not None:
         raise AssertionError(
-            f"A size equal to the height (6) raised ValueError({whole_error!r}"
-            "); a crop as tall as the image is allowed (size <= height)."
-        )
-    whole = np.asarray(center_crop(image, 6))
-    if whole.shape != (6, 6, 3):
+            f"A size equal to the height ({height}) raised ValueError("
+            f"{whole_error!r}); a crop as tall as the image is allowed.")
+    whole = np.asarray(center_crop(image, height))
+    if whole.shape != (height, height, 3):
         raise AssertionError(
-            f"A size equal to the height (6) gave shape {whole.shape}; "
-            "expected (6, 6, 3): a crop as tall as the image is allowed."
-        )
-    for size, what in [(7, "larger than the height (7 > 6)"),
-                       (9, "larger than the width (9 > 8)")]:
-        text = _crop_error(center_crop, image, size)
+            f"A size equal to the height ({height}) gave shape {whole.shape}; "
+            f"expected {(height, height, 3)}: a crop as tall as the image is "
+            "allowed.")
+    for size, what in [(height + 1, f"larger than the height ({height})"),
+                       (width + 1, f"larger than the width ({width})")]:
+        text = _value_error(center_crop, image, size)
         if text is None:
+            raise AssertionError(f"A size {what} should raise ValueError.")
+        if str(size) not in text or str(height) not in text:
             raise AssertionError(
-                f"A size {what} should raise ValueError.")
-        if str(size) not in text or "6" not in text:
-            raise AssertionError(
-                f"Your ValueError says {text!r}; name both numbers, the "
-                f"size asked for ({size}) and the image's size (6x8)."
-            )
+                f"Your ValueError says {text!r}; name both numbers, the size "
+                f"asked for ({size}) and the image's size ({height}x{width}).")
     for size in [0, -2]:
-        if _crop_error(center_crop, image, size) is None:
+        if _value_error(center_crop, image, size) is None:
             raise AssertionError(
                 f"center_crop(image, {size}) should raise ValueError: a crop "
-                "needs a size of at least 1 pixel."
-            )
+                "needs a size of at least 1 pixel.")
     passed("center_crop")

@@ -1,27 +1,55 @@
-"""Figures for style transfer: content | style | result rows, snapshot grids."""
+"""Figures for style transfer: content | style | result rows, snapshot grids.
+
+Every image is checked before it is drawn (``helpers.figure_checks``).  A
+blank or saturated content or style image raises ValueError: the course
+loads those, so the problem is upstream.  A generated image is still shown,
+with the problem in red as its title and a warning, because a learner's
+cost functions may have produced it and the learner needs to see it.
+"""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from helpers.figure_checks import check_image, image_problem
 from helpers.style.images import to_float_image
 
+ON_PROBLEM = ("raise", "warn")
 
-def show_image(image, title=None, ax=None):
-    """Show one image (array in [0, 1] or uint8) without axes; return the axes."""
+
+def show_image(image, title=None, ax=None, on_problem="raise"):
+    """Show one image (array in [0, 1] or uint8) without axes; return the axes.
+
+    ``on_problem`` says what a blank or saturated image does: "raise" a
+    ValueError, or "warn" (drawn, with the problem as a red title).
+    """
     import matplotlib.pyplot as plt
 
+    if on_problem not in ON_PROBLEM:
+        raise ValueError(
+            f"on_problem must be 'raise' or 'warn', got {on_problem!r}.")
+    image = to_float_image(image)
+    name = f"image {title!r}" if title else "image"
+    problem = image_problem(image)
+    if problem is not None and on_problem == "raise":
+        check_image(image, name)
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
-    ax.imshow(to_float_image(image))
+    ax.imshow(image)
     ax.set_axis_off()
-    if title:
+    if problem is not None:
+        warnings.warn(f"The {name} looks wrong: {problem}", stacklevel=2)
+        ax.set_title(f"{title or ''}\nLOOKS WRONG: {problem.split(':')[0]}",
+                     color="red", fontsize=9)
+    elif title:
         ax.set_title(title)
     return ax
 
 
-def show_row(images, titles=None, size=3.5, suptitle=None):
-    """Show images side by side; return the figure."""
+def show_row(images, titles=None, size=3.5, suptitle=None, on_problem="warn"):
+    """Show images side by side; return the figure (see ``show_image``)."""
     import matplotlib.pyplot as plt
 
     images = list(images)
@@ -33,7 +61,7 @@ def show_row(images, titles=None, size=3.5, suptitle=None):
     fig, axes = plt.subplots(1, len(images), figsize=(size * len(images), size),
                              squeeze=False)
     for ax, image, title in zip(axes[0], images, titles):
-        show_image(image, title, ax)
+        show_image(image, title, ax, on_problem)
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
@@ -57,7 +85,8 @@ def show_results(results, size=3.0):
     for row, result in zip(axes, results):
         show_image(result.content, "content", row[0])
         show_image(result.style, "style", row[1])
-        show_image(result.image, f"{result.method}, J={result.final_loss:.3g}", row[2])
+        show_image(result.image, f"{result.method}, J={result.final_loss:.3g}",
+                   row[2], on_problem="warn")
     fig.tight_layout()
     return fig
 
@@ -76,7 +105,7 @@ def show_snapshots(snapshots, columns=4, size=2.5):
     for ax in axes.ravel():
         ax.set_axis_off()
     for ax, (label, image) in zip(axes.ravel(), snapshots):
-        show_image(image, label, ax)
+        show_image(image, label, ax, on_problem="warn")
     fig.tight_layout()
     return fig
 
