@@ -206,7 +206,8 @@ def unroll(a):
     return tf.transpose(tf.reshape(a, (shape[1] * shape[2], shape[3])))
 
 
-_GRAM_NOT_NORMALISED = (": the Gram matrix is the plain product A A^T; the "
+_GRAM_NOT_NORMALISED = (": the Gram matrix is the plain sum of products over "
+                        "positions; the "
                         "normalisation belongs to the style cost.")
 
 GRAM_MATRIX = Exercise(
@@ -318,7 +319,8 @@ _WRONG_LAYER_COSTS = (
             " - tf.matmul(A_G, A_G, transpose_a=True)"),
      "A^T A (positions x positions)",
      "your Gram matrices are A^T A (positions x positions); the style "
-     "matrix is A A^T, shaped (n_C, n_C). Check gram_matrix."),
+     "matrix has one entry per pair of channels, shaped (n_C, n_C). Check "
+     "gram_matrix."),
     ("no normalisation", _layer(_LAYER_NORM, ""),
      "normalisation factor is missing",
      "the normalisation factor is missing: divide by "
@@ -1090,6 +1092,16 @@ def test_total_variation_cost(student):
     got = student.total_variation_cost(Tensor(flat))
     expect.close(expect.scalar(got, "the total variation cost"), 0.0,
                  "the total variation cost of one-colour images")
+    stripes = np.zeros((2, 7, 4, 2), np.float32)
+    stripes[:, ::2] = 1.0
+    checkerboard = (np.indices((5, 6)).sum(axis=0) % 2).astype(np.float32)
+    for images, want, what in [
+            (stripes, 1.0, "stripes one pixel high"),
+            (np.swapaxes(stripes, 1, 2).copy(), 1.0, "stripes one pixel wide"),
+            (checkerboard[None, :, :, None], 2.0, "a checkerboard")]:
+        got = student.total_variation_cost(Tensor(images))
+        expect.close(expect.scalar(got, "the total variation cost"), want,
+                     f"the total variation cost of {what}", rtol=1e-5)
 
 
 STEP = """
