@@ -5,10 +5,13 @@ of recognised mistakes come from ``expected/nb01_verification_recognition
 .json`` (``python -m instructor.exercises``).
 """
 
+import warnings
+
 import numpy as np
 
 from helpers.checks.common import (
     assert_own_function,
+    cases_check,
     learner_check,
     passed,
     shipped_cases,
@@ -90,41 +93,48 @@ def check_verify(verify, database=None, probes=None, threshold=None,
     """
     verify = assert_own_function(verify)
     cases = shipped_cases(__name__, "verify")
-    case = "ada, threshold 5.5"
+    case = "ada, threshold 5.37"
     query, toy, _, _ = cases.inputs(case)
     kept = _copy(toy)
     # ada's second encoding is at distance 5, her first at sqrt(34).
-    result = _unpack_pair(verify(query, toy, "ada", 5.5), "verify",
+    result = _unpack_pair(verify(query, toy, "ada", 5.37), "verify",
                           "distance", "match")
     distance, match = result
     _check_distance(distance, cases, case,
-                    "verify(query, database, 'ada', 5.5)")
+                    "verify(query, database, 'ada', 5.37)")
     if not _is_bool(match):
         raise AssertionError(
             f"match should be a boolean (True/False), got {match!r} of type "
             f"{type(match).__name__}.")
+    decisions = [bool(verify(query, toy, "ada", tau)[1])
+                 for tau in (5.37, 4.81, 0.418, 11.9)]
+    if len(set(decisions)) == 1:
+        raise AssertionError(
+            "verify gave the same decision for distance 5 with thresholds "
+            "5.37, 4.81, 0.418 and 11.9: use the threshold argument, do not "
+            "write a number in.")
     if not match:
         raise AssertionError(
-            "Distance 5 with threshold 5.5 should be a match: a small "
+            "Distance 5 with threshold 5.37 should be a match: a small "
             "distance means the same person (distance < threshold). Did "
             "you compare the wrong way round?")
-    if verify(query, toy, "ada", 4.0)[1]:
+    if verify(query, toy, "ada", 4.81)[1]:
         raise AssertionError(
-            "Distance 5 with threshold 4 should NOT be a match. Did you "
+            "Distance 5 with threshold 4.81 should NOT be a match. Did you "
             "compare the wrong way round (distance > threshold)?")
     if verify(query, toy, "ada", 5.0)[1]:
         raise AssertionError(
             "A distance exactly equal to the threshold (5 and 5) should NOT "
             "be a match: use a strict 'distance < threshold'.")
     # The query is closest to ada, but the claim is about bob.
-    distance, match = _unpack_pair(verify(query, toy, "bob", 10.0),
+    distance, match = _unpack_pair(verify(query, toy, "bob", 9.63),
                                    "verify", "distance", "match")
     if np.isclose(_number(distance, "verify"), cases.expected(case)):
         raise AssertionError(
             "verify(query, database, 'bob', ...) returned ada's distance: "
             "compare only with the encodings of the CLAIMED person.")
-    _check_distance(distance, cases, "bob, threshold 10",
-                    "verify(query, database, 'bob', 10.0)")
+    _check_distance(distance, cases, "bob, threshold 9.63",
+                    "verify(query, database, 'bob', 9.63)")
     try:
         verify(query, toy, "zoe", 1.0)
     except KeyError:
@@ -162,10 +172,10 @@ def check_identify(identify, database=None, probes=None, threshold=None,
     """
     identify = assert_own_function(identify)
     cases = shipped_cases(__name__, "identify")
-    query, toy, _ = cases.inputs("near ada, threshold 100")
+    query, toy, _ = cases.inputs("near ada, threshold 97.3")
     kept = _copy(toy)
     # ada's second encoding is at distance 1, bob at 5, cy at sqrt(46).
-    result = _unpack_pair(identify(query, toy, 100.0), "identify", "name",
+    result = _unpack_pair(identify(query, toy, 97.3), "identify", "name",
                           "distance")
     name, distance = result
     if not isinstance(name, str) and isinstance(distance, str):
@@ -179,17 +189,25 @@ def check_identify(identify, database=None, probes=None, threshold=None,
         raise AssertionError(
             f"The query is closest to ada (distance 1) but identify "
             f"returned {name!r}.")
-    _check_distance(distance, cases, "near ada, threshold 100",
-                    "identify(query, database, 100.0)")
-    if identify(query, toy, 2.0)[0] != "ada":
+    _check_distance(distance, cases, "near ada, threshold 97.3",
+                    "identify(query, database, 97.3)")
+    names = [identify(query, toy, tau)[0] for tau in (97.3, 2.71, 0.83)]
+    if names[0] == names[2]:
         raise AssertionError(
-            "With threshold 2 the query (distance 1 from ada) should still be "
+            f"identify answered {names[2]!r} for a query at distance 1 from "
+            "ada both with threshold 97.3 and with threshold 0.83: with "
+            f"0.83 nobody is close enough, so the answer is "
+            f"{NOT_RECOGNIZED!r}. If you wrote a threshold in, use the "
+            "threshold argument instead.")
+    if identify(query, toy, 2.13)[0] != "ada":
+        raise AssertionError(
+            "With threshold 2.13 the query (distance 1 from ada) should still be "
             "identified as ada: a match needs distance < threshold.")
-    case = "near bob, threshold 3"
+    case = "near bob, threshold 2.71"
     near_bob = cases.inputs(case)[0]
-    name, distance = _unpack_pair(identify(near_bob, toy, 3.0), "identify",
+    name, distance = _unpack_pair(identify(near_bob, toy, 2.71), "identify",
                                   "name", "distance")
-    distance = _number(distance, "identify(near_bob, database, 3.0)")
+    distance = _number(distance, "identify(near_bob, database, 2.71)")
     nearest = cases.expected(case)
     if name != "bob" or not np.isclose(distance, nearest):
         raise AssertionError(
@@ -197,22 +215,22 @@ def check_identify(identify, database=None, probes=None, threshold=None,
             f"others) gave ({name!r}, {distance:.4g}); expected "
             f"('bob', {nearest:.4g}).")
     # ada (listed first) is at sqrt(20) < 5 too, but bob is nearer.
-    name, distance = _unpack_pair(identify(near_bob, toy, 5.0), "identify",
+    name, distance = _unpack_pair(identify(near_bob, toy, 4.83), "identify",
                                   "name", "distance")
     if name == "ada":
         raise AssertionError(
-            "With threshold 5 both ada (distance 4.472, listed first) and "
+            "With threshold 4.83 both ada (distance 4.472, listed first) and "
             "bob (distance 2.236) are under the threshold, and identify "
             "returned ada: the FIRST person under the threshold. Return the "
             "NEAREST person: look at everyone before deciding.")
     if name != "bob":
         raise AssertionError(
-            f"With threshold 5 the query is nearest to bob (2.236) but "
+            f"With threshold 4.83 the query is nearest to bob (2.236) but "
             f"identify returned {name!r}.")
     _check_tie(identify, cases)
-    case = "far from everyone, threshold 2"
+    case = "far from everyone, threshold 2.13"
     far = cases.inputs(case)[0]
-    name, distance = _unpack_pair(identify(far, toy, 2.0), "identify",
+    name, distance = _unpack_pair(identify(far, toy, 2.13), "identify",
                                   "name", "distance")
     if name is None:
         raise AssertionError(
@@ -223,7 +241,7 @@ def check_identify(identify, database=None, probes=None, threshold=None,
             f"A query far from everyone (nearest distance > threshold) "
             f"should give {NOT_RECOGNIZED!r}, got {name!r}.")
     nearest = cases.expected(case)
-    distance = _number(distance, "identify(far, database, 2.0)")
+    distance = _number(distance, "identify(far, database, 2.13)")
     if not np.isclose(distance, nearest):
         raise AssertionError(
             f"With 'not recognized', still return the smallest distance "
@@ -234,17 +252,17 @@ def check_identify(identify, database=None, probes=None, threshold=None,
             "A nearest distance exactly equal to the threshold (1 and 1) "
             f"should give {NOT_RECOGNIZED!r}: a match needs distance < "
             "threshold.")
-    name, _ = identify(near_bob, {"bob": toy["bob"]}, 3.0)
+    name, _ = identify(near_bob, {"bob": toy["bob"]}, 2.71)
     if name != "bob":
         raise AssertionError(
             "A database with a single person should work too.")
     try:
-        result = identify(near_bob, {}, 3.0)
+        result = identify(near_bob, {}, 2.71)
     except ValueError:
         pass
     else:
         raise AssertionError(
-            f"identify(query, {{}}, 3.0) returned {result!r}: an EMPTY "
+            f"identify(query, {{}}, 2.71) returned {result!r}: an EMPTY "
             "database has nobody to compare with and should raise "
             "ValueError.")
     if any(not np.array_equal(toy[key], kept[key]) for key in kept) \
@@ -261,7 +279,7 @@ def _check_tie(identify, cases):
     # Both people are at distance 2.5 from the query; bob comes first.
     case = "tie, bob first"
     query, tied, _ = cases.inputs(case)
-    name, distance = _unpack_pair(identify(query, tied, 3.0), "identify",
+    name, distance = _unpack_pair(identify(query, tied, 2.93), "identify",
                                   "name", "distance")
     if name == "ada":
         raise AssertionError(
@@ -286,3 +304,63 @@ def _check_identify_on_photos(identify, database, probes, threshold,
             raise AssertionError(
                 f"A photo of {photo_of} should be identified as {name!r}, "
                 f"got {got!r}.")
+
+
+#: One row per group, sorted by name: (false-match, false-non-match) rate;
+#: -1 stands for a rate that could not be measured (NaN).
+def rates_table(rates):
+    """Return an audit's ``{group: (fmr, fnmr)}`` as rows sorted by group."""
+    if rates is None:
+        raise AssertionError(
+            "Your audit_error_rates returned None: did you forget the "
+            "return statement at its end?")
+    if not isinstance(rates, dict):
+        raise AssertionError(
+            "audit_error_rates should return a dict {group: (false-match "
+            f"rate, false-non-match rate)}}, got {type(rates).__name__}.")
+    rows = []
+    for group in sorted(rates, key=str):
+        value = rates[group]
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            raise AssertionError(
+                f"rates[{group!r}] should be a pair (false-match rate, "
+                f"false-non-match rate), got {value!r}.")
+        rows.append([-1.0 if np.isnan(float(rate)) else float(rate)
+                     for rate in value])
+    return rows
+
+
+check_impostor_acceptance_rate = cases_check(__name__,
+                                             "impostor_acceptance_rate")
+
+
+@learner_check("audit_error_rates")
+def check_audit_error_rates(audit_error_rates):
+    """Check the learner's ``audit_error_rates`` on the shipped pairs."""
+    audit_error_rates = assert_own_function(audit_error_rates)
+    cases = shipped_cases(__name__, "audit_error_rates")
+    for case in cases.cases:
+        inputs = cases.inputs(case)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rates = audit_error_rates(*inputs)
+        table = rates_table(rates)
+        groups = sorted({str(name) for name in np.ravel(inputs[2])}
+                        | {str(name) for name in np.ravel(inputs[3])})
+        if sorted(str(name) for name in rates) != groups:
+            raise AssertionError(
+                f"On the case '{case}' the groups are {groups}, but your "
+                f"dict has the keys {sorted(map(str, rates))}: give one "
+                "entry per group found in the labels.")
+        cases.check(table, case, f"audit_error_rates gives wrong rates on "
+                    f"the case '{case}'.")
+        empty = [group for group, row in zip(groups, table) if -1.0 in row]
+        for group in empty:
+            if not any(group in str(item.message) for item in caught):
+                raise AssertionError(
+                    f"On the case '{case}' the group {group!r} has no pairs "
+                    "of one kind, and you returned nan without a warning "
+                    "that names the group (NumPy's 'Mean of empty slice' "
+                    "does not say which group). Warn with warnings.warn, in "
+                    "a message that names the group.")
+    passed("audit_error_rates")
