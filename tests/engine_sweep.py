@@ -257,7 +257,7 @@ def same(got, want, rtol=1e-5, atol=1e-6):
                 and all(same(got[key], want[key]) for key in want))
     if isinstance(want, list):
         if isinstance(got, np.ndarray) and got.ndim >= 1:
-            got = list(got)
+            got = [np.asarray(item) for item in got]
         return (isinstance(got, list) and len(got) == len(want)
                 and all(same(a, b) for a, b in zip(got, want)))
     if isinstance(want, np.ndarray):
