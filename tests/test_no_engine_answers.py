@@ -27,7 +27,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -45,55 +44,70 @@ SWEEP_SECONDS = 900
 #: offender is gone and it must be taken off this list.
 EXPECTED_OFFENDERS = {}
 
-FAKE_ENGINE = {
-    "__init__.py": '"""A fake engine for the sweep\'s self-test."""\n',
-    "equivalent.py": '''
-        """Reproduces 01's verify under other names and argument order."""
+#: The self-test's exercises: a class method and a function reproduce them.
+FAKE_TARGETS = {"method": ("01_verification_recognition", "verify"),
+                "function": ("02_one_shot", "embedding_distance")}
+FAKE_ENGINE = """
+\"\"\"A fake engine for the sweep's self-test: equivalents and near misses.\"\"\"
 
-        import numpy as np
+import numpy as np
 
+from instructor.exercises import exercise as _exercise
 
-        class Gallery:
-            """People's encodings, filled one person at a time."""
-
-            def __init__(self):
-                self.people = {}
-
-            def add(self, name, encodings):
-                """Store ``encodings`` of ``name``."""
-                self.people[name] = np.atleast_2d(encodings)
-
-            def closest(self, name, query, cutoff):
-                """Return (distance, match) of ``query`` against ``name``."""
-                gaps = np.linalg.norm(self.people[name] - query, axis=-1)
-                return float(gaps.min()), bool(gaps.min() < cutoff)
+_method = _exercise{method}.reference
+_function = _exercise{function}.reference
 
 
-        def spread(first, second):
-            """Return the Euclidean distance of each pair of rows."""
-            return np.sqrt(np.sum((np.asarray(second) - first) ** 2, -1))
-    ''',
-    "near_miss.py": '''
-        """Close to 01's verify and 02's distance, but not the same."""
+class Gallery:
+    \"\"\"People's encodings, filled one person at a time.\"\"\"
 
-        import numpy as np
+    def __init__(self):
+        self.people = {{}}
+
+    def add(self, name, encodings):
+        \"\"\"Store ``encodings`` of ``name``.\"\"\"
+        self.people[name] = encodings
+
+    def closest(self, *others):
+        \"\"\"The graded answer, the stored people put back in place.\"\"\"
+        others = list(others[::-1])
+        others.insert({position}, self.people)
+        return _method(*others)
+
+    def rescaled(self, *others):
+        \"\"\"A near miss: every float of the answer 0.1 % larger.\"\"\"
+        return _scaled(self.closest(*others))
 
 
-        def mean_gap(query, people, name, cutoff):
-            """The mean distance to the person's encodings, not the least."""
-            gaps = np.linalg.norm(np.atleast_2d(people[name]) - query,
-                                  axis=-1)
-            return float(gaps.mean()), bool(gaps.mean() < cutoff)
+def spread(*arguments):
+    \"\"\"The graded answer with its arguments in reverse order.\"\"\"
+    return _function(*arguments[::-1])
 
 
-        def scaled_spread(first, second):
-            """The distance divided by the square root of the size."""
-            difference = np.asarray(second) - first
-            return np.sqrt(np.mean(difference ** 2, -1))
-    ''',
-}
-FAKE_EXERCISES = ("01_verification_recognition:verify",
-                  "02_one_shot:embedding_distance")
+def scaled_spread(*arguments):
+    \"\"\"A near miss: the answer 0.1 % larger (another normalisation).\"\"\"
+    return _scaled(spread(*arguments))
+
+
+def _scaled(value):
+    if isinstance(value, (tuple, list)):
+        return type(value)(_scaled(item) for item in value)
+    if isinstance(value, (bool, np.bool_, str)):
+        return value
+    return np.asarray(value, dtype=np.float64) * 1.001
+"""
+
+
+def fake_engine():
+    """Return the fake engine's source, written for today's references."""
+    from instructor.exercises import exercise
+
+    notebook, name = FAKE_TARGETS["method"]
+    inputs = exercise(notebook, name).cases[0].inputs
+    position = next(index for index, value in enumerate(inputs)
+                    if isinstance(value, dict))
+    return FAKE_ENGINE.format(position=position, **{
+        role: repr(target) for role, target in FAKE_TARGETS.items()})
 
 
 def _environment(home):
@@ -222,8 +236,7 @@ def sweep(tmp_path_factory):
     home = tmp_path_factory.mktemp("engine_sweep")
     fake = home / "fake_engine"
     fake.mkdir()
-    for name, text in FAKE_ENGINE.items():
-        (fake / name).write_text(textwrap.dedent(text).lstrip())
+    (fake / "__init__.py").write_text(fake_engine().lstrip())
     events = run_sweep(home, packages=("helpers", "fake_engine"))
     print("\nengine sweep, not fully swept:\n" + "\n".join(
         skipped_report(events)))
@@ -273,11 +286,12 @@ def test_known_offender_is_gone(sweep, exercise, candidate):
 
 def test_the_sweep_catches_an_equivalent_and_not_a_near_miss(sweep):
     found = {key for key in offenders(sweep) if key[1].startswith("fake_")}
-    assert found == {
-        ("01_verification_recognition:verify",
-         "fake_engine.equivalent.Gallery.closest"),
-        ("02_one_shot:embedding_distance", "fake_engine.equivalent.spread"),
-    }
+    method, function = (":".join(FAKE_TARGETS[role])
+                        for role in ("method", "function"))
+    assert {(method, "fake_engine.Gallery.closest"),
+            (function, "fake_engine.spread")} <= found
+    near_misses = [key for key in found if "scaled" in key[1]]
+    assert not near_misses, near_misses
 
 
 def test_a_match_on_half_the_cases_or_fewer_is_no_offence():
