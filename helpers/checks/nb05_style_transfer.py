@@ -44,7 +44,7 @@ NUMPY_IN_GRAPH = (
     "The optimiser traces your costs into a graph of symbolic tensors, "
     "where .numpy(), Python float() and NumPy functions (np.sum, np.dot, "
     "np.reshape, ...) do not work: use TensorFlow ops only (tf.reduce_sum, "
-    "tf.square, tf.reshape, tf.transpose, tf.matmul)."
+    "tf.square, tf.reshape, tf.matmul, ...)."
 )
 
 #: The engine's weights, which the exercises' defaults repeat.
