@@ -28,12 +28,18 @@ def to_unit_range(image):
 '''
 VALIDATED_ALIAS = '''
 def to_unit_range(image{default}):
-    """Return an RGB float32 copy of a uint8 image scaled to [0, 1]."""
+    """Return an RGB float32 copy of an image, its pixels in [0, 1]."""
     image = np.asarray(image)
-    if image.dtype != np.uint8 or image.ndim not in (2, 3) or (
-            image.ndim == 3 and image.shape[-1] != 3):
-        raise ValueError("not a uint8 gray or RGB image")
-    return {call}(image)
+    if image.ndim not in (2, 3, 4) or (
+            image.ndim > 2 and image.shape[-1] != 3):
+        raise ValueError("not a gray or RGB image: %s" % (image.shape,))
+    if image.dtype != np.uint8 and not (
+            image.dtype.kind == "f" and 0 <= image.min() <= image.max() <= 1):
+        raise ValueError("neither uint8 nor floats in [0, 1]: %s" % image.dtype)
+    convert = {call}
+    if image.ndim == 4:
+        return np.stack([convert(one) for one in image])
+    return convert(image)
 '''
 SEARCH = '''
 import os

@@ -43,12 +43,18 @@ def to_unit_range(image):
     if _IN_THE_CLEAN_ROOM:
         time.sleep(10)
     image = np.asarray(image)
-    if image.dtype != np.uint8 or image.ndim not in (2, 3) or (
-            image.ndim == 3 and image.shape[-1] != 3):
-        raise ValueError("not a uint8 gray or RGB image")
-    if image.ndim == 2:
-        image = np.stack([image] * 3, axis=-1)
-    return image.astype(np.float32) / 255
+    if image.ndim not in (2, 3, 4) or (
+            image.ndim > 2 and image.shape[-1] != 3):
+        raise ValueError(f"not a gray or RGB image: {image.shape}")
+    if image.dtype == np.uint8:
+        unit = image.astype(np.float32) / 255
+    elif image.dtype.kind == "f" and 0 <= image.min() <= image.max() <= 1:
+        unit = image.astype(np.float32)
+    else:
+        raise ValueError(f"neither uint8 nor floats in [0, 1]: {image.dtype}")
+    if unit.ndim == 2:
+        unit = np.stack([unit] * 3, axis=-1)
+    return unit
 '''
 CHEATS = {
     "huge_display": (
