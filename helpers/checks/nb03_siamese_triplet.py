@@ -178,7 +178,7 @@ def check_hardest_triplets(hardest_triplets):
                 f"With ties the {role} differ: anchor 0 has two positives "
                 "at the same distance (images 1 and 2) and two negatives at "
                 "the same distance (images 3 and 4). On a tie take the "
-                "SMALLEST index, as np.argmax and np.argmin do; expected "
+                "SMALLEST index; expected "
                 f"{role} {right}, got {mine.tolist()}."
             )
     check_lonely(hardest_triplets, embeddings, name)

@@ -142,7 +142,7 @@ def plot_angular_margins(centre_degrees=(20.0, 110.0), arc_margin=0.5,
     panels = [("softmax", 0.0, "softmax on cosines: no margin"),
               ("CosFace", cos_margin, f"CosFace: cos θ - {cos_margin}"),
               ("ArcFace", arc_margin, f"ArcFace: cos(θ + {arc_margin})")]
-    figure, axes = plt.subplots(1, 3, figsize=(13, 4.0))
+    figure, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     gaps = {}
     for axis, (kind, margin, title) in zip(axes, panels):
         edges = _boundaries(centres, kind, margin)
