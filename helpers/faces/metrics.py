@@ -7,9 +7,11 @@ and its area, and how errors compound when one verifier is used for
 recognition.  A pair "matches" when its distance is strictly below the
 threshold, as everywhere in the course.
 
-The exercises (distance, verify, identify, choosing a threshold, error
-rates) are the notebooks'; their references are in ``instructor.exercises``
-(nb01_verification_recognition, nb02_one_shot).
+The exercises (distance, verify, identify, error rates, the threshold for
+a target risk at a door with K people) are the notebooks'; their
+references are in ``instructor.exercises`` (nb01_verification_recognition,
+nb02_one_shot).  Nothing here computes their results: ``best_threshold``
+maximises accuracy, which no exercise asks for since issue 22.
 
 The error-compounding functions give, for a verifier with per-comparison
 false-accept rate ``p`` and false-reject rate ``q``, the chance of an error
