@@ -432,6 +432,16 @@ EXERCISES = (EMBEDDING_DISTANCE, ERROR_RATES, THRESHOLD_FOR_DATABASE)
 # --- hidden tests ------------------------------------------------------------
 
 
+#: Grader code run beside the answers: the text of the ValueError raised.
+_ERROR_TEXT = """
+try:
+    globals()[call](*arguments)
+    result = ""
+except ValueError as error:
+    result = str(error)
+"""
+
+
 @hidden_test("test_embedding_distance")
 def test_embedding_distance(student):
     first = np.array([6.0, 0.0, 8.0, 0.0])
@@ -458,6 +468,11 @@ def test_embedding_distance(student):
     assert student.raises("ValueError", "embedding_distance",
                           np.zeros((2, 64)), np.ones((2, 1))), \
         "(2, 64) against (2, 1) encodings should raise ValueError"
+    message = str(student.run(_ERROR_TEXT, call="embedding_distance",
+                              arguments=[np.zeros((3, 96)), np.zeros(71)]))
+    assert "96" in message and "71" in message, \
+        "the ValueError for encodings of different sizes should name both " \
+        "shapes"
 
 
 def _close_or_nan(got, want, what):
@@ -521,3 +536,9 @@ def test_threshold_for_database(student):
                           labels, 41, 0.0271), \
         "too few different-person pairs to measure the rate should raise " \
         "ValueError"
+    message = student.run(_ERROR_TEXT, call="threshold_for_database",
+                          arguments=[distances, labels, 41, 0.0271])
+    needed = int(np.ceil(1 / (1 - (1 - 0.0271) ** (1 / 41))))
+    assert str(needed) in str(message), \
+        "the ValueError for too few different-person pairs should say how " \
+        "many would be needed"
