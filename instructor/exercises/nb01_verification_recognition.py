@@ -848,7 +848,9 @@ with _warnings.catch_warnings(record=True) as _caught:
     _warnings.simplefilter("always")
     _rates = audit_error_rates(genuine, impostor, genuine_groups,
                                impostor_groups, tau)
-result = {"rates": {str(k): [float(x) for x in v] for k, v in _rates.items()},
+# NaN travels as None (an unmeasured rate).
+result = {"rates": {str(k): [None if float(x) != float(x) else float(x)
+                             for x in v] for k, v in _rates.items()},
           "warnings": [str(w.message) for w in _caught]}
 """
 
@@ -875,20 +877,21 @@ def _check_audit(student, inputs, what):
     got = student.run(_AUDIT_RUN, **inputs)
     rates = got["rates"]
     if sorted(rates) != sorted(want):
-        raise AssertionError(f"{what}: the groups returned are "
-                             f"{sorted(rates)}, expected {sorted(want)}")
+        raise AssertionError(f"{what}: the dict's keys are not the group "
+                             "names found in the labels")
     for group, values in want.items():
         expected = np.array(values, dtype=np.float64)
-        actual = np.array(rates[group], dtype=np.float64)
+        actual = np.array([np.nan if x is None else x
+                           for x in rates[group]], dtype=np.float64)
         if actual.shape != (2,) or not np.allclose(
                 actual, expected, atol=1e-9, equal_nan=True):
-            raise AssertionError(f"{what}: the rates of group {group!r} are "
-                                 "wrong")
+            raise AssertionError(f"{what}: the rates of one of the groups "
+                                 "are wrong")
         if np.isnan(expected).any() and not any(
                 group in message for message in got["warnings"]):
-            raise AssertionError(f"{what}: group {group!r} has a rate that "
-                                 "cannot be measured, and no warning names "
-                                 "it")
+            raise AssertionError(f"{what}: a group has a rate that cannot "
+                                 "be measured, and no warning names that "
+                                 "group")
 
 
 @hidden_test("test_audit_error_rates")
