@@ -17,11 +17,12 @@ What it does, in order:
    computed on those inputs too).  Exercises with no public case use the
    inputs of ``EXTRA_INPUTS``.
 2. Every module of each package is imported by walking it (``pkgutil``).
-   The candidates are the public callables defined there: functions,
-   ``tf.function`` and other callable objects, classes (called as
-   constructors), their static and class methods, and their public methods
-   on instances built from one input (``Class(x)``, ``Class()``, or
-   ``Class()`` filled from a mapping input by a public ``add*`` method,
+   The candidates are the callables defined there, private ones too (a
+   learner can read and call ``_name``; only ``__dunder__`` names are left
+   out): functions, ``tf.function`` and other callable objects, classes
+   (called as constructors), their static and class methods, and their
+   methods on instances built from one input (``Class(x)``, ``Class()``,
+   or ``Class()`` filled from a mapping input by a public ``add*`` method,
    one ``add(key, value)`` per item).  Properties are not called.
 3. Each candidate is called, the way the public check calls the
    learner's function, with the same arguments: positionally in every
@@ -448,7 +449,7 @@ def candidates(packages, skip=()):
                                 f"{error}")
         for module in modules:
             for name, value in sorted(vars(module).items()):
-                if name.startswith("_") or not callable(value) \
+                if name.startswith("__") or not callable(value) \
                         or _home(value) != module.__name__:
                     continue
                 qualified = f"{module.__name__}.{name}"
@@ -465,7 +466,7 @@ def _methods(cls, qualified, packages, skip):
     """Return the candidates of a class's public methods."""
     found = []
     for name in sorted(dir(cls)):
-        if name.startswith("_"):
+        if name.startswith("__"):
             continue
         owner = next((base for base in cls.__mro__ if name in vars(base)),
                      None)
