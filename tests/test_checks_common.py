@@ -75,9 +75,9 @@ def test_assert_shape():
 
 def test_expected_values_are_copies_and_mistakes_are_found():
     first = expected_values("nb03_siamese_triplet")
-    first["triplet_loss"]["cases"]["alpha=0.3"]["expected"] = "changed"
+    first["triplet_loss"]["cases"]["alpha=0.173"]["expected"] = "changed"
     case = expected_values(
-        "nb03_siamese_triplet")["triplet_loss"]["cases"]["alpha=0.3"]
+        "nb03_siamese_triplet")["triplet_loss"]["cases"]["alpha=0.173"]
     assert isinstance(case["expected"], float)
     name = "positive and negative swapped"
     swapped = case["mistakes"][name]
