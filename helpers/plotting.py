@@ -199,16 +199,21 @@ def plot_distance_histograms(distances, labels, threshold=None, axis=None,
     if axis is None:
         _, axis = _pyplot().subplots(figsize=(6, 3.2))
     edges = np.histogram_bin_edges(distances, bins=bins)
-    for value, colour, name in [(1, "tab:green", "same person"),
-                                (0, "tab:red", "different people")]:
+    # One histogram filled, the other hatched in outline, in colour-blind-safe
+    # colours (Okabe-Ito): where they overlap no third, blended colour appears.
+    styles = {1: dict(color="#0072B2", alpha=0.5),
+              0: dict(facecolor="none", edgecolor="#D55E00", hatch="///",
+                      linewidth=1.5)}
+    for value, name in [(1, "same person"), (0, "different people")]:
         chosen = distances[labels == value]
         if len(chosen):
-            axis.hist(chosen, bins=edges, alpha=0.6, color=colour,
-                      label=f"{name} ({len(chosen)})")
+            axis.hist(chosen, bins=edges, histtype="stepfilled",
+                      label=f"{name} ({len(chosen)})", **styles[value])
     if threshold is not None:
         axis.axvline(threshold, color="black", linestyle="--",
                      label=f"threshold {threshold:.3f}")
     axis.set_xlabel("distance between encodings")
     axis.set_ylabel("pairs")
-    axis.legend(fontsize=9)
+    # Outside the axes, so that it never hides a bar.
+    axis.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return axis

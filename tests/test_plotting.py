@@ -76,6 +76,12 @@ def test_plot_roc_and_histograms():
     assert len(axis.lines) == 1
     texts = [text.get_text() for text in axis.get_legend().get_texts()]
     assert "same person (15)" in texts and "threshold 0.500" in texts
+    # The two kinds never blend into a third colour: one is filled, the other
+    # hatched with no fill; the legend sits outside the bars.
+    same, different = axis.patches[0], axis.patches[-1]
+    assert same.get_facecolor()[3] > 0 and different.get_facecolor()[3] == 0
+    assert different.get_hatch()
+    assert axis.get_legend().get_bbox_to_anchor().x0 > axis.bbox.x1 - 1
     with pytest.raises(ValueError, match="one label per distance"):
         plotting.plot_distance_histograms(distances, labels[:3])
 
