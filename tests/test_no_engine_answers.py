@@ -39,24 +39,6 @@ SWEEP = Path(__file__).resolve().parent / "engine_sweep.py"
 STUCK_SECONDS = 60
 #: The whole sweep, restarts included.
 SWEEP_SECONDS = 900
-#: Offenders whose owners have not removed them yet, {(exercise,
-#: candidate): reason}: each is a strict xfail, so the test fails once the
-#: offender is gone and it must be taken off this list.
-EXPECTED_OFFENDERS = {
-    ("02_one_shot:embedding_distance",
-     "helpers.faces.metrics.pair_distances"):
-        "engineer C, helpers/faces/metrics.py: pair_distances is 02's "
-        "embedding_distance; nothing in the course imports it any more "
-        "(benchmarks/lfw_verification.py has its own): remove it",
-    ("01_verification_recognition:impostor_acceptance_rate",
-     "helpers.faces.metrics.impostor_acceptance"):
-        "engineer C, helpers/faces/metrics.py (re-exported by "
-        "helpers/faces/verification.py, imported by 02's solution and "
-        "tests/test_verification.py): it is 01's new graded "
-        "impostor_acceptance_rate (engineer B); 02 should take the "
-        "learner's function from 01 or not need it",
-}
-
 #: The self-test's exercises: a class method and a function reproduce them.
 FAKE_TARGETS = {"method": ("01_verification_recognition", "verify"),
                 "function": ("02_one_shot", "embedding_distance")}
@@ -276,7 +258,7 @@ def test_sweep_covers_every_exercise(sweep):
 
 def test_no_engine_function_reproduces_a_graded_exercise(sweep):
     found = {key: calls for key, calls in offenders(sweep).items()
-             if key[1].startswith("helpers.") and key not in EXPECTED_OFFENDERS}
+             if key[1].startswith("helpers.")}
     lines = [f"  {exercise}: {candidate}  (e.g. {calls[0]})"
              for (exercise, candidate), calls in sorted(found.items())]
     assert not found, (
@@ -286,15 +268,6 @@ def test_no_engine_function_reproduces_a_graded_exercise(sweep):
         "take the learner's function as an argument or use a formulation "
         "the exercise does not ask for; then remove the equivalent.\n"
         "Not fully swept:\n" + "\n".join(skipped_report(sweep)))
-
-
-@pytest.mark.parametrize("exercise, candidate", [
-    pytest.param(*key, marks=pytest.mark.xfail(strict=True, reason=reason))
-    for key, reason in sorted(EXPECTED_OFFENDERS.items())])
-def test_known_offender_is_gone(sweep, exercise, candidate):
-    """Passes (and so fails, strict) once a listed offender is removed."""
-    assert (exercise, candidate) not in offenders(sweep), (
-        f"{candidate} still reproduces {exercise}")
 
 
 def test_the_sweep_catches_an_equivalent_and_not_a_near_miss(sweep):

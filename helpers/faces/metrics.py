@@ -69,10 +69,6 @@ def as_encoding_pair(f1, f2):
     return f1, f2
 
 
-def pair_distances(f1, f2):
-    """Return the Euclidean distance of each pair of encodings."""
-    f1, f2 = as_encoding_pair(f1, f2)
-    return np.linalg.norm(f1 - f2, axis=-1)
 
 
 def accuracy(predicted_same, labels):
@@ -151,53 +147,3 @@ def roc(scores, labels):
     false_positive, true_positive, _ = roc_curve(labels, scores)
     return false_positive, true_positive, float(auc(false_positive,
                                                     true_positive))
-
-
-def _check_rate(rate, what):
-    """Return ``rate`` as a float array after checking it is in [0, 1]."""
-    rate = _as_float_array(rate, what)
-    if np.any((rate < 0) | (rate > 1)):
-        raise ValueError(f"{what} must lie between 0 and 1, got {rate}.")
-    return rate
-
-
-def _check_people(people):
-    """Return the database size(s) as an array after checking them."""
-    people = np.asarray(people)
-    if not np.issubdtype(people.dtype, np.integer) or np.any(people < 1):
-        raise ValueError(
-            f"The number of people must be a whole number >= 1, got {people}.")
-    return people
-
-
-def impostor_acceptance(false_accept_rate, people):
-    """Return P(an outsider is accepted as someone) among ``people`` people.
-
-    The outsider is compared with every person and accepted if any
-    comparison passes: ``1 - (1 - p) ** K``.
-    """
-    p = _check_rate(false_accept_rate, "false_accept_rate")
-    people = _check_people(people)
-    return 1.0 - (1.0 - p) ** people
-
-
-def identification_error(false_accept_rate, false_reject_rate, people):
-    """Return P(an enrolled person is not given exactly their own name).
-
-    A threshold rule names a person correctly for sure when their own
-    comparison passes and the ``K - 1`` others fail:
-    ``1 - (1 - q) * (1 - p) ** (K - 1)``.  (Nearest-neighbour search can
-    still rescue some cases where another person also passes, so this is
-    an upper bound on the error of ``identify``.)
-    """
-    p = _check_rate(false_accept_rate, "false_accept_rate")
-    q = _check_rate(false_reject_rate, "false_reject_rate")
-    people = _check_people(people)
-    return 1.0 - (1.0 - q) * (1.0 - p) ** (people - 1)
-
-
-def largest_false_accept_rate(people, tolerated=0.01):
-    """Return the largest FAR that keeps impostor acceptance <= tolerated."""
-    tolerated = float(_check_rate(tolerated, "tolerated"))
-    people = _check_people(people)
-    return 1.0 - (1.0 - tolerated) ** (1.0 / people)
