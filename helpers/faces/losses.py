@@ -55,7 +55,7 @@ def contrastive_loss(first, second, same, margin=1.0):
     second = tf.convert_to_tensor(second, dtype=tf.float32)
     same = tf.cast(tf.convert_to_tensor(same), tf.float32)
     squared = tf.reduce_sum(tf.square(first - second), axis=-1)
-    # The square root's gradient is infinite at 0: keep it away from there.
+    # d, the Euclidean distance of each pair.
     distance = tf.sqrt(tf.maximum(squared, 1e-12))
     push = tf.square(tf.maximum(margin - distance, 0.0))
     return tf.reduce_mean(same * squared + (1.0 - same) * push)

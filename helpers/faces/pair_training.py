@@ -45,11 +45,10 @@ def batch_pairs(labels, rng=None):
 
 
 def batch_all_triplet_loss(embeddings, labels, alpha=0.2):
-    """Mean triplet hinge over every valid (A, P, N) of a batch.
+    """Return the mean triplet loss over every valid (A, P, N) of a batch.
 
-    Squared distances, as FaceNet: max(d²(A, P) - d²(A, N) + alpha, 0),
-    averaged over all triplets with A, P one person and N another
-    (Hermans et al. 2017 call it "batch all").
+    A and P show one person, N another; distances are squared, as in
+    FaceNet (Hermans et al. 2017 call this mining "batch all").
     """
     import tensorflow as tf
 
