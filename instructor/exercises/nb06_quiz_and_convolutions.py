@@ -32,7 +32,7 @@ def conv_output_shape(input_shape, kernel_size, filters, strides=1,
     """Return the output shape (no batch axis) of a channels-last convolution.
 
     ``padding`` is ``"valid"``, ``"same"`` or the number of zeros added at
-    both ends of every spatial axis (an integer or one per axis).
+    each end of every spatial axis (an integer or one per axis).
     """
     def integer(value):
         return isinstance(value, (int, np.integer)) \
@@ -318,9 +318,11 @@ it must solve one-shot learning (b): a classifier with one output per person
 cannot be trained from one example each, and it would have to be retrained
 whenever someone joins. A learned d(img1, img2) compares any two faces, so
 enrolling a new person just means storing one photo or encoding (c). Transfer
-learning (a) often helps, but it is not why d is learned. A softmax over the
-people plus an "unknown" class (d) is precisely the classifier that the
-similarity function replaces."""),
+learning (a) often helps, but it is not why d is used. A softmax over the
+people plus an "unknown" class (d) is precisely the classifier that comparing
+by distance replaces. (Encoders such as DeepFace, CosFace or ArcFace are
+trained by classifying the training set's identities; that classifier is then
+dropped, and the people the system meets are compared by distance.)"""),
     "Q3": (False, """\
 False. Every triplet needs an anchor and a positive that show the SAME person,
 so the training set needs several photos of each person. With one photo per
