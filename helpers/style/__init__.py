@@ -1,6 +1,6 @@
 """The neural style transfer engine behind notebook 05.
 
-Public API (see ``docs/style_api.md``):
+Public API:
 
 * cost terms (the engine's batched formulation; writing the lecture's
   per-layer costs is the notebook's exercise): :func:`content_distance`,
