@@ -7,7 +7,9 @@ engine as ``costs=``.  This script runs ``helpers.style.fast_transfer`` with
 its full-configuration defaults (256 px, levels 64/128/256, 50/40/80 L-BFGS
 iterations, ``precision="auto"``) twice on the same images: with the
 engine's own cost terms, and with the functions of the solution notebook's
-answer cells (what a learner who passed the exercises runs).  VGG16 is
+answer cells (what a learner who passed the exercises runs); the engine's
+terms are normalised differently (4 times the exercises' content and style
+costs), so the learner's final loss is a quarter of the engine's.  VGG16 is
 loaded before timing starts.  The goal is a learner's painting under two
 minutes on the course's 2-core machine.
 

@@ -15,5 +15,9 @@ def test_learner_costs_benchmark_paints_like_the_engine():
     figures = module.main(["--size", "32", "--iterations", "3",
                            "--no-progress"])
     assert figures["learner_seconds"] > 0
-    assert abs(figures["learner_final_loss"] - figures["engine_final_loss"]) \
+    # The engine normalises its content and style terms differently from the
+    # exercises (4 times their value, docs/style_api.md), so that no engine
+    # function computes a graded result: the learner's J is a quarter.
+    assert abs(4 * figures["learner_final_loss"]
+               - figures["engine_final_loss"]) \
         <= 1e-3 * figures["engine_final_loss"]

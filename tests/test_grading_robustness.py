@@ -138,8 +138,8 @@ def test_feedback_hides_hidden_tests(graded_class):
     # Hidden tests live in the grader (instructor/exercises), never in
     # a notebook: neither their code nor their inputs reach the feedback.
     hidden = (REPO / "instructor" / "exercises" / "nb00_setup.py").read_text()
-    assert "tall = np.arange(9 * 4).reshape(9, 4)" in hidden
-    assert "np.arange(9 * 4)" not in html
+    assert "tall = np.arange(19 * 11).reshape(19, 11)" in hidden
+    assert "np.arange(19 * 11)" not in html
     assert "Hidden tests: passed." in html
     unicode_html = (root / "feedback" / "unicode" / ASSIGNMENT
                     / NOTEBOOK.replace(".ipynb", ".html")).read_text(
