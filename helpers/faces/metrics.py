@@ -32,21 +32,6 @@ def _as_float_array(values, what):
     return array.astype(np.float64)
 
 
-def _check_pairs(distances, labels):
-    """Return distances and 0/1 labels as arrays after checking them."""
-    distances = _as_float_array(distances, "distances").ravel()
-    labels = np.asarray(labels).ravel()
-    if len(distances) != len(labels) or not len(labels):
-        raise ValueError(
-            f"Give one label per distance (got {len(distances)} distances "
-            f"and {len(labels)} labels, at least one of each).")
-    if not np.all(np.isin(labels, (0, 1))):
-        raise ValueError("labels must be 1 (same person) or 0 (different).")
-    if not np.all(np.isfinite(distances)):
-        raise ValueError(
-            f"{int(np.sum(~np.isfinite(distances)))} distances are NaN or "
-            "infinite: check the embeddings they come from.")
-    return distances, labels.astype(np.int64)
 
 
 def as_encoding_pair(f1, f2):
@@ -104,21 +89,6 @@ def candidate_thresholds(distances):
     return np.hstack([values[:1] - 1.0, middle, values[-1:] + 1.0])
 
 
-def best_threshold(distances, labels):
-    """Return the threshold tau of "same iff d < tau" with the best accuracy.
-
-    The candidates are :func:`candidate_thresholds`; of equally good ones
-    the smallest is returned.  ``labels`` are 1/True for the same person.
-    """
-    distances, labels = _check_pairs(distances, labels)
-    thresholds = candidate_thresholds(distances)
-    same = np.sort(distances[labels == 1])
-    different = np.sort(distances[labels == 0])
-    # Right: same-person pairs below tau, other pairs at or above it.
-    right = (np.searchsorted(same, thresholds, side="left")
-             + len(different)
-             - np.searchsorted(different, thresholds, side="left"))
-    return float(thresholds[int(np.argmax(right))])
 
 
 def area_under_curve(false_accept_rates, true_accept_rates):
