@@ -1,22 +1,14 @@
-"""Face metrics: pair distances, accuracy, thresholds, ROC and error rates.
+"""Face metrics: accuracy, candidate thresholds and the ROC curve.
 
-Everything the course measures a face verifier with (notebooks 01 to 04,
-the LFW benchmark): the distance of each pair of encodings, the accuracy of
-same/different calls, the threshold with the best accuracy, the ROC curve
-and its area, and how errors compound when one verifier is used for
-recognition.  A pair "matches" when its distance is strictly below the
-threshold, as everywhere in the course.
+What the course measures a face verifier with beside the learner's own
+functions: the accuracy of same/different calls, the candidate thresholds
+of a set of distances, the ROC curve and its area.  A pair "matches" when
+its distance is strictly below the threshold, as everywhere in the course.
 
-The exercises (distance, verify, identify, error rates, the threshold for
-a target risk at a door with K people) are the notebooks'; their
-references are in ``instructor.exercises`` (nb01_verification_recognition,
-nb02_one_shot).  Nothing here computes their results: ``best_threshold``
-maximises accuracy, which no exercise asks for since issue 22.
-
-The error-compounding functions give, for a verifier with per-comparison
-false-accept rate ``p`` and false-reject rate ``q``, the chance of an error
-when the same verifier is used for recognition against ``K`` people,
-assuming the comparisons fail independently.
+The exercises (distance, verify, identify, error rates, the 1:K formulas,
+the threshold for a target risk at a door with K people) are the
+notebooks'; their references are in ``instructor.exercises``.  Nothing
+here computes their results (``tests/test_no_engine_answers.py``).
 """
 
 import numpy as np
